@@ -1,0 +1,39 @@
+/** Buffer creation, upload and read-back. Every `readBuffer` is a CPU-GPU sync point. */
+
+// WebGPU's usage flag values, spelled out so this module loads before any WebGPU globals exist (Node).
+export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+export const STORAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+
+/** Byte alignment of any view bound at an offset (WebGPU's minStorageBufferOffsetAlignment is at most 256). */
+export const VIEW_ALIGN = 256;
+
+export function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+export function createStorage(device: GPUDevice, label: string, bytes: number): GPUBuffer {
+  return device.createBuffer({ label, size: alignUp(Math.max(bytes, 4), 4), usage: STORAGE });
+}
+
+export function uploadBuffer(device: GPUDevice, label: string, data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
+  const buf = createStorage(device, label, data.byteLength);
+  device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buf;
+}
+
+/** Copies `bytes` from `src` at `offset` to the CPU. SYNC POINT: waits for all submitted work. */
+export async function readBuffer(device: GPUDevice, src: GPUBuffer, offset = 0, bytes = src.size - offset): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ label: 'readback', size: alignUp(bytes, 4), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  const enc = device.createCommandEncoder({ label: 'readback' });
+  enc.copyBufferToBuffer(src, offset, staging, 0, alignUp(bytes, 4));
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(1 /* GPUMapMode.READ */);
+  const out = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
+
+export async function readFloats(device: GPUDevice, src: GPUBuffer, offsetFloats = 0, count = src.size / 4 - offsetFloats): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(device, src, offsetFloats * 4, count * 4));
+}

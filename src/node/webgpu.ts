@@ -1,0 +1,32 @@
+/**
+ * WebGPU in Node through Dawn (`webgpu` on npm). Used by the CLI, the tests and the benchmarks.
+ * With no GPU, Dawn needs a software Vulkan driver: we default to Mesa lavapipe when it is
+ * installed (scripts/setup-system.sh) and the user has not chosen a driver.
+ */
+import { existsSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import { createGpuContext, type GpuContext } from '../gpu/device';
+
+const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
+
+let gpuSingleton: GPU | undefined;
+
+export function nodeGpu(): GPU {
+  if (!gpuSingleton) {
+    if (!process.env.VK_ICD_FILENAMES && !process.env.WEBGPU_REAL_GPU && !hasRealVulkanIcd() && existsSync(LAVAPIPE_ICD)) {
+      process.env.VK_ICD_FILENAMES = LAVAPIPE_ICD;
+    }
+    Object.assign(globalThis, globals);
+    gpuSingleton = create([]) as unknown as GPU;
+  }
+  return gpuSingleton;
+}
+
+/** True when a non-software Vulkan ICD (e.g. NVIDIA's) is installed: then let the loader pick it. */
+function hasRealVulkanIcd(): boolean {
+  return ['/usr/share/vulkan/icd.d/nvidia_icd.json', '/etc/vulkan/icd.d/nvidia_icd.json'].some((p) => existsSync(p));
+}
+
+export async function createNodeContext(): Promise<GpuContext> {
+  return createGpuContext(nodeGpu(), { onUncapturedError: (m) => console.error('[webgpu] uncaptured error:', m) });
+}

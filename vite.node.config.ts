@@ -1,0 +1,21 @@
+/**
+ * Builds the Node entry points (CLI, benchmarks) with Vite so that they share the `.wgsl?raw`
+ * sources with the browser and the tests. Output: dist-node/*.js, run with plain `node`.
+ */
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  build: {
+    ssr: true,
+    target: 'node20',
+    outDir: 'dist-node',
+    emptyOutDir: true,
+    minify: false,
+    sourcemap: true,
+    rollupOptions: {
+      input: { cli: 'src/node/cli.ts', 'bench-kernels': 'bench/kernels.ts' },
+      output: { format: 'es', entryFileNames: '[name].js' },
+    },
+  },
+  ssr: { noExternal: [] },
+});
