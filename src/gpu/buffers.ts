@@ -37,3 +37,8 @@ export async function readBuffer(device: GPUDevice, src: GPUBuffer, offset = 0, 
 export async function readFloats(device: GPUDevice, src: GPUBuffer, offsetFloats = 0, count = src.size / 4 - offsetFloats): Promise<Float32Array> {
   return new Float32Array(await readBuffer(device, src, offsetFloats * 4, count * 4));
 }
+
+/** queue.writeBuffer for any typed array (views of shared or plain buffers alike). */
+export function writeArray(device: GPUDevice, dst: GPUBuffer, offsetBytes: number, data: Float32Array | Uint32Array | Int32Array): void {
+  device.queue.writeBuffer(dst, offsetBytes, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+}

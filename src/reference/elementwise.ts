@@ -5,3 +5,15 @@ export function residualForward(a: ArrayLike<number>, b: ArrayLike<number>): Flo
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
   return out;
 }
+
+/** Row `pos` of token + position embedding for one token: wte[token] + wpe[pos]. */
+export function embedDecode(wte: ArrayLike<number>, wpe: ArrayLike<number>, token: number, pos: number, C: number): Float64Array {
+  const out = new Float64Array(C);
+  for (let c = 0; c < C; c++) out[c] = wte[token * C + c]! + wpe[pos * C + c]!;
+  return out;
+}
+
+/** dst = src when flag is finite, else dst unchanged. */
+export function guardedCopy(dst: ArrayLike<number>, src: ArrayLike<number>, flag: number): Float64Array {
+  return Float64Array.from(Number.isFinite(flag) ? src : dst);
+}

@@ -1,0 +1,302 @@
+/**
+ * GPT-2 on WebGPU: buffers, and the forward/backward programs recorded from the kernel library.
+ *
+ * Reads top to bottom in data-flow order, like nanoGPT's model.py; the backward pass is the forward
+ * pass read in reverse (llm.c's gpt2_backward). Letters: B batch, T time, C channels, V vocab,
+ * L layers, NH heads, N = B*T rows. Linear layers use Hugging Face's Conv1D layout, W (in, out):
+ * y = x·W + b, so checkpoints map one to one.
+ *
+ * Memory: parameters, gradients and the two AdamW moments are one buffer each, reached through
+ * named views (src/model/params.ts). Activations are allocated per (B, T) shape, once.
+ */
+import { createStorage } from '../gpu/buffers';
+import type { Buf, Dispatch } from '../gpu/dispatch';
+import { EngineError } from '../gpu/errors';
+import { attentionBackward, attentionForward } from '../kernels/attention';
+import { crossEntropy } from '../kernels/crossentropy';
+import { encoderBackward, encoderForward } from '../kernels/encoder';
+import { geluBackward } from '../kernels/gelu';
+import { layernormBackward, layernormForward } from '../kernels/layernorm';
+import { matmul } from '../kernels/matmul';
+import { columnSum, sumReduce } from '../kernels/reduce';
+import { residualForward } from '../kernels/residual';
+import { validateConfig, type GPTConfig } from './config';
+import type { Op } from './ops';
+import { paramLayout, type ParamLayout } from './params';
+
+const F = 4; // bytes per float
+
+/** Activations of one layer for an (N = B*T)-row batch, kept for the backward pass. */
+interface LayerActs {
+  ln1: GPUBuffer; // (N, C)
+  ln1Mean: GPUBuffer; // (N)
+  ln1Rstd: GPUBuffer; // (N)
+  qkv: GPUBuffer; // (N, 3C)
+  atty: GPUBuffer; // (N, C) attention output before c_proj
+  lse: GPUBuffer; // (B, NH, T) log-sum-exp of each query row
+  res2: GPUBuffer; // (N, C) residual after attention
+  ln2: GPUBuffer; // (N, C)
+  ln2Mean: GPUBuffer;
+  ln2Rstd: GPUBuffer;
+  fch: GPUBuffer; // (N, 4C) c_fc output before GELU
+  fchGelu: GPUBuffer; // (N, 4C)
+  res3: GPUBuffer; // (N, C) residual after MLP = next layer's input
+}
+
+/** All buffers of one (B, T) shape: inputs, activations, outputs and (for training) backward scratch. */
+export interface Activations {
+  B: number;
+  T: number;
+  tokens: GPUBuffer; // (N) u32
+  targets: GPUBuffer; // (N) u32
+  buckets: GPUBuffer; // (3N+1) u32, packTokenBuckets(tokens) for the deterministic embedding backward
+  encoded: GPUBuffer; // (N, C)
+  layers: LayerActs[];
+  scratch: GPUBuffer; // (N, C) c_proj outputs, added into the residual right away
+  lnf: GPUBuffer; // (N, C)
+  lnfMean: GPUBuffer;
+  lnfRstd: GPUBuffer;
+  logits: GPUBuffer; // (N, V); holds dlogits after a training forward
+  losses: GPUBuffer; // (N)
+  loss: GPUBuffer; // (1) mean loss
+  back?: {
+    dresidual: GPUBuffer; // (N, C) gradient of the residual stream, accumulated
+    dnc: GPUBuffer; // (N, C)
+    dqkv: GPUBuffer; // (N, 3C)
+    dfch: GPUBuffer; // (N, 4C)
+    dfchGelu: GPUBuffer; // (N, 4C)
+    delta: GPUBuffer; // (B, NH, T) attention backward scratch
+  };
+  all: GPUBuffer[];
+}
+
+export interface GPTOptions {
+  /** Allocate gradients and AdamW moments (training). Inference needs neither. */
+  training?: boolean;
+}
+
+export class GPT {
+  readonly layout: ParamLayout;
+  readonly params: GPUBuffer;
+  readonly grads?: GPUBuffer;
+  readonly m?: GPUBuffer;
+  readonly v?: GPUBuffer;
+  private owned: GPUBuffer[] = [];
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly config: GPTConfig,
+    opts: GPTOptions = {},
+  ) {
+    validateConfig(config, device.limits);
+    this.layout = paramLayout(config);
+    const bytes = this.layout.totalFloats * F;
+    this.params = this.alloc('params', bytes);
+    if (opts.training) {
+      this.grads = this.alloc('grads', bytes);
+      this.m = this.alloc('adam.m', bytes);
+      this.v = this.alloc('adam.v', bytes);
+    }
+  }
+
+  /** Uploads weights laid out by `paramLayout(config)`. */
+  setWeights(weights: Float32Array): void {
+    if (weights.length !== this.layout.totalFloats) {
+      throw new EngineError('BAD_CHECKPOINT', `weights have ${weights.length} floats but the model needs ${this.layout.totalFloats}`);
+    }
+    this.device.queue.writeBuffer(this.params, 0, weights.buffer, weights.byteOffset, weights.byteLength);
+  }
+
+  /** Named view of a parameter tensor, e.g. 'h.0.attn.c_attn.weight'. */
+  p(name: string): Buf {
+    return this.view(this.params, name);
+  }
+
+  /** Named view of a gradient tensor. */
+  g(name: string): Buf {
+    if (!this.grads) throw new Error('model was created without training buffers');
+    return this.view(this.grads, name);
+  }
+
+  private view(buffer: GPUBuffer, name: string): Buf {
+    const t = this.layout.byName.get(name);
+    if (!t) throw new Error(`no parameter named ${name}`);
+    return { buffer, offset: t.offset * F, size: t.size * F };
+  }
+
+  private alloc(label: string, bytes: number): GPUBuffer {
+    const b = createStorage(this.device, label, bytes);
+    this.owned.push(b);
+    return b;
+  }
+
+  /** Allocates every buffer one (B, T) batch needs. */
+  allocActivations(B: number, T: number, training: boolean): Activations {
+    const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
+    if (T > this.config.block_size) throw new EngineError('BAD_CONFIG', `sequence length ${T} exceeds the block size ${this.config.block_size}`);
+    const N = B * T;
+    const all: GPUBuffer[] = [];
+    const mk = (label: string, floats: number) => {
+      const b = createStorage(this.device, label, floats * F);
+      all.push(b);
+      return b;
+    };
+    const layers: LayerActs[] = [];
+    for (let l = 0; l < L; l++) {
+      layers.push({
+        ln1: mk(`h${l}.ln1`, N * C),
+        ln1Mean: mk(`h${l}.ln1.mean`, N),
+        ln1Rstd: mk(`h${l}.ln1.rstd`, N),
+        qkv: mk(`h${l}.qkv`, N * 3 * C),
+        atty: mk(`h${l}.atty`, N * C),
+        lse: mk(`h${l}.lse`, B * NH * T),
+        res2: mk(`h${l}.res2`, N * C),
+        ln2: mk(`h${l}.ln2`, N * C),
+        ln2Mean: mk(`h${l}.ln2.mean`, N),
+        ln2Rstd: mk(`h${l}.ln2.rstd`, N),
+        fch: mk(`h${l}.fch`, N * 4 * C),
+        fchGelu: mk(`h${l}.fch_gelu`, N * 4 * C),
+        res3: mk(`h${l}.res3`, N * C),
+      });
+    }
+    const acts: Activations = {
+      B,
+      T,
+      tokens: mk('tokens', N),
+      targets: mk('targets', N),
+      buckets: mk('buckets', 3 * N + 1),
+      encoded: mk('encoded', N * C),
+      layers,
+      scratch: mk('scratch', N * C),
+      lnf: mk('lnf', N * C),
+      lnfMean: mk('lnf.mean', N),
+      lnfRstd: mk('lnf.rstd', N),
+      logits: mk('logits', N * V),
+      losses: mk('losses', N),
+      loss: mk('loss', 1),
+      all,
+    };
+    if (training) {
+      acts.back = {
+        dresidual: mk('dresidual', N * C),
+        dnc: mk('dnc', N * C),
+        dqkv: mk('dqkv', N * 3 * C),
+        dfch: mk('dfch', N * 4 * C),
+        dfchGelu: mk('dfch_gelu', N * 4 * C),
+        delta: mk('attn.delta', B * NH * T),
+      };
+    }
+    return acts;
+  }
+
+  /**
+   * Forward pass. loss: 'none' leaves logits; 'eval' also writes losses and the mean loss;
+   * 'train' additionally overwrites logits with dlogits (scaled by 1/N) for the backward pass.
+   */
+  recordForward(a: Activations, loss: 'none' | 'eval' | 'train'): Op[] {
+    const d = this.device;
+    const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
+    const { B, T } = a;
+    const N = B * T;
+    const ops: Op[] = [];
+    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    ops.push(encoderForward(d, b(a.encoded), b(a.tokens), this.p('wte.weight'), this.p('wpe.weight'), B, T, C));
+    for (let l = 0; l < L; l++) {
+      const h = `h.${l}.`;
+      const x = a.layers[l]!;
+      const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
+      // x = x + attn(ln_1(x))
+      ops.push(layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C));
+      ops.push(matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }));
+      ops.push(...attentionForward(d, b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH));
+      ops.push(matmul(d, { out: b(a.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }));
+      ops.push(residualForward(d, b(x.res2), b(input), b(a.scratch), N * C));
+      // x = x + mlp(ln_2(x))
+      ops.push(layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C));
+      ops.push(matmul(d, { out: b(x.fchGelu), preact: b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }));
+      ops.push(matmul(d, { out: b(a.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }));
+      ops.push(residualForward(d, b(x.res3), b(x.res2), b(a.scratch), N * C));
+    }
+    const last = L > 0 ? a.layers[L - 1]!.res3 : a.encoded;
+    ops.push(layernormForward(d, b(a.lnf), b(a.lnfMean), b(a.lnfRstd), b(last), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C));
+    // Head tied to the token embedding: logits (N, V) = lnf (N, C) · wteᵀ.
+    ops.push(matmul(d, { out: b(a.logits), a: b(a.lnf), b: this.p('wte.weight'), M: N, K: C, N: V, layout: 'nt' }));
+    if (loss !== 'none') {
+      ops.push(crossEntropy(d, b(a.losses), b(a.logits), b(a.targets), N, V, loss === 'train' ? 1 / N : undefined));
+      ops.push(sumReduce(d, b(a.loss), b(a.losses), N, 1 / N));
+    }
+    return ops;
+  }
+
+  /** Backward pass: gradients of the mean loss into `grads` (overwritten). Needs a 'train' forward first. */
+  recordBackward(a: Activations): Op[] {
+    const d = this.device;
+    const back = a.back;
+    if (!back || !this.grads) throw new Error('backward needs training buffers');
+    const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
+    const { B, T } = a;
+    const N = B * T;
+    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const ops: Op[] = [];
+    const dlogits = b(a.logits); // written by the cross-entropy of the 'train' forward
+
+    // Head: logits = lnf · wteᵀ  =>  dlnf = dlogits · wte, dwte = dlogitsᵀ · lnf (overwrites dwte;
+    // the embedding backward accumulates onto it at the end).
+    ops.push(matmul(d, { out: b(back.dnc), a: dlogits, b: this.p('wte.weight'), M: N, K: V, N: C }));
+    ops.push(matmul(d, { out: this.g('wte.weight'), a: dlogits, b: b(a.lnf), M: V, K: N, N: C, layout: 'tn' }));
+    // Final layernorm; dresidual starts at zero and accumulates through every block.
+    ops.push({ clear: b(back.dresidual) });
+    const last = L > 0 ? a.layers[L - 1]!.res3 : a.encoded;
+    ops.push(...layernormBackward(d, b(back.dresidual), this.g('ln_f.weight'), this.g('ln_f.bias'), b(back.dnc), b(last), this.p('ln_f.weight'), b(a.lnfMean), b(a.lnfRstd), N, C));
+
+    for (let l = L - 1; l >= 0; l--) {
+      const h = `h.${l}.`;
+      const x = a.layers[l]!;
+      const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
+      const dres = b(back.dresidual); // here: d res3 (= d res2 through the skip connection)
+      // MLP: res3 = res2 + fchGelu · Wproj + bproj
+      ops.push(matmul(d, { out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dres, M: 4 * C, K: N, N: C, layout: 'tn' }));
+      ops.push(columnSum(d, this.g(h + 'mlp.c_proj.bias'), dres, N, C));
+      ops.push(matmul(d, { out: b(back.dfchGelu), a: dres, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
+      ops.push(geluBackward(d, b(back.dfch), b(x.fch), b(back.dfchGelu), N * 4 * C));
+      ops.push(matmul(d, { out: this.g(h + 'mlp.c_fc.weight'), a: b(x.ln2), b: b(back.dfch), M: C, K: N, N: 4 * C, layout: 'tn' }));
+      ops.push(columnSum(d, this.g(h + 'mlp.c_fc.bias'), b(back.dfch), N, 4 * C));
+      ops.push(matmul(d, { out: b(back.dnc), a: b(back.dfch), b: this.p(h + 'mlp.c_fc.weight'), M: N, K: 4 * C, N: C, layout: 'nt' }));
+      ops.push(...layernormBackward(d, dres, this.g(h + 'ln_2.weight'), this.g(h + 'ln_2.bias'), b(back.dnc), b(x.res2), this.p(h + 'ln_2.weight'), b(x.ln2Mean), b(x.ln2Rstd), N, C));
+      // Attention: res2 = input + atty · Wproj + bproj; dresidual is now d res2.
+      ops.push(matmul(d, { out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dres, M: C, K: N, N: C, layout: 'tn' }));
+      ops.push(columnSum(d, this.g(h + 'attn.c_proj.bias'), dres, N, C));
+      ops.push(matmul(d, { out: b(back.dnc), a: dres, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
+      ops.push(...attentionBackward(d, b(back.dqkv), b(back.delta), b(back.dnc), b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH));
+      ops.push(matmul(d, { out: this.g(h + 'attn.c_attn.weight'), a: b(x.ln1), b: b(back.dqkv), M: C, K: N, N: 3 * C, layout: 'tn' }));
+      ops.push(columnSum(d, this.g(h + 'attn.c_attn.bias'), b(back.dqkv), N, 3 * C));
+      ops.push(matmul(d, { out: b(back.dnc), a: b(back.dqkv), b: this.p(h + 'attn.c_attn.weight'), M: N, K: 3 * C, N: C, layout: 'nt' }));
+      ops.push(...layernormBackward(d, dres, this.g(h + 'ln_1.weight'), this.g(h + 'ln_1.bias'), b(back.dnc), b(input), this.p(h + 'ln_1.weight'), b(x.ln1Mean), b(x.ln1Rstd), N, C));
+    }
+    // Embeddings: dwte += scatter of dresidual by token (deterministic buckets), dwpe = sum over batch.
+    ops.push(...encoderBackward(d, this.g('wte.weight'), this.g('wpe.weight'), b(back.dresidual), b(a.buckets), B, T, C));
+    return ops;
+  }
+
+  destroyActivations(a: Activations): void {
+    for (const buf of a.all) buf.destroy();
+  }
+
+  destroy(): void {
+    for (const buf of this.owned) buf.destroy();
+    this.owned = [];
+  }
+}
+
+/** Splits [0, floats) into views no larger than the adapter's binding limit (multiples of 64 floats). */
+export function bindingChunks(device: GPUDevice, buffer: GPUBuffer, startFloats: number, floats: number): { buf: Buf; floats: number }[] {
+  const maxFloats = Math.floor(device.limits.maxStorageBufferBindingSize / F / 64) * 64;
+  const out: { buf: Buf; floats: number }[] = [];
+  for (let s = 0; s < floats; s += maxFloats) {
+    const n = Math.min(maxFloats, floats - s);
+    out.push({ buf: { buffer, offset: (startFloats + s) * F, size: n * F }, floats: n });
+  }
+  return out;
+}
+
+export type { Dispatch };
