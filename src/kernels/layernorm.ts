@@ -1,0 +1,74 @@
+import code from './layernorm.wgsl?raw';
+import { createDispatch, getPipeline, grid1d, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { createStorage } from '../gpu/buffers';
+import { rowWorkgroupSize } from './softmax';
+
+/** Rows per partial column sum in the dweight/dbias reduction (ROWS_PER_CHUNK in layernorm.wgsl). */
+const ROWS_PER_CHUNK = 256;
+
+function params(N: number, C: number): ArrayBuffer {
+  return packParams([{ u32: N }, { u32: C }, { u32: Math.ceil(N / ROWS_PER_CHUNK) }]);
+}
+
+/**
+ * LayerNorm forward, eps 1e-5. out: (N, C); mean, rstd: (N), kept for the backward;
+ * inp: (N, C); weight, bias: (C). One workgroup per row.
+ */
+export function layernormForward(device: GPUDevice, out: Buf, mean: Buf, rstd: Buf, inp: Buf, weight: Buf, bias: Buf, N: number, C: number): Dispatch {
+  return createDispatch(device, {
+    label: 'layernorm_forward',
+    pipeline: getPipeline(device, 'layernorm_forward', code, { WG: rowWorkgroupSize(C) }, 'forward'),
+    params: params(N, C),
+    buffers: [out, mean, rstd, inp, weight, bias],
+    workgroups: grid1d(N),
+  });
+}
+
+/**
+ * LayerNorm backward. dinp (N, C) is ACCUMULATED (+=: it is the residual stream's gradient);
+ * dweight, dbias (C) are OVERWRITTEN. Three dispatches, in order: dinp (one workgroup per row),
+ * per-chunk column partial sums of dweight/dbias, then their in-order sum. No atomics, so the
+ * result is bit-for-bit deterministic. Allocates its partial-sum scratch buffer here, at load
+ * time (ceil(N/256)·C·8 bytes); it lives as long as the returned dispatches.
+ */
+export function layernormBackward(
+  device: GPUDevice,
+  dinp: Buf,
+  dweight: Buf,
+  dbias: Buf,
+  dout: Buf,
+  inp: Buf,
+  weight: Buf,
+  mean: Buf,
+  rstd: Buf,
+  N: number,
+  C: number,
+): Dispatch[] {
+  const nchunk = Math.ceil(N / ROWS_PER_CHUNK);
+  const partial = { buffer: createStorage(device, 'layernorm_backward.partial', nchunk * C * 8) };
+  const pipe = (entry: string, constants: Record<string, number> = {}) =>
+    getPipeline(device, `layernorm_${entry}`, code, constants, entry);
+  return [
+    createDispatch(device, {
+      label: 'layernorm_backward_dinp',
+      pipeline: pipe('backward_dinp', { WG: rowWorkgroupSize(C) }),
+      params: params(N, C),
+      buffers: [dinp, dout, inp, weight, mean, rstd],
+      workgroups: grid1d(N),
+    }),
+    createDispatch(device, {
+      label: 'layernorm_backward_partial',
+      pipeline: pipe('backward_partial'),
+      params: params(N, C),
+      buffers: [partial, dout, inp, mean, rstd],
+      workgroups: [Math.ceil(C / 64), nchunk],
+    }),
+    createDispatch(device, {
+      label: 'layernorm_backward_finish',
+      pipeline: pipe('backward_finish'),
+      params: params(N, C),
+      buffers: [dweight, dbias, partial],
+      workgroups: Math.ceil(C / 256),
+    }),
+  ];
+}
