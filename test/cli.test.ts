@@ -1,0 +1,97 @@
+/**
+ * The CLI end to end, as a user runs it: build once, then train a tiny model on a small corpus,
+ * generate, print logits, evaluate, and check the readable errors for bad input.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'gpt-cli-'));
+const corpus = join(work, 'names.txt');
+const modelDir = join(work, 'model');
+
+function cli(...args: string[]) {
+  const r = spawnSync('node', [join(root, 'dist-node/cli.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+  // A small slice of the names corpus (public data shipped in shared/data, copied in test/fixtures).
+  writeFileSync(corpus, readFileSync(join(root, 'test/fixtures/names-2k.txt'), 'utf8'));
+}, 300_000);
+
+describe('cli', () => {
+  it('trains, printing one JSON line per evaluation, and saves a model directory', () => {
+    const r = cli('train', '--data', corpus, '--out', modelDir, '--layers', '1', '--heads', '2', '--embd', '32', '--block', '16', '--batch', '8', '--steps', '60', '--lr', '1e-2', '--warmup', '5', '--eval-every', '30', '--eval-iters', '4', '--json');
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([0, 30, 60]);
+    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['step', 'train_loss', 'val_loss']);
+    // It learns: the loss falls well below the uniform guess ln(V).
+    expect(lines[2].train_loss).toBeLessThan(lines[0].train_loss - 0.5);
+    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ model_type: 'gpt2', n_layer: 1, n_head: 2, n_embd: 32, n_positions: 16, activation_function: 'gelu_new' });
+  });
+
+  it('generates the same text for the same seed', () => {
+    const a = cli('generate', '--model', modelDir, '--prompt', 'an', '--max-new-tokens', '40', '--seed', '3');
+    const b = cli('generate', '--model', modelDir, '--prompt', 'an', '--max-new-tokens', '40', '--seed', '3');
+    expect(a.code).toBe(0);
+    expect(a.stdout.startsWith('an')).toBe(true);
+    expect(a.stdout.length).toBeGreaterThan(30);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('prints next-token logits as JSON', () => {
+    const r = cli('logits', '--model', modelDir, '--prompt', 'emm');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
+    expect(out.tokens).toHaveLength(3);
+    expect(out.logits).toHaveLength(config.vocab_size);
+    expect(out.logits.every((x: number) => Number.isFinite(x))).toBe(true);
+  });
+
+  it('evaluates the last 10% of a file', () => {
+    const r = cli('eval', '--model', modelDir, '--data', corpus);
+    expect(r.code).toBe(0);
+    const loss = Number(r.stdout.trim());
+    expect(loss).toBeGreaterThan(0.5);
+    expect(loss).toBeLessThan(3.3); // ln(27) = 3.30 is the uniform guess
+  });
+
+  it('reports bad input in plain words', () => {
+    const empty = join(work, 'empty.txt');
+    writeFileSync(empty, '');
+    const r1 = cli('train', '--data', empty, '--out', join(work, 'x'));
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(/BAD_CORPUS.*empty/);
+
+    const binary = join(work, 'blob.bin');
+    writeFileSync(binary, Buffer.from([0, 1, 2, 255, 0, 0, 7, 8, 0]));
+    const r2 = cli('train', '--data', binary, '--out', join(work, 'x'));
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/BAD_CORPUS/);
+
+    const broken = join(work, 'broken');
+    execFileSync('cp', ['-r', modelDir, broken]);
+    const st = readFileSync(join(broken, 'model.safetensors'));
+    writeFileSync(join(broken, 'model.safetensors'), st.subarray(0, st.length - 100));
+    const r3 = cli('generate', '--model', broken, '--prompt', 'a');
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/BAD_CHECKPOINT.*truncated/);
+
+    const r4 = cli('train', '--data', corpus, '--out', join(work, 'y'), '--embd', '30', '--heads', '4');
+    expect(r4.code).toBe(1);
+    expect(r4.stderr).toMatch(/BAD_CONFIG.*divisible/);
+
+    const r5 = cli('train', '--data', corpus, '--out', join(work, 'y'), '--steps', 'many');
+    expect(r5.code).toBe(2);
+    expect(r5.stderr).toMatch(/--steps must be a number/);
+  });
+});
