@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { gradNormPartialsSize, gradNormSquared } from './gradnorm';
+import * as ref from '../reference/reduce';
+import { runKernelCase } from '../../test/kernel-case';
+import { Rng, randomNormals } from '../../test/random';
+
+function runCase(n: number, grads: Float32Array) {
+  return runKernelCase({
+    name: `gradnorm n=${n}`,
+    inputs: { grads },
+    outputs: { out: 1, partials: gradNormPartialsSize(n) },
+    build: (dev, x) => gradNormSquared(dev, { buffer: x.out! }, { buffer: x.partials! }, { buffer: x.grads! }, n),
+    expected: { out: [ref.sumSquares(grads.subarray(0, n))] },
+    // float32 sums of ~n / 262144 terms per thread, then two 256-way trees: relative error ~1e-6
+    tol: { atol: 0, rtol: 1e-5 },
+  });
+}
+
+describe('gradNormSquared', () => {
+  it('partials size is one float per stage-1 workgroup, capped at 1024', () => {
+    expect([0, 1, 256, 257, 262144, 262145, 1.5e8].map(gradNormPartialsSize)).toEqual([1, 1, 1, 2, 1024, 1024, 1024]);
+  });
+
+  // 262145: one past 1024 full workgroups (threads start striding); 3000017: ~11 terms per thread.
+  for (const n of [1, 3, 17, 63, 65, 127, 1000, 262145, 3_000_017]) {
+    it(`matches the float64 reference for n=${n}`, async () => {
+      await runCase(n, randomNormals(new Rng(n), n, 1e-2));
+    });
+  }
+
+  it('n=0 gives 0', async () => {
+    const got = await runCase(0, new Float32Array(4).fill(1));
+    expect(got.out![0]).toBe(0);
+  });
+
+  it('is deterministic (two runs agree bit for bit)', async () => {
+    const n = 500_009;
+    const grads = randomNormals(new Rng(5), n, 3);
+    const a = (await runCase(n, grads)).out![0];
+    const b = (await runCase(n, grads)).out![0];
+    expect(b).toBe(a);
+  });
+});

@@ -1,0 +1,36 @@
+import code from './gradnorm.wgsl?raw';
+import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+
+const WG = 256;
+/** Stage-1 workgroups at most: enough to fill any GPU, few enough for one workgroup to finish. */
+const MAX_PARTIALS = 1024;
+
+/** Floats of scratch `gradNormSquared` needs for its partial sums (one per stage-1 workgroup). */
+export function gradNormPartialsSize(n: number): number {
+  return Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / WG)));
+}
+
+/**
+ * out[0] = sum of squares of grads[0..n) (the squared global gradient norm, n up to 1.5e8).
+ * Two dispatches, encode them in order: partials (gradNormPartialsSize(n) floats, scratch), then the final sum.
+ * Deterministic: fixed partition and summation order.
+ */
+export function gradNormSquared(device: GPUDevice, out: Buf, partials: Buf, grads: Buf, n: number): Dispatch[] {
+  const P = gradNormPartialsSize(n);
+  return [
+    createDispatch(device, {
+      label: 'gradnorm_partials',
+      pipeline: getPipeline(device, 'gradnorm_partials', code, { SQUARE: 1 }),
+      params: packParams([{ u32: n }]),
+      buffers: [partials, grads],
+      workgroups: P,
+    }),
+    createDispatch(device, {
+      label: 'gradnorm_final',
+      pipeline: getPipeline(device, 'gradnorm_final', code, { SQUARE: 0 }),
+      params: packParams([{ u32: P }]),
+      buffers: [out, partials],
+      workgroups: 1,
+    }),
+  ];
+}

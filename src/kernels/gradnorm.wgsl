@@ -1,0 +1,37 @@
+// Squared L2 norm of a gradient, in two deterministic stages (no float atomics):
+//   SQUARE = true : dst[w] = sum of src[i]^2 over the grid-stride slice of workgroup w  (partials)
+//   SQUARE = false: one workgroup, dst[0] = sum of src[i]                                (final)
+// Bindings: params {n}, dst (P) partials or (1) out, src (n) grads or (P) partials.
+// Dispatch: stage 1 P = min(1024, ceil(n / 256)) workgroups of 256, each thread striding by P * 256
+//   (so n up to 1.5e8 never needs more than 1024 workgroups); stage 2 one workgroup of 256.
+// Reference: src/reference/reduce.ts sumSquares.
+
+override SQUARE: bool = true;
+const WG: u32 = 256u;
+
+struct Params { n: u32, }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<storage, read> src: array<f32>;
+
+var<workgroup> sh: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
+  let stride = nwg.x * WG;
+  var acc = 0.0;
+  // Consecutive threads read consecutive floats (coalesced); each thread adds ~n / (P * 256) terms.
+  for (var i = wid.x * WG + tid; i < p.n; i += stride) {
+    let x = src[i];
+    acc += select(x, x * x, SQUARE);
+  }
+  sh[tid] = acc;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) { sh[tid] += sh[tid + s]; }
+    workgroupBarrier();
+  }
+  if (tid == 0u) { dst[wid.x] = sh[0]; }
+}
