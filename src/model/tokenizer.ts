@@ -1,0 +1,221 @@
+/**
+ * Tokenizers: character level (nanoGPT's Shakespeare recipe) and GPT-2's byte-level BPE.
+ *
+ * `tokenizer.json` in a model directory (our format, not Hugging Face tokenizers'):
+ *   { "type": "char", "version": 1, "vocab": ["\n", " ", "!", ...] }  vocab[i] is token i, one code point each
+ *   { "type": "gpt2", "version": 1 }                                 GPT-2's 50257-token BPE (r50k_base)
+ * A Hugging Face tokenizers file for GPT-2 (same file name, found in HF model directories) is
+ * recognised too and read as { "type": "gpt2" }.
+ *
+ * decode() turns ids outside [0, vocabSize) into U+FFFD instead of throwing: a model with a padded
+ * vocabulary (nanoGPT pads 50257 to 50304) can sample them, and generation should not crash.
+ */
+import { encode as r50kEncode } from 'gpt-tokenizer/encoding/r50k_base';
+import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
+import { EngineError } from '../gpu/errors';
+
+export type TokenizerJson = { type: 'char'; version: 1; vocab: string[] } | { type: 'gpt2'; version: 1 };
+
+export interface Tokenizer {
+  readonly kind: 'char' | 'gpt2';
+  readonly vocabSize: number;
+  encode(text: string): number[];
+  decode(ids: ArrayLike<number>): string;
+  /** The JSON saved with the model as tokenizer.json. */
+  toJSON(): TokenizerJson;
+}
+
+const REPLACEMENT = '\uFFFD';
+
+/** A character for an error message: visible, with its code point (so "\u00a0" is not just a blank). */
+function describeChar(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const shown = cp < 0x20 || cp === 0x7f || (cp >= 0xd800 && cp <= 0xdfff) ? JSON.stringify(ch) : `"${ch}"`;
+  return `${shown} (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+function byCodePoint(a: string, b: string): number {
+  return (a.codePointAt(0) ?? 0) - (b.codePointAt(0) ?? 0);
+}
+
+/**
+ * One token per Unicode code point. Strings are iterated with for..of, which walks code points,
+ * so a surrogate pair (emoji, rare CJK) is one token and never split; a lone surrogate in
+ * malformed text is a token of its own.
+ */
+export class CharTokenizer implements Tokenizer {
+  readonly kind = 'char';
+  readonly vocab: readonly string[];
+  private readonly ids: Map<string, number>;
+
+  constructor(vocab: readonly string[]) {
+    if (vocab.length === 0) throw new EngineError('BAD_CORPUS', 'A character vocabulary needs at least one character.');
+    const ids = new Map<string, number>();
+    vocab.forEach((ch, i) => {
+      if (typeof ch !== 'string' || [...ch].length !== 1) {
+        throw new EngineError('BAD_CORPUS', `Vocabulary entry ${i} must be exactly one character, but it is ${JSON.stringify(ch)}.`);
+      }
+      if (ids.has(ch)) throw new EngineError('BAD_CORPUS', `The vocabulary lists the character ${describeChar(ch)} twice.`);
+      ids.set(ch, i);
+    });
+    this.vocab = Object.freeze([...vocab]);
+    this.ids = ids;
+  }
+
+  /** The distinct code points of `text`, sorted by code point (nanoGPT's sorted(set(text))). */
+  static fromCorpus(text: string): CharTokenizer {
+    if (text.length === 0) throw new EngineError('BAD_CORPUS', 'The training text is empty.');
+    // Default sort compares UTF-16 units, which misorders astral characters (emoji) against U+E000..U+FFFF.
+    return new CharTokenizer([...new Set(text)].sort(byCodePoint));
+  }
+
+  get vocabSize(): number {
+    return this.vocab.length;
+  }
+
+  /** Throws EngineError 'BAD_CORPUS' naming the first character the vocabulary lacks. */
+  encode(text: string): number[] {
+    const out: number[] = [];
+    for (const ch of text) {
+      const id = this.ids.get(ch);
+      if (id === undefined) {
+        throw new EngineError(
+          'BAD_CORPUS',
+          `The character ${describeChar(ch)} is not in this model's vocabulary of ${this.vocab.length} characters (it was not in the training text). Remove it, or use encodeLossy to drop unknown characters.`,
+        );
+      }
+      out.push(id);
+    }
+    return out;
+  }
+
+  /** Like encode, but silently drops characters the vocabulary lacks. */
+  encodeLossy(text: string): number[] {
+    const out: number[] = [];
+    for (const ch of text) {
+      const id = this.ids.get(ch);
+      if (id !== undefined) out.push(id);
+    }
+    return out;
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    let s = '';
+    for (let i = 0; i < ids.length; i++) s += this.vocab[ids[i]!] ?? REPLACEMENT;
+    return s;
+  }
+
+  toJSON(): TokenizerJson {
+    return { type: 'char', version: 1, vocab: [...this.vocab] };
+  }
+}
+
+const GPT2_VOCAB = 50257;
+const EOT_TEXT = '<|endoftext|>';
+const EOT_ID = 50256;
+
+const REPLACEMENT_BYTES = new TextEncoder().encode(REPLACEMENT);
+
+/** Bytes of each GPT-2 token, built on first decode. */
+let tokenBytes: Uint8Array[] | undefined;
+
+function gpt2TokenBytes(): Uint8Array[] {
+  if (!tokenBytes) {
+    const utf8 = new TextEncoder();
+    // The rank table holds each token's text, or its raw bytes when they are not valid UTF-8 alone.
+    tokenBytes = r50kRanks.map((t) => (typeof t === 'string' ? utf8.encode(t) : Uint8Array.from(t)));
+    tokenBytes[EOT_ID] = utf8.encode(EOT_TEXT);
+  }
+  return tokenBytes;
+}
+
+/**
+ * GPT-2's byte-level BPE (gpt-tokenizer's r50k_base: the same 50257 tokens as Hugging Face's gpt2).
+ * `<|endoftext|>` in text encodes to the document separator 50256 (as GPT-2's training data used
+ * it) rather than throwing, so corpora with document boundaries can be pasted as they are.
+ */
+export class Gpt2Tokenizer implements Tokenizer {
+  readonly kind = 'gpt2';
+  readonly vocabSize = GPT2_VOCAB;
+  /** <|endoftext|>: the document separator, and what generation may stop at. */
+  readonly eotId = EOT_ID;
+
+  encode(text: string): number[] {
+    // Split on the separator ourselves: gpt-tokenizer 4.0's allowedSpecial only finds a special
+    // token at the very start of the text (its search regex is sticky), so "a<|endoftext|>b"
+    // would come out as plain text. The pieces hold no special token, so plain encode is exact.
+    const out: number[] = [];
+    text.split(EOT_TEXT).forEach((piece, i) => {
+      if (i > 0) out.push(EOT_ID);
+      if (piece) for (const id of r50kEncode(piece)) out.push(id);
+    });
+    return out;
+  }
+
+  /**
+   * Joins the tokens' bytes and decodes them once, so a character split across tokens comes out
+   * whole and a dangling partial character becomes U+FFFD (as Python's errors="replace").
+   * gpt-tokenizer's own decode is avoided: it shares a streaming TextDecoder between calls,
+   * so one call ending mid-character corrupts the next.
+   */
+  decode(ids: ArrayLike<number>): string {
+    const table = gpt2TokenBytes();
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const bytes = table[ids[i]!] ?? REPLACEMENT_BYTES;
+      parts.push(bytes);
+      length += bytes.length;
+    }
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return new TextDecoder('utf-8').decode(all);
+  }
+
+  toJSON(): TokenizerJson {
+    return { type: 'gpt2', version: 1 };
+  }
+}
+
+function badTokenizer(msg: string): EngineError {
+  return new EngineError('BAD_CHECKPOINT', `tokenizer.json: ${msg}`);
+}
+
+/** True for a Hugging Face tokenizers file holding GPT-2's BPE (spot-checked, not compared in full). */
+function isHfGpt2Tokenizer(j: Record<string, unknown>): boolean {
+  const model = j.model as { type?: unknown; vocab?: unknown } | undefined;
+  if (typeof model !== 'object' || model === null || model.type !== 'BPE') return false;
+  const vocab = model.vocab as Record<string, unknown> | undefined;
+  if (typeof vocab !== 'object' || vocab === null) return false;
+  const size = Object.keys(vocab).length;
+  // GPT-2's byte-level vocabulary spells the leading space as "Ġ".
+  return (size === GPT2_VOCAB || size === GPT2_VOCAB - 1) && vocab['!'] === 0 && vocab['Hello'] === 15496 && vocab['Ġworld'] === 995;
+}
+
+/** Reads tokenizer.json (already parsed). Throws EngineError 'BAD_CHECKPOINT' in plain words. */
+export function tokenizerFromJSON(json: unknown): Tokenizer {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badTokenizer('expected a JSON object.');
+  const j = json as Record<string, unknown>;
+  if (j.type === undefined && 'model' in j) {
+    if (isHfGpt2Tokenizer(j)) return new Gpt2Tokenizer();
+    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than GPT-2; only GPT-2 BPE and character-level tokenizers are supported.');
+  }
+  if (j.type !== 'char' && j.type !== 'gpt2') {
+    throw badTokenizer(`"type" must be "char" or "gpt2", but it is ${JSON.stringify(j.type) ?? 'missing'}.`);
+  }
+  if (j.version !== 1) {
+    const newer = typeof j.version === 'number' && j.version > 1;
+    throw badTokenizer(newer ? `version ${j.version} is newer than this app understands (1).` : `"version" must be 1, but it is ${JSON.stringify(j.version) ?? 'missing'}.`);
+  }
+  if (j.type === 'gpt2') return new Gpt2Tokenizer();
+  if (!Array.isArray(j.vocab)) throw badTokenizer('a "char" tokenizer needs a "vocab" array of characters.');
+  try {
+    return new CharTokenizer(j.vocab as string[]);
+  } catch (e) {
+    throw badTokenizer((e as Error).message);
+  }
+}
