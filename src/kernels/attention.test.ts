@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { attentionBackward, attentionDecode, attentionForward, attentionNaive, kvCacheFill } from './attention';
+import * as ref from '../reference/attention';
+import { encodeDispatches } from '../gpu/dispatch';
+import { readFloats, uploadBuffer } from '../gpu/buffers';
+import { assertClose, runKernelCase, type Tol } from '../../test/kernel-case';
+import { checkGradient } from '../../test/gradcheck';
+import { testDevice } from '../../test/gpu';
+import { Rng, randomNormals } from '../../test/random';
+
+// Tolerances: float32 GPU vs float64 reference, inputs ~N(0,1) (scores ~N(0,1) after 1/√HS), up to
+// T=257. Observed worst errors on lavapipe are 5-10x below these (out 6e-7, lse 8e-7, dqkv 4e-6).
+const TOL: Record<string, Tol> = {
+  out: { atol: 5e-6, rtol: 1e-5 },
+  lse: { atol: 5e-6, rtol: 1e-6 },
+  probs: { atol: 1e-6, rtol: 1e-5 },
+  naiveOut: { atol: 5e-6, rtol: 1e-5 },
+  delta: { atol: 5e-6, rtol: 1e-5 },
+  dqkv: { atol: 3e-5, rtol: 1e-4 },
+};
+
+/** Σ_i dout·out per (b, h, t): the backward's delta. */
+function refDelta(dout: ArrayLike<number>, out: ArrayLike<number>, B: number, T: number, C: number, NH: number): Float64Array {
+  const HS = C / NH;
+  const d = new Float64Array(B * NH * T);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++)
+      for (let h = 0; h < NH; h++) {
+        let s = 0;
+        for (let i = 0; i < HS; i++) s += dout[(b * T + t) * C + h * HS + i]! * out[(b * T + t) * C + h * HS + i]!;
+        d[(b * NH + h) * T + t] = s;
+      }
+  return d;
+}
+
+/**
+ * One submit of fused forward, naive forward and fused backward (fed by the fused forward's out and
+ * lse), every output checked against the float64 reference. Returns what the GPU wrote.
+ */
+async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number) {
+  const r = ref.attentionForward(qkv, B, T, C, NH);
+  return runKernelCase({
+    name,
+    inputs: { qkv, dout },
+    outputs: { out: B * T * C, lse: B * NH * T, probs: B * NH * T * T, naiveOut: B * T * C, dqkv: B * T * 3 * C, delta: B * NH * T },
+    build: (dev, x) => [
+      ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH),
+      ...attentionNaive(dev, { buffer: x.naiveOut! }, { buffer: x.probs! }, { buffer: x.qkv! }, B, T, C, NH),
+      ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH),
+    ],
+    expected: {
+      out: r.out,
+      lse: r.lse,
+      probs: r.probs,
+      naiveOut: r.out,
+      delta: refDelta(dout, r.out, B, T, C, NH),
+      dqkv: ref.attentionBackward(dout, qkv, B, T, C, NH),
+    },
+    tol: TOL,
+  });
+}
+
+/** Asserts a[i] and b[i] have the same float32 bits for every i in idx. */
+function expectBitIdentical(what: string, a: Float32Array, b: Float32Array, idx: Iterable<number>): void {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let n = 0;
+  for (const i of idx) {
+    n++;
+    if (ua[i] !== ub[i]) throw new Error(`${what}: [${i}] differs: ${a[i]} vs ${b[i]}`);
+  }
+  expect(n).toBeGreaterThan(0);
+}
+
+function* range(n: number): Generator<number> {
+  for (let i = 0; i < n; i++) yield i;
+}
+
+describe('attention reference', () => {
+  for (const [B, T, C, NH] of [
+    [2, 5, 6, 2],
+    [1, 4, 4, 1],
+  ] as const) {
+    it(`backward matches finite differences B=${B} T=${T} C=${C} NH=${NH}`, () => {
+      const rng = new Rng(7 + T);
+      const qkv = randomNormals(rng, B * T * 3 * C);
+      const dout = randomNormals(rng, B * T * C);
+      const analytic = ref.attentionBackward(dout, qkv, B, T, C, NH);
+      checkGradient('attention reference dqkv', (x) => ref.attentionForward(x, B, T, C, NH).out, qkv, dout, analytic, { atol: 1e-7, rtol: 1e-6 });
+    });
+  }
+});
+
+describe('attention forward / naive / backward vs reference', () => {
+  // [B, T, C, NH]: T in 1, 3, 17, 63, 64, 65 (one and two 64-row blocks, partial 16-key tiles);
+  // HS in 1, 3, 4, 17, 32, 64.
+  const sizes: [number, number, number, number][] = [
+    [1, 1, 3, 1],
+    [2, 1, 8, 2],
+    [2, 3, 8, 2],
+    [3, 17, 51, 3],
+    [1, 17, 4, 4],
+    [1, 63, 64, 1],
+    [2, 65, 128, 2],
+    [1, 65, 12, 4],
+    [1, 64, 128, 4], // tiny GPT's shape (B=1)
+    [1, 257, 128, 2], // five query blocks, 17 key tiles
+  ];
+  for (const [B, T, C, NH] of sizes) {
+    it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH})`, async () => {
+      const rng = new Rng(1000 * T + C + NH + B);
+      await runAttention(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH);
+    });
+  }
+});
+
+describe('attention masking: the future is hidden exactly', () => {
+  for (const [B, T, C, NH, cut] of [
+    [2, 65, 128, 2, 40],
+    [1, 65, 12, 4, 15],
+    [1, 17, 51, 3, 0],
+  ] as const) {
+    it(`B=${B} T=${T} C=${C} NH=${NH}: k/v after t=${cut} do not touch rows ≤ ${cut}`, async () => {
+      const C3 = 3 * C;
+      const rng = new Rng(99 + cut);
+      const qkv1 = randomNormals(rng, B * T * C3);
+      // Same q everywhere; k and v of every token after `cut` replaced.
+      const qkv2 = qkv1.slice();
+      for (let b = 0; b < B; b++) for (let t = cut + 1; t < T; t++) qkv2.set(randomNormals(rng, 2 * C), (b * T + t) * C3 + C);
+      const dout = randomNormals(rng, B * T * C);
+      // With no gradient arriving at the future rows, nothing of the future can reach dk/dv of the past.
+      const doutPast = dout.slice();
+      for (let b = 0; b < B; b++) doutPast.fill(0, (b * T + cut + 1) * C, (b + 1) * T * C);
+
+      const past = { rows: [] as number[], qRows: [] as number[], lse: [] as number[], probs: [] as number[], grad: [] as number[], dq: [] as number[] };
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t <= cut; t++) {
+          for (let c = 0; c < C; c++) past.rows.push((b * T + t) * C + c);
+          for (let c = 0; c < C3; c++) past.grad.push((b * T + t) * C3 + c);
+          for (let c = 0; c < C; c++) past.dq.push((b * T + t) * C3 + c);
+          for (let h = 0; h < NH; h++) {
+            past.lse.push((b * NH + h) * T + t);
+            for (let j = 0; j < T; j++) past.probs.push(((b * NH + h) * T + t) * T + j);
+          }
+        }
+      }
+      const a = await runAttention('masking A', qkv1, doutPast, B, T, C, NH);
+      const b = await runAttention('masking B', qkv2, doutPast, B, T, C, NH);
+      expectBitIdentical('out', a.out!, b.out!, past.rows);
+      expectBitIdentical('lse', a.lse!, b.lse!, past.lse);
+      expectBitIdentical('naive out', a.naiveOut!, b.naiveOut!, past.rows);
+      expectBitIdentical('naive probs', a.probs!, b.probs!, past.probs);
+      expectBitIdentical('dqkv (dq, dk, dv)', a.dqkv!, b.dqkv!, past.grad);
+      // dq of the past never depends on the future, whatever the upstream gradient.
+      const c = await runAttention('masking C', qkv1, dout, B, T, C, NH);
+      const d = await runAttention('masking D', qkv2, dout, B, T, C, NH);
+      expectBitIdentical('dq (full dout)', c.dqkv!, d.dqkv!, past.dq);
+      // Probabilities above the diagonal are exactly 0 (not merely tiny).
+      for (const got of [a.probs!, b.probs!]) {
+        for (let bh = 0; bh < B * NH; bh++)
+          for (let t = 0; t < T; t++)
+            for (let j = t + 1; j < T; j++) if (!Object.is(got[(bh * T + t) * T + j], 0)) throw new Error(`probs[${bh},${t},${j}] = ${got[(bh * T + t) * T + j]}`);
+      }
+      // The change did reach the future rows (the comparison above is not vacuous).
+      if (cut + 1 < T) expect(a.out![(cut + 1) * C]).not.toBe(b.out![(cut + 1) * C]);
+    });
+  }
+});
+
+describe('attention decode with a KV cache', () => {
+  // [C, NH, maxT, T, prefill]: decode positions prefill..T-1 one token at a time.
+  for (const [C, NH, maxT, T, prefill] of [
+    [12, 4, 20, 20, 0],
+    [51, 3, 24, 19, 5],
+    [128, 2, 80, 70, 63],
+    [64, 1, 70, 67, 1],
+  ] as const) {
+    it(`C=${C} NH=${NH} (HS=${C / NH}) maxT=${maxT}: prefill ${prefill}, decode to ${T}`, async () => {
+      const device = await testDevice();
+      const C3 = 3 * C;
+      const rng = new Rng(5 * C + T);
+      const seq = randomNormals(rng, T * C3);
+      const r = ref.attentionForward(seq, 1, T, C, NH);
+      const SENTINEL = 7.25; // cache rows not yet written must keep it
+      const made: GPUBuffer[] = [];
+      const mk = (label: string, data: Float32Array) => {
+        const buf = uploadBuffer(device, label, data);
+        made.push(buf);
+        return buf;
+      };
+      const kCache = mk('kCache', new Float32Array(maxT * C).fill(SENTINEL));
+      const vCache = mk('vCache', new Float32Array(maxT * C).fill(SENTINEL));
+      const out = mk('out', new Float32Array(C));
+      const probs = mk('probs', new Float32Array(NH * maxT));
+      const tokenQkv = mk('qkv', new Float32Array(C3));
+      device.pushErrorScope('validation');
+      let popped = false;
+      try {
+        if (prefill > 0) {
+          const prefillQkv = mk('prefillQkv', seq.slice(0, prefill * C3));
+          const enc = device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          encodeDispatches(pass, [kvCacheFill(device, { buffer: kCache }, { buffer: vCache }, { buffer: prefillQkv }, prefill, C)]);
+          pass.end();
+          device.queue.submit([enc.finish()]);
+        }
+        const dec = attentionDecode(device, { buffer: out }, { buffer: probs }, { buffer: tokenQkv }, { buffer: kCache }, { buffer: vCache }, C, NH, maxT);
+        for (let pos = prefill; pos < T; pos++) {
+          device.queue.writeBuffer(tokenQkv, 0, seq.slice(pos * C3, (pos + 1) * C3));
+          dec.setPosition(pos);
+          const enc = device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          encodeDispatches(pass, dec.dispatches);
+          pass.end();
+          device.queue.submit([enc.finish()]);
+          const gotOut = await readFloats(device, out);
+          assertClose(`decode pos=${pos} out`, gotOut, r.out.subarray(pos * C, (pos + 1) * C), TOL.out!);
+          const gotProbs = await readFloats(device, probs);
+          for (let h = 0; h < NH; h++) {
+            const row = ((h * T) + pos) * T;
+            assertClose(`decode pos=${pos} probs head ${h}`, gotProbs.subarray(h * maxT, h * maxT + pos + 1), r.probs.subarray(row, row + pos + 1), TOL.probs!);
+          }
+        }
+        popped = true;
+        const err = await device.popErrorScope();
+        if (err) throw new Error(`decode: WebGPU validation error: ${err.message}`);
+        // The caches hold exactly k and v of every token seen, and nothing past them.
+        const [gk, gv] = [await readFloats(device, kCache), await readFloats(device, vCache)];
+        for (let t = 0; t < maxT; t++) {
+          for (let c = 0; c < C; c++) {
+            const wantK = t < T ? seq[t * C3 + C + c]! : SENTINEL;
+            const wantV = t < T ? seq[t * C3 + 2 * C + c]! : SENTINEL;
+            if (gk[t * C + c] !== wantK || gv[t * C + c] !== wantV) {
+              throw new Error(`cache row ${t} col ${c}: k ${gk[t * C + c]} (want ${wantK}), v ${gv[t * C + c]} (want ${wantV})`);
+            }
+          }
+        }
+      } catch (e) {
+        // Leave the device's error-scope stack as we found it, then report the first failure.
+        if (!popped) await device.popErrorScope();
+        throw e;
+      } finally {
+        for (const b of made) b.destroy();
+      }
+    });
+  }
+
+  it('kvCacheFill copies k and v of T rows and nothing else', async () => {
+    const [T, C, maxT] = [17, 12, 20];
+    const rng = new Rng(3);
+    const qkv = randomNormals(rng, T * 3 * C);
+    const expK = new Float32Array(maxT * C).fill(-1);
+    const expV = new Float32Array(maxT * C).fill(-1);
+    for (let t = 0; t < T; t++) {
+      expK.set(qkv.subarray(t * 3 * C + C, t * 3 * C + 2 * C), t * C);
+      expV.set(qkv.subarray(t * 3 * C + 2 * C, t * 3 * C + 3 * C), t * C);
+    }
+    await runKernelCase({
+      name: 'kvCacheFill',
+      inputs: { qkv },
+      outputs: { k: new Float32Array(maxT * C).fill(-1), v: new Float32Array(maxT * C).fill(-1) },
+      build: (dev, x) => kvCacheFill(dev, { buffer: x.k! }, { buffer: x.v! }, { buffer: x.qkv! }, T, C),
+      expected: { k: expK, v: expV },
+      tol: { atol: 0, rtol: 0 },
+    });
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Causal multi-head self-attention on a GPT-2 c_attn output qkv (B, T, 3C): rows [q | k | v], head h
+ * at columns h*HS..(h+1)*HS of each part, HS = C / NH (1..64), scores scaled by 1/√HS.
+ */
+import forwardCode from './attention_forward.wgsl?raw';
+import backwardCode from './attention_backward.wgsl?raw';
+import naiveCode from './attention_naive.wgsl?raw';
+import decodeCode from './attention_decode.wgsl?raw';
+import { createDispatch, getPipeline, grid1d, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
+
+/** Largest head size: the kernels keep a row of q/acc in fixed-size private arrays. */
+export const ATTENTION_MAX_HS = 64;
+/** Query (or key) rows per workgroup of the fused kernels: one row per thread. */
+const ROWS = 64;
+
+function headSize(C: number, NH: number): number {
+  const HS = C / NH;
+  if (!Number.isInteger(HS) || HS < 1 || HS > ATTENTION_MAX_HS) {
+    throw new Error(`attention: C=${C}, NH=${NH} gives head size ${HS}; need an integer 1..${ATTENTION_MAX_HS}`);
+  }
+  return HS;
+}
+
+/** Fused forward with online softmax; never materialises T×T. lse (B,NH,T) = log-sum-exp of the scaled scores per query row, kept for backward. */
+export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: Buf /*(B,NH,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
+  const HS = headSize(C, NH);
+  return [
+    createDispatch(device, {
+      label: 'attention_forward',
+      // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
+      pipeline: getPipeline(device, 'attention_forward', forwardCode, { HS, BR: ROWS }, HS % 4 === 0 ? 'main_vec4' : 'main'),
+      params: packParams([{ u32: T }, { u32: C }]),
+      buffers: [out, lse, qkv],
+      workgroups: [Math.ceil(T / ROWS), NH, B],
+    }),
+  ];
+}
+
+/** Backward (FlashAttention-2 style recomputation from lse). dqkv (B,T,3C) is overwritten. delta (B,NH,T) is scratch (rowsum(dout·out)). Deterministic: no float atomics. */
+export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout: Buf, out: Buf, lse: Buf, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
+  const HS = headSize(C, NH);
+  const constants = { HS, BR: ROWS };
+  const params = packParams([{ u32: T }, { u32: C }]);
+  const workgroups: [number, number, number] = [Math.ceil(T / ROWS), NH, B];
+  return [
+    // dq (and delta) first: dkv reads delta.
+    createDispatch(device, {
+      label: 'attention_backward_dq',
+      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, 'dq'),
+      params,
+      buffers: [dqkv, delta, dout, out, lse, qkv],
+      workgroups,
+    }),
+    createDispatch(device, {
+      label: 'attention_backward_dkv',
+      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, 'dkv'),
+      params,
+      buffers: [dqkv, delta, dout, lse, qkv],
+      workgroups,
+    }),
+  ];
+}
+
+/** Plain three-kernel attention (scores, causal softmax, weighted sum); materialises probs (B,NH,T,T) — the baseline for the benchmark, and the attention explorer's T×T maps. */
+export function attentionNaive(device: GPUDevice, out: Buf, probs: Buf /*(B,NH,T,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
+  headSize(C, NH);
+  const params = packParams([{ u32: B }, { u32: T }, { u32: C }, { u32: NH }]);
+  const pipe = (entry: string) => getPipeline(device, 'attention_naive', naiveCode, {}, entry);
+  return [
+    createDispatch(device, { label: 'attention_naive_scores', pipeline: pipe('scores'), params, buffers: [probs, qkv], workgroups: grid1d(Math.ceil((B * NH * T * T) / 256)) }),
+    createDispatch(device, { label: 'attention_naive_softmax', pipeline: pipe('softmax'), params, buffers: [probs], workgroups: grid1d(Math.ceil((B * NH * T) / 256)) }),
+    createDispatch(device, { label: 'attention_naive_weighted', pipeline: pipe('weighted'), params, buffers: [out, probs, qkv], workgroups: grid1d(Math.ceil((B * T * C) / 256)) }),
+  ];
+}
+
+/** Decode one token with a KV cache (batch 1): writes k,v of the new token (from qkv, (3C)) into kCache/vCache (maxT, C) at row pos, then attends q over rows 0..pos. out (C). probs (NH, maxT): softmax row of each head in [h*maxT .. h*maxT+pos]. */
+export function attentionDecode(device: GPUDevice, out: Buf, probs: Buf, qkv: Buf, kCache: Buf, vCache: Buf, C: number, NH: number, maxT: number): { dispatches: Dispatch[]; setPosition(pos: number): void } {
+  const HS = headSize(C, NH);
+  const params = (pos: number) => packParams([{ u32: pos }, { u32: C }, { u32: maxT }]);
+  const d = createDispatch(device, {
+    label: 'attention_decode',
+    pipeline: getPipeline(device, 'attention_decode', decodeCode, { HS }, 'decode'),
+    params: params(0),
+    buffers: [out, probs, qkv, kCache, vCache],
+    workgroups: NH, // one workgroup per head
+  });
+  return {
+    dispatches: [d],
+    setPosition(pos: number) {
+      if (!Number.isInteger(pos) || pos < 0 || pos >= maxT) throw new Error(`attentionDecode: position ${pos} outside 0..${maxT - 1}`);
+      setParams(device, d, params(pos));
+    },
+  };
+}
+
+/** After a batched prefill of T tokens (B=1), copies k and v of qkv (T,3C) into the caches rows 0..T-1. */
+export function kvCacheFill(device: GPUDevice, kCache: Buf, vCache: Buf, qkv: Buf, T: number, C: number): Dispatch {
+  return createDispatch(device, {
+    label: 'kv_cache_fill',
+    pipeline: getPipeline(device, 'attention_decode', decodeCode, {}, 'kv_fill'),
+    params: packParams([{ u32: T }, { u32: C }]),
+    buffers: [kCache, vCache, qkv],
+    workgroups: grid1d(Math.ceil((T * C) / 256)),
+  });
+}

@@ -1,0 +1,104 @@
+// Single-token causal attention with a KV cache (batch 1), and the cache fill after a prefill.
+//   decode:  kCache[pos] = k, vCache[pos] = v (of the new token's qkv row), then per head h
+//            probs[h*maxT + j] = softmax_j(q·kCache[j] / √HS) for j ≤ pos,
+//            out[h*HS + i]     = Σ_{j≤pos} probs[h*maxT + j] · vCache[j, h*HS + i]
+//   kv_fill: kCache[t] = k_t, vCache[t] = v_t for t < T.
+// Bindings: decode: params {pos, C, maxT}; out (C), probs (NH, maxT), qkv (3C) = [q | k | v],
+//             kCache (maxT, C), vCache (maxT, C).
+//           kv_fill: params {T, C}; kCache (maxT, C), vCache (maxT, C), qkv (T, 3C).
+// Dispatch: decode: NH workgroups of WG, one per head. A head's workgroup writes and reads only its
+//             own HS columns of the caches, so a storageBarrier inside the workgroup orders the
+//             cache write before the reads; probs is the score scratch (each thread owns j ≡ lid mod WG).
+//           kv_fill: one thread per element of (T, C), workgroups of 256 folded with grid1d.
+// Reference: src/reference/attention.ts attentionForward (row pos of a sequence of pos+1 tokens).
+
+struct DecodeParams { pos: u32, C: u32, maxT: u32, }
+struct FillParams { T: u32, C: u32, }
+
+// decode
+@group(0) @binding(0) var<uniform> dp: DecodeParams;
+@group(0) @binding(1) var<storage, read_write> d_out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> d_probs: array<f32>;
+@group(0) @binding(3) var<storage, read> d_qkv: array<f32>;
+@group(0) @binding(4) var<storage, read_write> d_k: array<f32>;
+@group(0) @binding(5) var<storage, read_write> d_v: array<f32>;
+// kv_fill
+@group(0) @binding(0) var<uniform> fp: FillParams;
+@group(0) @binding(1) var<storage, read_write> f_k: array<f32>;
+@group(0) @binding(2) var<storage, read_write> f_v: array<f32>;
+@group(0) @binding(3) var<storage, read> f_qkv: array<f32>;
+
+override HS: u32 = 64u; // head size, 1..WG
+const WG = 64u;
+const MAX_HS = 64u;
+const FILL_WG = 256u;
+
+var<workgroup> red: array<f32, WG>;
+
+/** Tree reduction over the workgroup (max when isMax, else sum); every thread gets the result. */
+fn reduce(lid: u32, x: f32, isMax: bool) -> f32 {
+  red[lid] = x;
+  workgroupBarrier();
+  for (var st = WG / 2u; st > 0u; st /= 2u) {
+    if (lid < st) { red[lid] = select(red[lid] + red[lid + st], max(red[lid], red[lid + st]), isMax); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier(); // red is reused by the next reduction
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn decode(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let h = wg.x;
+  let pos = dp.pos;
+  let C = dp.C;
+  let col = h * HS; // this head's columns
+  let row = h * dp.maxT; // this head's probs row
+
+  // 1. the new token's k and v into row pos of the caches
+  if (lid < HS) {
+    d_k[pos * C + col + lid] = d_qkv[C + col + lid];
+    d_v[pos * C + col + lid] = d_qkv[2u * C + col + lid];
+  }
+  storageBarrier();
+
+  // 2. scores, then the softmax in place in probs
+  let scale = inverseSqrt(f32(HS));
+  var q: array<f32, MAX_HS>;
+  for (var i = 0u; i < HS; i++) { q[i] = d_qkv[col + i] * scale; }
+  var mx = -3.0e38;
+  for (var j = lid; j <= pos; j += WG) {
+    var s = 0.0;
+    for (var i = 0u; i < HS; i++) { s += q[i] * d_k[j * C + col + i]; }
+    d_probs[row + j] = s;
+    mx = max(mx, s);
+  }
+  mx = reduce(lid, mx, true);
+  var sum = 0.0;
+  for (var j = lid; j <= pos; j += WG) {
+    let e = exp(d_probs[row + j] - mx);
+    d_probs[row + j] = e;
+    sum += e;
+  }
+  let inv = 1.0 / reduce(lid, sum, false);
+  for (var j = lid; j <= pos; j += WG) { d_probs[row + j] *= inv; }
+  storageBarrier();
+
+  // 3. weighted sum of the cached values, one thread per channel of the head
+  if (lid < HS) {
+    var acc = 0.0;
+    for (var j = 0u; j <= pos; j++) { acc += d_probs[row + j] * d_v[j * C + col + lid]; }
+    d_out[col + lid] = acc;
+  }
+}
+
+@compute @workgroup_size(FILL_WG)
+fn kv_fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let idx = gid.x + gid.y * nwg.x * FILL_WG; // t*C + c
+  let C = fp.C;
+  if (idx >= fp.T * C) { return; }
+  let src = (idx / C) * 3u * C + idx % C;
+  f_k[idx] = f_qkv[src + C];
+  f_v[idx] = f_qkv[src + 2u * C];
+}
