@@ -1,21 +1,132 @@
 /**
  * The engine thread. Everything GPU runs here, behind Comlink, so the UI never blocks.
  * The UI imports only the *type* of this API (`EngineApi`), never the engine's modules.
+ * Errors cross as EngineError with the code in `name` (see src/gpu/errors.ts).
  */
 import * as Comlink from 'comlink';
 import { createGpuContext, type GpuContext } from '../gpu/device';
+import { EngineError } from '../gpu/errors';
+import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
+import { Decoder, generate } from '../model/generate';
+import { GPT } from '../model/gpt';
+import { CharTokenizer } from '../model/tokenizer';
 
 let ctx: GpuContext | undefined;
+let loaded: { ck: Checkpoint; model: GPT; decoder: Decoder; name: string } | undefined;
+let generation: AbortController | undefined;
+
+export interface ModelInfo {
+  name: string;
+  n_layer: number;
+  n_head: number;
+  n_embd: number;
+  block_size: number;
+  vocab_size: number;
+  tokenizer: 'char' | 'gpt2';
+  params: number;
+}
+
+export interface TokenEvent {
+  text: string; // decoded text of this token (may be empty while a BPE character is incomplete)
+  token: number;
+  attention?: Float32Array[]; // [layer] -> (NH, pos+1)
+}
+
+async function device(): Promise<GpuContext> {
+  if (!ctx) {
+    ctx = await createGpuContext((self.navigator as Navigator).gpu);
+    ctx.lost.then((info) => {
+      if (info.reason !== 'destroyed') console.error('GPU device lost:', info.message);
+      ctx = undefined;
+      loaded = undefined;
+    });
+  }
+  return ctx;
+}
+
+async function fetchFile(base: string, name: string): Promise<Uint8Array | undefined> {
+  const res = await fetch(`${base}/${name}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new EngineError('BAD_CHECKPOINT', `Could not download ${name}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function install(ck: Checkpoint, name: string, c: GpuContext): ModelInfo {
+  loaded?.decoder.destroy();
+  loaded?.model.destroy();
+  const model = new GPT(c.device, ck.config);
+  model.setWeights(ck.params);
+  loaded = { ck, model, decoder: new Decoder(model), name };
+  return info();
+}
+
+function info(): ModelInfo {
+  if (!loaded) throw new EngineError('BAD_CHECKPOINT', 'No model is loaded.');
+  const { config } = loaded.ck;
+  return { name: loaded.name, ...config, tokenizer: loaded.ck.tokenizer.kind, params: loaded.model.layout.totalFloats };
+}
 
 const api = {
   /** Creates the GPU device; returns what the status bar shows. */
   async init(): Promise<{ adapter: GpuContext['adapterInfo']; features: string[]; maxBufferMB: number }> {
-    ctx ??= await createGpuContext((self.navigator as Navigator).gpu);
-    return {
-      adapter: ctx.adapterInfo,
-      features: ctx.features,
-      maxBufferMB: Math.round(ctx.device.limits.maxBufferSize / 2 ** 20),
-    };
+    const c = await device();
+    return { adapter: c.adapterInfo, features: c.features, maxBufferMB: Math.round(c.device.limits.maxBufferSize / 2 ** 20) };
+  },
+
+  /** Loads a model directory served over HTTP (e.g. the shipped `/weights/shakespeare-char`). */
+  async loadModelFromUrl(base: string, name: string): Promise<ModelInfo> {
+    const c = await device();
+    const files = new Map<string, Uint8Array>();
+    for (const f of [MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE]) {
+      const bytes = await fetchFile(base, f);
+      if (bytes) files.set(f, bytes);
+    }
+    return install(decodeCheckpoint(files), name, c);
+  },
+
+  /** Loads a model directory the user picked or dropped (file name -> bytes). */
+  async loadModelFromFiles(files: Map<string, Uint8Array>, name: string): Promise<ModelInfo> {
+    const c = await device();
+    return install(decodeCheckpoint(files), name, c);
+  },
+
+  /** Streams tokens to `onToken`; resolves when done. Cancel with `cancelGeneration`. */
+  async generate(
+    prompt: string,
+    opts: { maxNewTokens: number; temperature: number; topK: number; topP: number; seed: number; captureAttention: boolean },
+    onToken: (t: TokenEvent) => void,
+    onPromptAttention?: (rows: Float32Array[][], promptTokens: string[]) => void,
+  ): Promise<{ tokens: number; ms: number }> {
+    if (!loaded) throw new EngineError('BAD_CHECKPOINT', 'No model is loaded.');
+    generation?.abort();
+    const ctrl = (generation = new AbortController());
+    const { tokenizer } = loaded.ck;
+    // Characters the model never saw are dropped from the prompt rather than failing the request.
+    const ids = tokenizer instanceof CharTokenizer ? tokenizer.encodeLossy(prompt) : tokenizer.encode(prompt);
+    if (ids.length === 0) ids.push(...tokenizer.encode('\n'));
+    const t0 = performance.now();
+    const out: number[] = [];
+    let shown = '';
+    const promptIds = ids.slice(-loaded.decoder.maxT);
+    for await (const step of generate(loaded.decoder, ids, { ...opts, signal: ctrl.signal }, (a) =>
+      onPromptAttention?.(a.rows, promptIds.map((id) => tokenizer.decode([id]))),
+    )) {
+      out.push(step.token);
+      const text = tokenizer.decode(out);
+      const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
+      const piece = stable.slice(shown.length);
+      shown = stable;
+      onToken({ text: piece, token: step.token, attention: step.attention });
+    }
+    return { tokens: out.length, ms: performance.now() - t0 };
+  },
+
+  cancelGeneration(): void {
+    generation?.abort();
+  },
+
+  modelInfo(): ModelInfo {
+    return info();
   },
 };
 
