@@ -2,9 +2,11 @@
  * Builds the Node entry points (CLI, benchmarks) with Vite so that they share the `.wgsl?raw`
  * sources with the browser and the tests. Output: dist-node/*.js, run with plain `node`.
  */
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
+  publicDir: false,
   build: {
     ssr: true,
     target: 'node20',
@@ -13,7 +15,7 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     rollupOptions: {
-      input: { cli: 'src/node/cli.ts', 'bench-kernels': 'bench/kernels.ts' },
+      input: { cli: 'src/node/cli.ts', ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts' } : {}) },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },
