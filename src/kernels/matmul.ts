@@ -1,0 +1,85 @@
+import code from './matmul.wgsl?raw';
+import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { USAGE } from '../gpu/buffers';
+
+/**
+ * 'nn': out = A·B, A (M, K), B (K, N). 'nt': out = A·Bᵀ, B (N, K). 'tn': out = Aᵀ·B, A (K, M).
+ * out is always (M, N), row-major.
+ */
+export type MatmulLayout = 'nn' | 'nt' | 'tn';
+
+export interface MatmulArgs {
+  out: Buf;
+  a: Buf;
+  b: Buf;
+  /** (N), added to every row. */
+  bias?: Buf;
+  M: number;
+  N: number;
+  K: number;
+  /** Default 'nn'. */
+  layout?: MatmulLayout;
+  /** Epilogue: out = gelu_tanh(acc + bias), with the clamp of src/reference/gelu.ts. */
+  gelu?: boolean;
+  /** With gelu: also store acc + bias here (M, N); the GELU backward needs it. */
+  preact?: Buf;
+  /** out += result (gradient accumulation). Not combined with gelu. */
+  accumulate?: boolean;
+}
+
+/** Output rows and columns per workgroup (8x8 threads, 8x8 outputs each); TILE in matmul.wgsl. */
+const TILE = 64;
+const LAYOUT_ID: Record<MatmulLayout, number> = { nn: 0, nt: 1, tn: 2 };
+
+/**
+ * Placeholders for bindings a variant never touches (WGSL counts a binding used under a false
+ * `override` branch as used, so it must be bound): a read-only one and a writable one, kept apart
+ * because one buffer may not be bound both ways in a dispatch. 16 bytes: the vec4 views' minimum.
+ */
+const placeholders = new WeakMap<GPUDevice, { read: GPUBuffer; write: GPUBuffer }>();
+
+function placeholder(device: GPUDevice): { read: GPUBuffer; write: GPUBuffer } {
+  let p = placeholders.get(device);
+  if (!p) {
+    const make = (label: string) => device.createBuffer({ label, size: 16, usage: USAGE.STORAGE });
+    placeholders.set(device, (p = { read: make('matmul.unused_read'), write: make('matmul.unused_write') }));
+  }
+  return p;
+}
+
+/** A vec4 view needs the contiguous dimension in whole vec4s and a 16-byte-aligned start. */
+function canVec4(buf: Buf, contiguous: number): boolean {
+  return contiguous % 4 === 0 && (buf.offset ?? 0) % 16 === 0;
+}
+
+/**
+ * out (M, N) = epilogue(op(A) · op(B) + bias): one dispatch of (ceil(N/64), ceil(M/64)) workgroups.
+ * `out` must not alias any input (nor `preact`).
+ */
+export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
+  const { out, a, b, bias, preact, M, N, K, layout = 'nn', gelu = false, accumulate = false } = args;
+  if (gelu && accumulate) throw new Error('matmul: gelu and accumulate cannot be combined');
+  if (preact && !gelu) throw new Error('matmul: preact is only written with gelu');
+  const vecA = canVec4(a, layout === 'tn' ? M : K);
+  const vecB = canVec4(b, layout === 'nt' ? K : N);
+  const constants = {
+    LAYOUT: LAYOUT_ID[layout],
+    VEC_A: vecA ? 1 : 0,
+    VEC_B: vecB ? 1 : 0,
+    HAS_BIAS: bias ? 1 : 0,
+    GELU: gelu ? 1 : 0,
+    STORE_PREACT: preact ? 1 : 0,
+    ACCUMULATE: accumulate ? 1 : 0,
+  };
+  const unused = placeholder(device);
+  const read: Buf = { buffer: unused.read };
+  const label = `matmul_${layout}${bias ? '_bias' : ''}${gelu ? '_gelu' : ''}${accumulate ? '_acc' : ''}`;
+  return createDispatch(device, {
+    label,
+    pipeline: getPipeline(device, 'matmul', code, constants),
+    params: packParams([{ u32: M }, { u32: N }, { u32: K }]),
+    // Binding order of matmul.wgsl: out, preact, a, b, bias, a4, b4.
+    buffers: [out, preact ?? { buffer: unused.write }, a, b, bias ?? read, vecA ? a : read, vecB ? b : read],
+    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE)],
+  });
+}
