@@ -5,18 +5,18 @@ import { runKernelCase } from '../../test/kernel-case';
 import { Rng, randomFloats } from '../../test/random';
 
 describe('guarded copy', () => {
-  for (const flag of [1.5, NaN, Infinity, -Infinity, 0]) {
+  for (const flags of [[1.5], [NaN], [Infinity], [-Infinity], [0], [2, 3], [2, Infinity], [NaN, 1]]) {
     for (const n of [1, 17, 65, 1000]) {
-      it(`copies only when the flag is finite (flag=${flag}, n=${n})`, async () => {
+      it(`copies only when every flag is finite (flags=${flags}, n=${n})`, async () => {
         const rng = new Rng(n);
         const src = randomFloats(rng, n);
         const dst = randomFloats(rng, n);
         await runKernelCase({
-          name: `guarded_copy n=${n} flag=${flag}`,
-          inputs: { src, flag: new Float32Array([flag]) },
+          name: `guarded_copy n=${n} flags=${flags}`,
+          inputs: { src, flags: new Float32Array(flags) },
           outputs: { dst },
-          build: (dev, x) => guardedCopy(dev, { buffer: x.dst! }, { buffer: x.src! }, { buffer: x.flag! }, n),
-          expected: { dst: ref.guardedCopy(dst, src, flag) },
+          build: (dev, x) => guardedCopy(dev, { buffer: x.dst! }, { buffer: x.src! }, { buffer: x.flags! }, n, flags.length),
+          expected: { dst: ref.guardedCopy(dst, src, flags) },
           tol: { atol: 0, rtol: 0 },
         });
       });

@@ -2,8 +2,8 @@
  * Training loop on the GPU: one command encoder and one submit per step
  * (upload batch -> forward -> backward -> grad norm -> AdamW), reading back only [loss, grad norm²].
  *
- * Divergence: each step copies the weights it started from into `lastGood` only if the loss they
- * produced is finite (a GPU-side guarded copy, no extra sync). When a non-finite loss is read, the
+ * Divergence: each step copies the weights it started from into `lastGood` only if the loss and
+ * gradient norm they produced are finite (a GPU-side guarded copy, no extra sync). When a non-finite loss is read, the
  * weights are restored from `lastGood` and a DIVERGED error is thrown.
  */
 import { createStorage, readFloats, writeArray } from '../gpu/buffers';
@@ -107,10 +107,14 @@ export class Trainer {
       }
     });
     if (chunks.length > 1) optOps.push(sumReduce(device, { buffer: normSq }, { buffer: parts }, chunks.length, 1));
-    // Keep the weights this step started from if their loss is finite (before AdamW changes them).
+    // stats = [loss, grad norm²]: the step's only read-back.
+    optOps.push({ copy: { src: { buffer: this.acts.loss }, dst: { buffer: this.stats, offset: 0 }, bytes: 4 } });
+    optOps.push({ copy: { src: { buffer: normSq }, dst: { buffer: this.stats, offset: 4 }, bytes: 4 } });
+    // Keep the weights this step started from if both their loss and gradient norm are finite
+    // (before AdamW changes them).
     for (const c of bindingChunks(device, model.params, 0, total)) {
       const dst = { buffer: this.lastGood, offset: c.buf.offset, size: c.buf.size };
-      optOps.push(guardedCopy(device, dst, c.buf, { buffer: this.acts.loss }, c.floats));
+      optOps.push(guardedCopy(device, dst, c.buf, { buffer: this.stats }, c.floats, 2));
     }
     // AdamW: decayed tensors (matrices, embeddings) lie in [0, decayFloats), the rest after.
     const regions: [number, number, boolean][] = [
@@ -125,8 +129,6 @@ export class Trainer {
         this.optimizers.push({ setHyper: opt.setHyper, decay });
       }
     }
-    optOps.push({ copy: { src: { buffer: this.acts.loss }, dst: { buffer: this.stats, offset: 0 }, bytes: 4 } });
-    optOps.push({ copy: { src: { buffer: normSq }, dst: { buffer: this.stats, offset: 4 }, bytes: 4 } });
 
     this.trainOps = [...model.recordForward(this.acts, 'train'), ...model.recordBackward(this.acts), ...optOps];
     this.evalOps = model.recordForward(this.acts, 'eval');

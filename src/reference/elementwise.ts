@@ -13,7 +13,7 @@ export function embedDecode(wte: ArrayLike<number>, wpe: ArrayLike<number>, toke
   return out;
 }
 
-/** dst = src when flag is finite, else dst unchanged. */
-export function guardedCopy(dst: ArrayLike<number>, src: ArrayLike<number>, flag: number): Float64Array {
-  return Float64Array.from(Number.isFinite(flag) ? src : dst);
+/** dst = src when every flag is finite, else dst unchanged. */
+export function guardedCopy(dst: ArrayLike<number>, src: ArrayLike<number>, flags: number[]): Float64Array {
+  return Float64Array.from(flags.every(Number.isFinite) ? src : dst);
 }
