@@ -27,8 +27,8 @@ export interface MatmulArgs {
   accumulate?: boolean;
 }
 
-/** Output rows and columns per workgroup (8x8 threads, 8x8 outputs each); TILE in matmul.wgsl. */
-const TILE = 64;
+/** Output columns per workgroup (8 threads x 8 outputs); TILE_N in matmul.wgsl. */
+const TILE_N = 64;
 const LAYOUT_ID: Record<MatmulLayout, number> = { nn: 0, nt: 1, tn: 2 };
 
 /**
@@ -53,8 +53,16 @@ function canVec4(buf: Buf, contiguous: number): boolean {
 }
 
 /**
- * out (M, N) = epilogue(op(A) · op(B) + bias): one dispatch of (ceil(N/64), ceil(M/64)) workgroups.
- * `out` must not alias any input (nor `preact`).
+ * Threads along M per workgroup: 8 (64-row tiles), or 1 when M <= 8, so that decoding (M = 1) does
+ * not run 8 copies of the same row (on a software adapter every thread costs, idle or not).
+ */
+function threadsAlongM(M: number): number {
+  return M <= 8 ? 1 : 8;
+}
+
+/**
+ * out (M, N) = epilogue(op(A) · op(B) + bias): one dispatch of (ceil(N/64), ceil(M/64)) workgroups
+ * (ceil(M/8) when M <= 8). `out` must not alias any input (nor `preact`).
  */
 export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
   const { out, a, b, bias, preact, M, N, K, layout = 'nn', gelu = false, accumulate = false } = args;
@@ -70,6 +78,7 @@ export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
     GELU: gelu ? 1 : 0,
     STORE_PREACT: preact ? 1 : 0,
     ACCUMULATE: accumulate ? 1 : 0,
+    WG_Y: threadsAlongM(M),
   };
   const unused = placeholder(device);
   const read: Buf = { buffer: unused.read };
@@ -80,6 +89,6 @@ export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
     params: packParams([{ u32: M }, { u32: N }, { u32: K }]),
     // Binding order of matmul.wgsl: out, preact, a, b, bias, a4, b4.
     buffers: [out, preact ?? { buffer: unused.write }, a, b, bias ?? read, vecA ? a : read, vecB ? b : read],
-    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE)],
+    workgroups: [Math.ceil(N / TILE_N), Math.ceil(M / (8 * threadsAlongM(M)))],
   });
 }

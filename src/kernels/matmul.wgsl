@@ -3,20 +3,26 @@
 //   LAYOUT 1 'nt': A (M, K), B (N, K)      out = A · Bᵀ   (tied LM head, dX = dY · Wᵀ)
 //   LAYOUT 2 'tn': A (K, M), B (K, N)      out = Aᵀ · B   (weight gradients dW = Xᵀ · dY)
 //   epilogue: v = acc + bias[n]; GELU: preact = v, v = gelu_tanh(v); ACCUMULATE: v += out.
-// Bindings: params {M, N, K}; out (M, N); preact (M, N) (read only when GELU && STORE_PREACT; else any
-//   scratch buffer); a, b (float views of the inputs); bias (N) (read only when HAS_BIAS); a4, b4: the same
-//   buffers as a, b viewed as vec4 (read only when VEC_A / VEC_B; the wrapper binds them in every case).
-// Dispatch: (ceil(N / 64), ceil(M / 64)) workgroups of 8x8 threads. Each thread owns an 8x8 block of
-//   out: rows m0 + {0, 32} + ty*4 + {0..3}, columns n0 + {0, 32} + tx*4 + {0..3} (four 4x4 quads, so
-//   neighbouring threads read neighbouring vec4s). Counts stay below 65535 up to M, N ~ 4M.
+// Bindings: params {M, N, K}; out (M, N); preact (M, N) (written only when GELU && STORE_PREACT);
+//   a, b: the inputs as floats; bias (N) (read only when HAS_BIAS); a4, b4: the same buffers as a, b
+//   seen as vec4s (read only when VEC_A / VEC_B). A binding a variant does not touch still has to be
+//   bound (WGSL counts uses under a false override branch): the wrapper binds a placeholder there.
+// Dispatch: (ceil(N / 64), ceil(M / (8·WG_Y))) workgroups of 8 x WG_Y threads. Each thread owns an
+//   8x8 block of out: rows m0 + {0, 4·WG_Y} + ty*4 + {0..3}, columns n0 + {0, 32} + tx*4 + {0..3}
+//   (four 4x4 quads, so neighbouring threads read neighbouring vec4s). WG_Y is 8 (64x64 tiles), or 1
+//   when M <= 8 (decoding, M = 1: 8x64 tiles, so that no thread repeats another's rows).
+//   Counts stay below 65535 for N up to ~4M and M up to 65535·8·WG_Y.
 // Reference: src/reference/matmul.ts matmulReference (GELU: src/reference/gelu.ts, same clamp).
 //
-// Why no workgroup memory: on Mesa lavapipe (the software adapter the benchmarks run on) every storage
-// or workgroup load inside a loop is scalarised per invocation, so the cost is the number of loads per
-// invocation; staging tiles in workgroup memory adds loads, stores and barriers (barriers are coroutine
-// switches there) and measured 2-4x slower than this barrier-free version (512^3: ~4 vs ~10 GFLOP/s).
-// The 8x8 register block gives 64 multiply-adds per 16 loaded floats. Real GPUs would prefer a shared-
-// memory tile; this kernel stays correct there, only not at their peak.
+// Why no workgroup memory: lavapipe (Mesa 25.0, the software adapter of the tests and benchmarks) runs
+// 8 invocations per SIMD vector but performs every storage load inside a loop one invocation at a
+// time (exec-mask test, bounds check, scalar load, insert), even at a uniform address: loads per
+// invocation are the cost, about 3/4 of this kernel's time. Staging tiles in workgroup memory only
+// adds loads, stores and barriers (coroutine switches there): shared-memory variants (64x64 tiles,
+// 16-deep K slices, 4x4 or 8x8 per thread) ran at 2.6-4.7 GFLOP/s on 512^3 against ~10 for the
+// barrier-free 8x8 register block (2 cores, same session; TensorFlow.js's tiled kernel: ~4.6). The
+// 8x8 block does 64 multiply-adds per 16 loaded floats; 16x8 blocks measured no faster (spills).
+// Real GPUs would prefer a shared-memory tile: this kernel is correct there, not at their peak.
 
 struct Params { M: u32, N: u32, K: u32, }
 
@@ -29,6 +35,8 @@ override HAS_BIAS: bool = false;
 override GELU: bool = false;
 override STORE_PREACT: bool = false;
 override ACCUMULATE: bool = false;
+// Threads along M per workgroup (8, or 1 for M <= 8); the tile is 8·WG_Y rows by 64 columns.
+override WG_Y: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -39,7 +47,7 @@ override ACCUMULATE: bool = false;
 @group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> b4: array<vec4<f32>>;
 
-const TILE = 64u;            // out rows (and columns) per workgroup
+const TILE_N = 64u;          // out columns per workgroup: 8 threads x 8
 const GELU_S = 0.7978845608028654; // sqrt(2 / pi)
 
 fn gelu(x: f32) -> f32 {
@@ -47,9 +55,10 @@ fn gelu(x: f32) -> f32 {
   return 0.5 * x * (1.0 + tanh(u));
 }
 
-// Row (or column) index of the thread's r-th output row, r in 0..8: two quads of 4, 32 apart.
-fn quadIndex(base: u32, t: u32, r: u32) -> u32 {
-  return base + (r / 4u) * 32u + t * 4u + (r % 4u);
+// Row (or column) index of the thread's r-th output row (column), r in 0..8: two quads of 4, half a
+// tile apart. threads: the workgroup's threads along that axis.
+fn quadIndex(base: u32, threads: u32, t: u32, r: u32) -> u32 {
+  return base + (r / 4u) * threads * 4u + t * 4u + (r % 4u);
 }
 
 // A[m, k..k+3] as a vec4 over k, for nn/nt. m is already clamped; k beyond K reads as 0.
@@ -86,10 +95,10 @@ fn loadBrowK(n: u32, k: u32) -> vec4<f32> {
   return v;
 }
 
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(8, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let m0 = wid.y * TILE;
-  let n0 = wid.x * TILE;
+  let m0 = wid.y * 8u * WG_Y;
+  let n0 = wid.x * TILE_N;
   // acc[r * 2 + g] = out[row r, columns of quad g] (8 rows x 2 quads of 4 columns).
   var acc: array<vec4<f32>, 16>;
   for (var k = 0u; k < p.K; k += 4u) {
@@ -102,18 +111,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let kc = min(k + kk, p.K - 1u);
         let live = select(0.0, 1.0, k + kk < p.K); // zero A's rows past K: the sum must not see them
         for (var q = 0u; q < 2u; q++) {
-          let v = loadAquadM(kc, m0 + q * 32u + lid.y * 4u) * live;
+          let v = loadAquadM(kc, m0 + q * WG_Y * 4u + lid.y * 4u) * live;
           for (var i = 0u; i < 4u; i++) { af[q * 4u + i][kk] = v[i]; }
         }
       }
     } else {
       for (var r = 0u; r < 8u; r++) {
-        af[r] = loadArowK(min(quadIndex(m0, lid.y, r), p.M - 1u), k);
+        af[r] = loadArowK(min(quadIndex(m0, WG_Y, lid.y, r), p.M - 1u), k);
       }
     }
     if (LAYOUT == 1u) {
       for (var c = 0u; c < 8u; c++) {
-        let v = loadBrowK(min(quadIndex(n0, lid.x, c), p.N - 1u), k);
+        let v = loadBrowK(min(quadIndex(n0, 8u, lid.x, c), p.N - 1u), k);
         for (var kk = 0u; kk < 4u; kk++) { bf[kk * 2u + c / 4u][c % 4u] = v[kk]; }
       }
     } else {
@@ -134,10 +143,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 
   for (var r = 0u; r < 8u; r++) {
-    let m = quadIndex(m0, lid.y, r);
+    let m = quadIndex(m0, WG_Y, lid.y, r);
     if (m >= p.M) { continue; }
     for (var c = 0u; c < 8u; c++) {
-      let n = quadIndex(n0, lid.x, c);
+      let n = quadIndex(n0, 8u, lid.x, c);
       if (n >= p.N) { continue; }
       let o = m * p.N + n;
       var v = acc[r * 2u + c / 4u][c % 4u];

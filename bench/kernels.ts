@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:kernels [-- --json]`: our kernels against a peer on the same adapter, in one process.
+ *
+ * Matmul: src/kernels/matmul.ts against TensorFlow.js's WebGPU backend (tf.matMul), same shapes
+ * and inputs; both results are compared once before timing. Ours: a pre-built Dispatch, `iters`
+ * copies in one pass and one submit, then queue.onSubmittedWorkDone. Theirs: `iters` tf.matMul
+ * calls on pre-created tensors, then their queue flushed and awaited (no read-back in the timing).
+ * Attention cases come from bench/attention.ts.
+ *
+ * With --json, stdout carries exactly one JSON object { adapter, cases }; the table and progress
+ * go to stderr. The process exits explicitly at the end (Dawn keeps Node alive).
+ */
+import type * as TF from '@tensorflow/tfjs-core';
+import { attentionCases } from './attention';
+import { benchResult, dispatchRunner, formatTable, log, timePair, type BenchResult, type Runner } from './harness';
+import { createStorage, readFloats, uploadBuffer } from '../src/gpu/buffers';
+import { matmul, type MatmulLayout } from '../src/kernels/matmul';
+import { createNodeContext, nodeGpu } from '../src/node/webgpu';
+
+type Tf = typeof TF;
+
+interface MatmulCase {
+  name: string;
+  M: number;
+  N: number;
+  K: number;
+  layout: MatmulLayout;
+}
+
+// Names give M (rows of out: tokens), K (the reduced dimension) and N (columns of out).
+const MATMUL_CASES: MatmulCase[] = [
+  { name: 'matmul tiny-GPT M=768 K=128 N=512', M: 768, K: 128, N: 512, layout: 'nn' },
+  { name: 'matmul GPT-2 MLP M=1024 K=768 N=3072', M: 1024, K: 768, N: 3072, layout: 'nn' },
+  { name: 'matmul 512^3', M: 512, K: 512, N: 512, layout: 'nn' },
+  { name: 'matmul 1024^3', M: 1024, K: 1024, N: 1024, layout: 'nn' },
+  // Like the tied LM head (logits = x · wteᵀ), with a vocabulary slice a software adapter runs in seconds.
+  { name: 'matmul nt head M=256 K=768 N=4096', M: 256, K: 768, N: 4096, layout: 'nt' },
+];
+
+const PEER = 'tfjs-webgpu 4.22';
+
+/** Deterministic inputs in [-1, 1], the same for both engines. */
+function inputs(n: number, seed: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.sin(i * 12.9898 + seed * 78.233);
+  return x;
+}
+
+/** TensorFlow.js with its WebGPU backend on Dawn's GPU (the one our engine uses). */
+async function loadTfjs(gpu: GPU): Promise<Tf> {
+  // The backend registers itself only if navigator.gpu exists when it is imported. Node 21+ has a
+  // read-only globalThis.navigator: define the property rather than assign it.
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (!g.navigator?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
+  const tf = (await import('@tensorflow/tfjs-core')) as Tf;
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not initialise its WebGPU backend');
+  await tf.ready();
+  return tf;
+}
+
+/** The parts of the WebGPU backend used to wait for its work without reading a tensor back. */
+interface TfWebgpuBackend {
+  device: GPUDevice;
+  commandEncoder: GPUCommandEncoder | null;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+}
+
+/** Enqueues `iters` tf.matMul calls (sync on purpose, see submitRepeated in harness.ts). */
+function enqueueTfMatmuls(tf: Tf, a: TF.Tensor2D, b: TF.Tensor2D, layout: MatmulLayout, iters: number): void {
+  for (let i = 0; i < iters; i++) tf.matMul(a, b, layout === 'tn', layout === 'nt').dispose();
+}
+
+function tfRunner(tf: Tf, a: TF.Tensor2D, b: TF.Tensor2D, layout: MatmulLayout): Runner {
+  const backend = tf.backend() as unknown as TfWebgpuBackend;
+  return async (iters) => {
+    const t0 = performance.now();
+    enqueueTfMatmuls(tf, a, b, layout, iters);
+    // Flush what the backend has batched (as it does itself before a read-back), then wait for
+    // its queue (it has its own device on the same adapter).
+    if (backend.commandEncoder) {
+      backend.endComputePassEncoder();
+      backend.submitQueue();
+    }
+    await backend.device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+}
+
+/** max |x - y| / max |y|: both engines compute the same float32 sums, in different orders. */
+function relativeDiff(x: Float32Array, y: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+    scale = Math.max(scale, Math.abs(y[i]!));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase): Promise<BenchResult> {
+  const { M, N, K, layout } = c;
+  const aData = inputs(M * K, 1);
+  const bData = inputs(K * N, 2);
+  const aBuf = uploadBuffer(device, 'bench.a', aData);
+  const bBuf = uploadBuffer(device, 'bench.b', bData);
+  const outBuf = createStorage(device, 'bench.out', M * N * 4);
+  const ta = tf.tensor2d(aData, layout === 'tn' ? [K, M] : [M, K]);
+  const tb = tf.tensor2d(bData, layout === 'nt' ? [N, K] : [K, N]);
+  try {
+    const d = matmul(device, { out: { buffer: outBuf }, a: { buffer: aBuf }, b: { buffer: bBuf }, M, N, K, layout });
+    const ours = dispatchRunner(device, [d]);
+    // Same answer first: a benchmark of a wrong kernel is worth nothing.
+    await ours(1);
+    const got = await readFloats(device, outBuf, 0, M * N);
+    const theirs = tf.matMul(ta, tb, layout === 'tn', layout === 'nt');
+    const want = await theirs.data();
+    theirs.dispose();
+    const rel = relativeDiff(got, want);
+    if (!(rel < 1e-4)) throw new Error(`${c.name}: ours and TensorFlow.js disagree (max diff ${rel.toExponential(2)} of the largest value)`);
+    const { ours_ms, peer_ms } = await timePair(ours, tfRunner(tf, ta, tb, layout));
+    const r = benchResult(c.name, 2 * M * N * K, ours_ms, peer_ms, PEER);
+    log(`${c.name}: ours ${ours_ms.toFixed(1)} ms, ${PEER} ${peer_ms.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)} (results agree to ${rel.toExponential(1)})`);
+    return r;
+  } finally {
+    ta.dispose();
+    tb.dispose();
+    for (const b of [aBuf, bBuf, outBuf]) b.destroy();
+  }
+}
+
+async function main(): Promise<number> {
+  const json = process.argv.includes('--json');
+  // Libraries that print with console.log must not reach stdout in --json mode.
+  if (json) console.log = console.error;
+  const ctx = await createNodeContext();
+  const { device } = ctx;
+  log(`adapter: ${JSON.stringify(ctx.adapterInfo)}`);
+  const tf = await loadTfjs(nodeGpu());
+  const started = performance.now();
+  const cases: BenchResult[] = [];
+  for (const c of MATMUL_CASES) cases.push(await matmulCase(device, tf, c));
+  cases.push(...(await attentionCases(device)));
+  log(`benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const table = formatTable(cases);
+  if (json) log(table);
+  await writeStdout(json ? JSON.stringify({ adapter: ctx.adapterInfo, cases }) : table);
+  return 0;
+}
+
+/** Resolves once the text is flushed: process.exit right after a plain write can cut a piped stdout. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(text + '\n', () => resolve()));
+}
+
+main().then(
+  (rc) => process.exit(rc),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);
