@@ -64,7 +64,7 @@ export function createDispatch(device: GPUDevice, spec: DispatchSpec): Dispatch 
   const entries: GPUBindGroupEntry[] = [];
   let params: GPUBuffer | undefined;
   if (spec.params) {
-    const bytes = spec.params instanceof ArrayBuffer ? new Uint8Array(spec.params) : new Uint8Array(spec.params.buffer, spec.params.byteOffset, spec.params.byteLength);
+    const bytes = spec.params instanceof ArrayBuffer ? new Uint8Array(spec.params) : new Uint8Array(spec.params.buffer as ArrayBuffer, spec.params.byteOffset, spec.params.byteLength);
     params = device.createBuffer({
       label: `${spec.label}.params`,
       size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16),
@@ -87,7 +87,7 @@ export function createDispatch(device: GPUDevice, spec: DispatchSpec): Dispatch 
 /** Rewrites a dispatch's uniforms (e.g. the decode position); takes effect at the next submit. */
 export function setParams(device: GPUDevice, d: Dispatch, data: ArrayBuffer | ArrayBufferView): void {
   if (!d.params) throw new Error(`${d.label}: kernel has no params`);
-  device.queue.writeBuffer(d.params, 0, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  device.queue.writeBuffer(d.params, 0, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength));
 }
 
 /** Encodes dispatches in order into one compute pass (storage writes are visible to later dispatches). */
