@@ -14,7 +14,11 @@ const corpus = join(work, 'names.txt');
 const modelDir = join(work, 'model');
 
 function cli(...args: string[]) {
-  const r = spawnSync('node', [join(root, 'dist-node/cli.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  return cliWithEnv({}, ...args);
+}
+
+function cliWithEnv(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync('node', [join(root, 'dist-node/cli.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -93,5 +97,11 @@ describe('cli', () => {
     const r5 = cli('train', '--data', corpus, '--out', join(work, 'y'), '--steps', 'many');
     expect(r5.code).toBe(2);
     expect(r5.stderr).toMatch(/--steps must be a number/);
+  });
+
+  it('says so plainly when there is no WebGPU adapter (no Vulkan driver)', () => {
+    const r = cliWithEnv({ VK_ICD_FILENAMES: join(work, 'no-such-driver.json') }, 'generate', '--model', modelDir, '--prompt', 'a');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NO_WEBGPU.*No WebGPU adapter was found/);
   });
 });
