@@ -5,6 +5,8 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
+  // Playwright empties its outputDir at start: keep it apart from the reports in test-results/.
+  outputDir: 'test-results/e2e-artifacts',
   timeout: 120_000,
   retries: process.env.CI ? 1 : 0,
   workers: 1,
