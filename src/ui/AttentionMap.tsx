@@ -1,6 +1,7 @@
 /**
  * Attention heatmap of one layer and head: row i = the query at position i, column j = how much it
- * attends to position j (causal: j <= i). Drawn on a canvas; grows as tokens stream in.
+ * attends to position j (causal: j <= i; once the context exceeds the block size, only the recent
+ * window). Drawn on a canvas, one pixel per cell; grows as tokens stream in.
  */
 import { useEffect, useRef } from 'react';
 import { usePlayground } from './store';
@@ -25,14 +26,16 @@ export function AttentionMap() {
     const img = g.createImageData(size, size);
     for (let i = 0; i < T; i++) {
       const row = rows[i]!;
-      const n = row.length / NH; // i+1 within the current cache window
-      for (let j = 0; j < n && j < size; j++) {
+      const n = row.length / NH; // positions this query saw: its cache window (restarts when the context is cropped)
+      const start = i - n + 1; // absolute position of the window's first token
+      for (let j = 0; j < n; j++) {
         const p = row[view.head * n + j]!;
-        const v = Math.round(255 * Math.sqrt(Math.min(1, Math.max(0, p)))); // sqrt: small weights stay visible
-        const o = (i * size + j) * 4;
-        img.data[o] = v;
-        img.data[o + 1] = Math.round(v * 0.6);
-        img.data[o + 2] = 255 - v;
+        const v = Math.sqrt(Math.min(1, Math.max(0, p))); // sqrt: small weights stay visible
+        const o = (i * size + start + j) * 4;
+        // zinc-900 (no attention) to amber-400 (all of it)
+        img.data[o] = 24 + v * (251 - 24);
+        img.data[o + 1] = 24 + v * (191 - 24);
+        img.data[o + 2] = 27 + v * (36 - 27);
         img.data[o + 3] = 255;
       }
     }
