@@ -1,14 +1,19 @@
 /** Model directories on disk for the CLI and tests (the browser builds the same files in memory). */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '../gpu/errors';
 import { CONFIG_FILE, decodeCheckpoint, encodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
 
-/** Writes model.safetensors, config.json and tokenizer.json into `dir` (created if needed). */
+/**
+ * Writes model.safetensors, config.json and tokenizer.json into `dir` (created if needed). Each
+ * file is written under a temporary name and renamed, so an interrupted save (Ctrl-C during
+ * training) never leaves a half-written checkpoint behind.
+ */
 export async function saveModelDir(dir: string, ck: Checkpoint): Promise<void> {
   const files = encodeCheckpoint(ck);
   await mkdir(dir, { recursive: true });
-  for (const [name, bytes] of files) await writeFile(join(dir, name), bytes);
+  for (const [name, bytes] of files) await writeFile(join(dir, `.${name}.partial`), bytes);
+  for (const name of files.keys()) await rename(join(dir, `.${name}.partial`), join(dir, name));
 }
 
 /** Loads a model directory: ours, or a Hugging Face GPT-2 one (only the three files are read). */
