@@ -6,17 +6,9 @@ import { attentionForward, attentionNaive } from '../src/kernels/attention';
 import { createStorage } from '../src/gpu/buffers';
 import { encodeDispatches, type Dispatch } from '../src/gpu/dispatch';
 
-// TODO: import from './harness' once it lands; this matches its declared shape.
-export interface BenchResult {
-  name: string;
-  ours_gflops: number;
-  peer_gflops: number;
-  /** ours_gflops / peer_gflops: above 1 means ours is faster. */
-  ratio: number;
-  ours_ms: number;
-  peer_ms: number;
-  peer: string;
-}
+import type { BenchResult } from './harness';
+
+export type { BenchResult };
 
 interface Shape {
   name: string;

@@ -3,22 +3,15 @@
  * batched per animation frame before they reach React (see `appendTokens` callers).
  */
 import { create } from 'zustand';
+import type { ModelInfo } from '../workers/engine.worker';
 
 export type GpuStatus =
   | { state: 'starting' }
   | { state: 'ready'; adapter: string; features: string[] }
   | { state: 'error'; message: string };
 
-export interface ModelSummary {
-  name: string;
-  n_layer: number;
-  n_head: number;
-  n_embd: number;
-  block_size: number;
-  vocab_size: number;
-  tokenizer: 'char' | 'gpt2';
-  params: number;
-}
+/** What the engine reports about the loaded model (a type-only import: no engine code in the UI bundle). */
+export type ModelSummary = ModelInfo;
 
 export interface SamplingSettings {
   maxNewTokens: number;
