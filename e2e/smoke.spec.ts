@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 
 test('the page opens and the engine worker gets a WebGPU device', async ({ page }) => {
@@ -35,4 +36,22 @@ test('stop cancels a long generation', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Generate' })).toBeVisible({ timeout: 30_000 });
   const len = (await page.getByTestId('output').innerText()).length;
   expect(len).toBeLessThan(4000);
+});
+
+test('a corrupt checkpoint is refused in plain words and the current model keeps working', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
+  // A truncated safetensors file: 8-byte header length that points past the end of the file.
+  const bad = Buffer.alloc(16);
+  bad.writeBigUInt64LE(4096n, 0);
+  await page.getByLabel('model files').setInputFiles([
+    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: bad },
+    { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ model_type: 'gpt2', n_layer: 1, n_head: 1, n_embd: 8, n_positions: 8, vocab_size: 65 })) },
+    { name: 'tokenizer.json', mimeType: 'application/json', buffer: readFileSync('public/weights/shakespeare-char/tokenizer.json') },
+  ]);
+  await expect(page.getByTestId('model-error')).toContainText('model.safetensors', { timeout: 30_000 });
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare');
+  await page.getByLabel('tokens').fill('10');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('speed')).toContainText('10 tokens', { timeout: 60_000 });
 });

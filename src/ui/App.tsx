@@ -22,7 +22,7 @@ export function App() {
       })
       .then((m) => setModel(m))
       .catch((e: Error) => {
-        if (usePlayground.getState().gpu.state === 'ready') setModel(undefined, e.message);
+        if (usePlayground.getState().gpu.state === 'ready') setModel(undefined, `The shipped model could not be loaded: ${e.message}`);
         else setGpu({ state: 'error', message: e.message });
       });
   }, [setGpu, setModel]);
@@ -58,14 +58,54 @@ export function App() {
 function ModelCard() {
   const model = usePlayground((s) => s.model);
   const error = usePlayground((s) => s.modelError);
-  if (error) return <p className="mt-4 text-red-400" data-testid="model-status">{error}</p>;
-  if (!model) return <p className="mt-4 text-zinc-400" data-testid="model-status">Loading the model…</p>;
+  const generating = usePlayground((s) => s.generating);
   return (
-    <p className="mt-4 text-sm" data-testid="model-status">
-      Model <strong>{model.name}</strong>: {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size}, vocabulary{' '}
-      {model.vocab_size} ({model.tokenizer}), {(model.params / 1e6).toFixed(2)}M parameters
-    </p>
+    <div className="mt-4 flex flex-wrap items-center gap-3 text-sm">
+      {model ? (
+        <p data-testid="model-status">
+          Model <strong>{model.name}</strong>: {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size}, vocabulary{' '}
+          {model.vocab_size} ({model.tokenizer}), {(model.params / 1e6).toFixed(2)}M parameters
+        </p>
+      ) : (
+        <p className="text-zinc-400" data-testid="model-status">
+          {error ? 'No model loaded.' : 'Loading the model…'}
+        </p>
+      )}
+      <label className={`ml-auto cursor-pointer rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 ${generating ? 'pointer-events-none opacity-40' : ''}`}>
+        Load model files…
+        <input
+          type="file"
+          multiple
+          accept=".safetensors,.json"
+          aria-label="model files"
+          className="hidden"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            if (files.length) void loadModelFiles(files);
+          }}
+        />
+      </label>
+      {error && (
+        <p className="basis-full text-red-400" role="alert" data-testid="model-error">
+          {error}
+        </p>
+      )}
+    </div>
   );
+}
+
+/** model.safetensors + config.json (+ tokenizer.json): ours or a Hugging Face GPT-2 directory. A bad file keeps the current model. */
+async function loadModelFiles(files: File[]): Promise<void> {
+  const map = new Map<string, Uint8Array>();
+  for (const f of files) map.set(f.name, new Uint8Array(await f.arrayBuffer()));
+  const name = files.find((f) => f.name.endsWith('.safetensors'))?.webkitRelativePath.split('/')[0] || 'your model';
+  try {
+    const m = await getEngine().loadModelFromFiles(map, name);
+    usePlayground.setState({ model: m, modelError: undefined, attention: { tokens: [], rows: [] }, output: '' });
+  } catch (e) {
+    usePlayground.setState({ modelError: (e as Error).message });
+  }
 }
 
 function Generator() {

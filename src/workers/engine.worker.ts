@@ -51,12 +51,14 @@ async function fetchFile(base: string, name: string): Promise<Uint8Array | undef
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** Builds the new model first, so a model that does not fit (TOO_LARGE) leaves the current one working. */
 function install(ck: Checkpoint, name: string, c: GpuContext): ModelInfo {
-  loaded?.decoder.destroy();
-  loaded?.model.destroy();
   const model = new GPT(c.device, ck.config);
   model.setWeights(ck.params);
-  loaded = { ck, model, decoder: new Decoder(model), name };
+  const decoder = new Decoder(model);
+  loaded?.decoder.destroy();
+  loaded?.model.destroy();
+  loaded = { ck, model, decoder, name };
   return info();
 }
 
