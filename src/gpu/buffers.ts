@@ -42,3 +42,35 @@ export async function readFloats(device: GPUDevice, src: GPUBuffer, offsetFloats
 export function writeArray(device: GPUDevice, dst: GPUBuffer, offsetBytes: number, data: Float32Array | Uint32Array | Int32Array): void {
   device.queue.writeBuffer(dst, offsetBytes, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
 }
+
+/**
+ * A staging buffer made once and reused for every read-back of a hot loop (a training step's
+ * loss, a decode step's logits), so the loop creates no buffers. One read at a time.
+ */
+export class Readback {
+  private staging: GPUBuffer;
+  constructor(
+    private device: GPUDevice,
+    readonly capacityBytes: number,
+    label = 'readback',
+  ) {
+    this.staging = device.createBuffer({ label, size: alignUp(Math.max(capacityBytes, 4), 4), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  }
+
+  /** Copies `count` floats of `src` from `offsetFloats` and returns them. SYNC POINT. */
+  async floats(src: GPUBuffer, offsetFloats = 0, count = src.size / 4 - offsetFloats): Promise<Float32Array> {
+    const bytes = count * 4;
+    if (bytes > this.staging.size) throw new Error(`read-back of ${bytes} bytes exceeds the ${this.staging.size}-byte staging buffer`);
+    const enc = this.device.createCommandEncoder({ label: 'readback' });
+    enc.copyBufferToBuffer(src, offsetFloats * 4, this.staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    await this.staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
+    const out = new Float32Array(this.staging.getMappedRange(0, bytes).slice(0));
+    this.staging.unmap();
+    return out;
+  }
+
+  destroy(): void {
+    this.staging.destroy();
+  }
+}

@@ -2,7 +2,7 @@
  * Deterministic evaluation over a token sequence: every non-overlapping window of T+1 tokens
  * (inputs t..t+T-1, targets t+1..t+T), B windows per submit; the mean of the window losses.
  */
-import { readFloats, writeArray } from '../gpu/buffers';
+import { Readback, writeArray } from '../gpu/buffers';
 import { EngineError } from '../gpu/errors';
 import type { Activations, GPT } from './gpt';
 import { submitOps, type Op } from './ops';
@@ -23,6 +23,7 @@ export async function evaluateTokens(model: GPT, tokens: Uint32Array, B = 8, T =
     return p;
   };
   let sum = 0;
+  const readback = new Readback(d, 4, 'evaluate.readback');
   try {
     for (let w0 = 0; w0 < windows; w0 += B) {
       const b = Math.min(B, windows - w0);
@@ -37,10 +38,11 @@ export async function evaluateTokens(model: GPT, tokens: Uint32Array, B = 8, T =
       writeArray(d, acts.tokens, 0, x);
       writeArray(d, acts.targets, 0, y);
       submitOps(d, ops, 'evaluate');
-      sum += (await readFloats(d, acts.loss, 0, 1))[0]! * b; // the batch mean covers b windows
+      sum += (await readback.floats(acts.loss, 0, 1))[0]! * b; // the batch mean covers b windows
     }
   } finally {
     for (const p of programs.values()) model.destroyActivations(p.acts);
+    readback.destroy();
   }
   return { loss: sum / windows, windows };
 }

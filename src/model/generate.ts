@@ -6,7 +6,7 @@
  * When the context reaches the block size, the cache is rebuilt from the most recent half of the
  * context (positions restart at 0), as nanoGPT crops idx to the last block_size tokens.
  */
-import { createStorage, readFloats } from '../gpu/buffers';
+import { createStorage, readFloats, Readback } from '../gpu/buffers';
 import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../gpu/errors';
 import { attentionDecode } from '../kernels/attention';
@@ -26,11 +26,13 @@ export class Decoder {
   private logits: GPUBuffer; // (V)
   private probs: GPUBuffer[] = []; // per layer (NH, maxT)
   private bufs: GPUBuffer[] = [];
+  private readback: Readback; // logits (V) or one layer's probs (NH, maxT), reused every token
 
   constructor(readonly model: GPT) {
     const d = model.device;
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
+    this.readback = new Readback(d, 4 * Math.max(V, NH * block_size), 'decode.readback');
     const mk = (label: string, floats: number) => {
       const b = createStorage(d, label, floats * 4);
       this.bufs.push(b);
@@ -90,12 +92,12 @@ export class Decoder {
     encodeOps(enc, this.ops, 'decode');
     d.queue.submit([enc.finish()]);
     const out: { logits?: Float32Array; attention?: Float32Array[] } = {};
-    if (read.logits) out.logits = await readFloats(d, this.logits);
+    if (read.logits) out.logits = await this.readback.floats(this.logits);
     if (read.attention) {
       const NH = this.model.config.n_head;
       out.attention = [];
       for (const probs of this.probs) {
-        const all = await readFloats(d, probs, 0, NH * this.maxT);
+        const all = await this.readback.floats(probs, 0, NH * this.maxT);
         const row = new Float32Array(NH * (pos + 1));
         for (let h = 0; h < NH; h++) row.set(all.subarray(h * this.maxT, h * this.maxT + pos + 1), h * (pos + 1));
         out.attention.push(row);
@@ -106,6 +108,7 @@ export class Decoder {
 
   destroy(): void {
     for (const b of this.bufs) b.destroy();
+    this.readback.destroy();
   }
 }
 
@@ -181,7 +184,10 @@ function checkAbort(signal?: AbortSignal): void {
  */
 export class Recompute {
   private cache = new Map<number, { acts: Activations; ops: Op[] }>();
-  constructor(readonly model: GPT) {}
+  private readback: Readback; // the last row's logits (V), reused every call
+  constructor(readonly model: GPT) {
+    this.readback = new Readback(model.device, 4 * model.config.vocab_size, 'recompute.readback');
+  }
 
   async logits(tokens: number[], lastRowOnly = false): Promise<Float32Array> {
     const T = tokens.length;
@@ -195,11 +201,12 @@ export class Recompute {
     d.queue.writeBuffer(entry.acts.tokens, 0, new Uint32Array(tokens));
     submitOps(d, entry.ops, 'recompute');
     const V = this.model.config.vocab_size;
-    return lastRowOnly ? readFloats(d, entry.acts.logits, (T - 1) * V, V) : readFloats(d, entry.acts.logits, 0, T * V);
+    return lastRowOnly ? this.readback.floats(entry.acts.logits, (T - 1) * V, V) : readFloats(d, entry.acts.logits, 0, T * V);
   }
 
   destroy(): void {
     for (const e of this.cache.values()) this.model.destroyActivations(e.acts);
     this.cache.clear();
+    this.readback.destroy();
   }
 }

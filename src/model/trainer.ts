@@ -6,7 +6,7 @@
  * gradient norm they produced are finite (a GPU-side guarded copy, no extra sync). When a non-finite loss is read, the
  * weights are restored from `lastGood` and a DIVERGED error is thrown.
  */
-import { createStorage, readFloats, writeArray } from '../gpu/buffers';
+import { createStorage, Readback, writeArray } from '../gpu/buffers';
 import { EngineError } from '../gpu/errors';
 import { adamw, type AdamWHyper } from '../kernels/adamw';
 import { packTokenBuckets } from '../kernels/encoder';
@@ -68,6 +68,7 @@ export class Trainer {
   private trainSampler: BatchSampler;
   private stats: GPUBuffer; // [loss, grad norm²]
   private lastGood: GPUBuffer;
+  private readback: Readback; // 8 bytes: [loss, grad norm²], reused every step
   private extra: GPUBuffer[] = [];
 
   constructor(
@@ -89,6 +90,7 @@ export class Trainer {
       return b;
     };
     this.stats = mk('train.stats', 2);
+    this.readback = new Readback(device, 8, 'train.readback');
     this.lastGood = mk('train.last_good', total);
     const normSq = mk('train.grad_norm_sq', 1);
 
@@ -162,7 +164,7 @@ export class Trainer {
     const encoder = device.createCommandEncoder({ label: 'train_step' });
     encodeOps(encoder, this.trainOps, 'train_step');
     device.queue.submit([encoder.finish()]);
-    const [loss, normSq] = await readFloats(device, this.stats, 0, 2);
+    const [loss, normSq] = await this.readback.floats(this.stats, 0, 2);
     this.step++;
     if (!Number.isFinite(loss!) || !Number.isFinite(normSq!)) {
       await this.restoreLastGood();
@@ -188,7 +190,7 @@ export class Trainer {
       const { x, y } = sampler.next();
       this.upload(x, y);
       submitOps(this.model.device, this.evalOps, 'eval');
-      sum += (await readFloats(this.model.device, this.acts.loss, 0, 1))[0]!;
+      sum += (await this.readback.floats(this.acts.loss, 0, 1))[0]!;
     }
     return sum / iters;
   }
@@ -196,5 +198,6 @@ export class Trainer {
   destroy(): void {
     this.model.destroyActivations(this.acts);
     for (const b of this.extra) b.destroy();
+    this.readback.destroy();
   }
 }
