@@ -159,7 +159,7 @@ async function modelCases(limits: GPUSupportedLimits, quick: boolean, log: (s: s
     model: `${shipped ? 'shakespeare-char, shipped config' : 'tiny shakespeare-char'} (${describe(config)})`,
     config,
     B: 12,
-    T: Math.min(64, config.block_size),
+    T: config.block_size, // the shape it trains at (the shipped model: 128; nanoGPT's recipe: 64)
     context: Math.min(256, config.block_size),
     plan: small,
   };
