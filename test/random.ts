@@ -1,16 +1,7 @@
-/** Seeded random numbers for tests: mulberry32 + Box-Muller. Same seed, same inputs, every run. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+/** Seeded random numbers for tests: the engine's mulberry32 (SeededRandom) + Box-Muller. Same seed, same inputs, every run. */
+import { SeededRandom } from '../src/model/sampling';
+
+export class Rng extends SeededRandom {
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();
   }

@@ -7,6 +7,7 @@
  * treat [0, decayFloats) and [decayFloats, totalFloats) as two contiguous ranges.
  */
 import type { GPTConfig } from './config';
+import { SeededRandom } from './sampling';
 
 export interface TensorSpec {
   name: string;
@@ -90,18 +91,15 @@ export function paramLayout(c: GPTConfig): ParamLayout {
   return { tensors, byName: new Map(tensors.map((t) => [t.name, t])), decayFloats, totalFloats: offset };
 }
 
-/** Seeded normal(0, 1) source: mulberry32 for uniforms, Box-Muller for normals (both outputs used). */
+/** Seeded normal(0, 1) source: mulberry32 uniforms (SeededRandom), Box-Muller normals (both outputs used). */
 class NormalRng {
-  private state: number;
+  private rng: SeededRandom;
   private spare: number | undefined;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.rng = new SeededRandom(seed);
   }
   private uniform(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng.next();
   }
   normal(): number {
     if (this.spare !== undefined) {
