@@ -15,7 +15,10 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     rollupOptions: {
-      input: { cli: 'src/node/cli.ts', ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts' } : {}) },
+      input: {
+        cli: 'src/node/cli.ts',
+        ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts', 'bench-profile': 'bench/profile-step.ts' } : {}),
+      },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

@@ -42,18 +42,19 @@ export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout
   const constants = { HS, BR: ROWS };
   const params = packParams([{ u32: T }, { u32: C }]);
   const workgroups: [number, number, number] = [Math.ceil(T / ROWS), NH, B];
+  const vec4 = HS % 4 === 0; // every head's columns 4-aligned: the vec4 entry points
   return [
     // dq (and delta) first: dkv reads delta.
     createDispatch(device, {
       label: 'attention_backward_dq',
-      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, 'dq'),
+      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, vec4 ? 'dq_vec4' : 'dq'),
       params,
       buffers: [dqkv, delta, dout, out, lse, qkv],
       workgroups,
     }),
     createDispatch(device, {
       label: 'attention_backward_dkv',
-      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, 'dkv'),
+      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, vec4 ? 'dkv_vec4' : 'dkv'),
       params,
       buffers: [dqkv, delta, dout, lse, qkv],
       workgroups,

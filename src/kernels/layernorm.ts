@@ -1,10 +1,11 @@
 import code from './layernorm.wgsl?raw';
 import { createDispatch, getPipeline, grid1d, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
 import { createStorage } from '../gpu/buffers';
-import { rowWorkgroupSize } from './softmax';
 
 /** Rows per partial column sum in the dweight/dbias reduction (ROWS_PER_CHUNK in layernorm.wgsl). */
 const ROWS_PER_CHUNK = 256;
+/** Rows per workgroup of the row kernels, one thread each (ROWS_PER_WG in layernorm.wgsl). */
+const ROWS_PER_WG = 64;
 
 function params(N: number, C: number): ArrayBuffer {
   return packParams([{ u32: N }, { u32: C }, { u32: Math.ceil(N / ROWS_PER_CHUNK) }]);
@@ -17,10 +18,10 @@ function params(N: number, C: number): ArrayBuffer {
 export function layernormForward(device: GPUDevice, out: Buf, mean: Buf, rstd: Buf, inp: Buf, weight: Buf, bias: Buf, N: number, C: number): Dispatch {
   return createDispatch(device, {
     label: 'layernorm_forward',
-    pipeline: getPipeline(device, 'layernorm_forward', code, { WG: rowWorkgroupSize(C) }, 'forward'),
+    pipeline: getPipeline(device, 'layernorm_forward', code, {}, 'forward'),
     params: params(N, C),
     buffers: [out, mean, rstd, inp, weight, bias],
-    workgroups: grid1d(N),
+    workgroups: grid1d(Math.ceil(N / ROWS_PER_WG)),
   });
 }
 
@@ -51,10 +52,10 @@ export function layernormBackward(
   return [
     createDispatch(device, {
       label: 'layernorm_backward_dinp',
-      pipeline: pipe('backward_dinp', { WG: rowWorkgroupSize(C) }),
+      pipeline: pipe('backward_dinp'),
       params: params(N, C),
       buffers: [dinp, dout, inp, weight, mean, rstd],
-      workgroups: grid1d(N),
+      workgroups: grid1d(Math.ceil(N / ROWS_PER_WG)),
     }),
     createDispatch(device, {
       label: 'layernorm_backward_partial',

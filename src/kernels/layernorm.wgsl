@@ -4,17 +4,24 @@
 //   partial: (NCHUNK, C) of vec2 (dweight, dbias) sums over ROWS_PER_CHUNK rows each.
 // Entry points (bindings 1..n are per entry point, as the wrapper passes them):
 //   forward:        params, out, mean, rstd, inp, weight, bias
-//     one workgroup (WG threads) per row, rows folded into a 2-D grid (x, y) past 65535.
+//     one thread per row, ROWS_PER_WG rows per workgroup, folded into a 2-D grid (x, y) past 65535.
 //   backward_dinp:  params, dinp, dout, inp, weight, mean, rstd
-//     one workgroup per row; dinp += (w·dout - mean(w·dout) - norm·mean(w·dout·norm)) · rstd.
+//     one thread per row; dinp += (w·dout - mean(w·dout) - norm·mean(w·dout·norm)) · rstd.
 //   backward_partial: params, partial, dout, inp, mean, rstd
 //     workgroup = 64 columns × 4 row lanes, grid (ceil(C / 64), NCHUNK); each owns one
 //     (chunk, column) pair: no atomics, a fixed summation order, so results are deterministic.
 //   backward_finish:  params, dweight, dbias, partial
 //     one thread per column sums the NCHUNK partials in order; dweight, dbias overwritten.
 // Reference: src/reference/layernorm.ts (llm.c layernorm_forward / layernorm_backward).
+//
+// Why one thread per row and not a workgroup per row with a tree reduction: on lavapipe every
+// workgroupBarrier is a switch between the workgroup's invocations, and a 128-thread workgroup needs
+// 7 of them per reduction. With N=1536, C=128 the workgroup-per-row forward took 14.5 ms a call and
+// this one 1.2 ms (the same for backward_dinp: 8.7 -> 1.1 ms); the two were 15% of a training
+// step of the shipped model (`npm run bench:profile`). A GPU would prefer a few threads per row;
+// at these sizes (N·C below a million) either way is a small share of a step.
 
-override WG: u32 = 256u; // row kernels: power of two (tree reduction)
+const ROWS_PER_WG: u32 = 64u; // forward, backward_dinp: one thread per row
 
 struct Params { N: u32, C: u32, nchunk: u32, }
 
@@ -49,68 +56,47 @@ const LANES: u32 = 4u; // backward_partial: rows summed side by side per column
 @group(0) @binding(2) var<storage, read_write> bf_dbias: array<f32>;
 @group(0) @binding(3) var<storage, read> bf_partial: array<vec2<f32>>;
 
-var<workgroup> red: array<vec2<f32>, WG>;
-
-// Sum of v over the workgroup's WG threads, returned to all of them. Call from uniform control flow.
-fn wg_sum(tid: u32, v: vec2<f32>) -> vec2<f32> {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k >>= 1u) {
-    if (tid < k) { red[tid] += red[tid + k]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier(); // all have read red[0] before a later call overwrites it
-  return total;
-}
-
-@compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-           @builtin(local_invocation_index) tid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.N) { return; } // uniform: the whole workgroup leaves together
+@compute @workgroup_size(ROWS_PER_WG)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = gid.x + gid.y * nwg.x * ROWS_PER_WG;
+  if (row >= p.N) { return; }
   let base = row * p.C;
   let inv_c = 1.0 / f32(p.C);
 
   // Two passes (mean, then squared deviations): no cancellation of sum(x²) - C·mean².
   var s = 0.0;
-  for (var c = tid; c < p.C; c += WG) { s += fw_inp[base + c]; }
-  let mean = wg_sum(tid, vec2(s, 0.0)).x * inv_c;
+  for (var c = 0u; c < p.C; c++) { s += fw_inp[base + c]; }
+  let mean = s * inv_c;
   var v = 0.0;
-  for (var c = tid; c < p.C; c += WG) {
+  for (var c = 0u; c < p.C; c++) {
     let d = fw_inp[base + c] - mean;
     v += d * d;
   }
-  let rstd = inverseSqrt(wg_sum(tid, vec2(v, 0.0)).x * inv_c + EPS);
-
-  for (var c = tid; c < p.C; c += WG) {
+  let rstd = inverseSqrt(v * inv_c + EPS);
+  for (var c = 0u; c < p.C; c++) {
     fw_out[base + c] = (fw_inp[base + c] - mean) * rstd * fw_weight[c] + fw_bias[c];
   }
-  if (tid == 0u) {
-    fw_mean[row] = mean;
-    fw_rstd[row] = rstd;
-  }
+  fw_mean[row] = mean;
+  fw_rstd[row] = rstd;
 }
 
-@compute @workgroup_size(WG)
-fn backward_dinp(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                 @builtin(local_invocation_index) tid: u32) {
-  let row = wid.x + wid.y * nwg.x;
+@compute @workgroup_size(ROWS_PER_WG)
+fn backward_dinp(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = gid.x + gid.y * nwg.x * ROWS_PER_WG;
   if (row >= p.N) { return; }
   let base = row * p.C;
   let mean = bd_mean[row];
   let rstd = bd_rstd[row];
 
-  // Both row means the normalisation couples the inputs through, in one reduction.
+  // Both row means the normalisation couples the inputs through, in one pass.
   var acc = vec2(0.0);
-  for (var c = tid; c < p.C; c += WG) {
+  for (var c = 0u; c < p.C; c++) {
     let norm = (bd_inp[base + c] - mean) * rstd;
     let dnorm = bd_weight[c] * bd_dout[base + c];
     acc += vec2(dnorm, dnorm * norm);
   }
-  let means = wg_sum(tid, acc) / f32(p.C); // (mean(dnorm), mean(dnorm · norm))
-
-  for (var c = tid; c < p.C; c += WG) {
+  let means = acc / f32(p.C); // (mean(dnorm), mean(dnorm · norm))
+  for (var c = 0u; c < p.C; c++) {
     let norm = (bd_inp[base + c] - mean) * rstd;
     let dnorm = bd_weight[c] * bd_dout[base + c];
     bd_dinp[base + c] += (dnorm - means.x - norm * means.y) * rstd;
