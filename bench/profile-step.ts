@@ -1,7 +1,7 @@
 /**
- * `npm run bench:profile [-- --B 12 --T 128 --json]`: where one training step's time goes.
+ * `npm run bench:profile [-- --gpt2] [--B 12] [--T 128] [--json]`: where one training step's time goes.
  *
- * Builds the Trainer of the shipped model's config (random weights), then times every dispatch of
+ * Builds the Trainer of the shipped model's config, or GPT-2 small's shapes (random weights), then times every dispatch of
  * its step on its own: each op is submitted `reps` times in one pass, after a warm-up, and the
  * median per-dispatch time over a few rounds is kept. Rows are grouped by kernel label and shape.
  * Numbers add up to roughly the step time minus submit/readback overhead; they are for finding the
@@ -24,9 +24,13 @@ function arg(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const cfg: GPTConfig = fromHfConfig(JSON.parse(readFileSync('public/weights/shakespeare-char/config.json', 'utf8')));
-  const B = arg('B', 12);
-  const T = arg('T', cfg.block_size);
+  // --gpt2: GPT-2 small's shapes (vocab cut by --vocab, default 32768, to fit a 128 MiB binding).
+  const gpt2 = process.argv.includes('--gpt2');
+  const cfg: GPTConfig = gpt2
+    ? { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: arg('vocab', 32768) }
+    : fromHfConfig(JSON.parse(readFileSync('public/weights/shakespeare-char/config.json', 'utf8')));
+  const B = arg('B', gpt2 ? 1 : 12);
+  const T = arg('T', gpt2 ? 64 : cfg.block_size);
   const reps = arg('reps', 4);
   const { device } = await createNodeContext();
   const model = new GPT(device, cfg, { training: true });

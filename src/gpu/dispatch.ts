@@ -107,6 +107,14 @@ export function grid1d(workgroups: number, maxPerDim = 65535): [number, number] 
   return [Math.ceil(workgroups / y), y];
 }
 
+/**
+ * Whether n floats in each of `bufs` can be read as n / 4 vec4s: n a multiple of 4 and every view
+ * 16-byte aligned. Elementwise kernels then take their `_vec4` entry point.
+ */
+export function isVec4(n: number, ...bufs: Buf[]): boolean {
+  return n % 4 === 0 && bufs.every((b) => (b.offset ?? 0) % 16 === 0);
+}
+
 /** Packs a Params struct of u32/f32 fields (each 4 bytes, in WGSL declaration order). */
 export function packParams(fields: ({ u32: number } | { f32: number } | { i32: number })[]): ArrayBuffer {
   const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));

@@ -86,7 +86,8 @@ const norms = (grads: Float32Array[]) => grads.map((g) => Math.sqrt(Math.fround(
 const lrAt = (t: number, steps: number) => 1e-2 * (0.55 + 0.45 * Math.cos((Math.PI * (t - 1)) / steps));
 
 describe('adamw', () => {
-  for (const n of [1, 3, 17, 63, 65, 127]) {
+  // n % 4 == 0 (64, 1024) takes the vec4 entry point, the others the scalar one.
+  for (const n of [1, 3, 17, 63, 64, 65, 127, 1024]) {
     it(`n=${n}: 10 steps, weight decay, clipping active (checked at steps 1 and 10)`, async () => {
       const rng = new Rng(n);
       const grads = stepGrads(rng, n, 10, 1e-2);
@@ -132,13 +133,21 @@ describe('adamw', () => {
     });
   }
 
-  it('n=3000017: 3 steps, clipping active (threads loop over the capped grid)', async () => {
-    const n = 3_000_017;
+  it('takes the vec4 entry point when n % 4 == 0 and every view is 16-byte aligned', async () => {
+    const device = await testDevice();
+    const b = createStorage(device, 'adamw.entry', 4096);
+    const at = (offset: number) => ({ buffer: b, offset, size: 1024 });
+    expect(adamw(device, at(0), at(1024), at(2048), at(3072), at(0), 256).dispatch.label).toBe('adamw_vec4');
+    expect(adamw(device, at(0), at(1024), at(2048), at(3072), at(0), 255).dispatch.label).toBe('adamw');
+    b.destroy();
+  });
+
+  for (const n of [3_000_017, 3_000_016]) it(`n=${n}: 3 steps, clipping active (threads loop over the capped grid)`, async () => {
     const rng = new Rng(3);
     const grads = stepGrads(rng, n, 3, 1e-2);
     const maxGradNorm = 0.5 * Math.min(...norms(grads));
     await runScenario({
-      name: 'adamw n=3000017',
+      name: `adamw n=${n}`,
       params0: randomNormals(rng, n, 0.5),
       grads,
       hyper: (t) => ({ ...BASE, lr: lrAt(t, 3), weightDecay: 0.1, step: t, maxGradNorm }),

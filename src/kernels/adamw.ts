@@ -1,5 +1,5 @@
 import code from './adamw.wgsl?raw';
-import { createDispatch, getPipeline, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { createDispatch, getPipeline, isVec4, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
 
 /** One step's hyper-parameters. step starts at 1; maxGradNorm <= 0 or Infinity disables clipping. */
 export interface AdamWHyper {
@@ -80,12 +80,13 @@ export function adamw(
   gradNormSq: Buf,
   n: number,
 ): { dispatch: Dispatch; setHyper(h: AdamWHyper): void } {
+  const vec4 = isVec4(n, params, grads, m, v);
   const dispatch = createDispatch(device, {
-    label: 'adamw',
-    pipeline: getPipeline(device, 'adamw', code),
+    label: vec4 ? 'adamw_vec4' : 'adamw',
+    pipeline: getPipeline(device, 'adamw', code, {}, vec4 ? 'main_vec4' : 'main'),
     params: pack(n, IDLE),
     buffers: [params, m, v, grads, gradNormSq],
-    workgroups: Math.max(1, Math.min(MAX_WORKGROUPS, Math.ceil(n / WG))),
+    workgroups: Math.max(1, Math.min(MAX_WORKGROUPS, Math.ceil(n / (vec4 ? 4 * WG : WG)))),
   });
   return {
     dispatch,

@@ -1,5 +1,5 @@
 import code from './gradnorm.wgsl?raw';
-import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { createDispatch, getPipeline, isVec4, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
 
 const WG = 256;
 /** Stage-1 workgroups at most: enough to fill any GPU, few enough for one workgroup to finish. */
@@ -17,10 +17,11 @@ export function gradNormPartialsSize(n: number): number {
  */
 export function gradNormSquared(device: GPUDevice, out: Buf, partials: Buf, grads: Buf, n: number): Dispatch[] {
   const P = gradNormPartialsSize(n);
+  const vec4 = isVec4(n, grads);
   return [
     createDispatch(device, {
-      label: 'gradnorm_partials',
-      pipeline: getPipeline(device, 'gradnorm_partials', code, { SQUARE: 1 }),
+      label: vec4 ? 'gradnorm_partials_vec4' : 'gradnorm_partials',
+      pipeline: getPipeline(device, 'gradnorm_partials', code, { SQUARE: 1 }, vec4 ? 'main_vec4' : 'main'),
       params: packParams([{ u32: n }]),
       buffers: [partials, grads],
       workgroups: P,
