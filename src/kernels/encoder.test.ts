@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encoderBackward, encoderForward, packTokenBuckets } from './encoder';
+import { encoderBackward, encoderBackwardWpe, encoderBackwardWte, encoderForward, packTokenBuckets } from './encoder';
 import * as ref from '../reference/encoder';
 import { runKernelCase } from '../../test/kernel-case';
 import { checkGradient } from '../../test/gradcheck';
@@ -105,6 +105,63 @@ describe('encoder', () => {
       });
     });
   }
+
+  // A wte too large for one binding is split into row chunks bound at 256-byte-aligned offsets
+  // (here 64-row chunks of a C=4 table: 1 KiB each, and a ragged last chunk): one dispatch per
+  // chunk, each touching only the positions / rows of its own tokens, must give the whole result.
+  describe('over a vocabulary split into chunks', () => {
+    const [B, T, C, V, maxT] = [3, 41, 4, 150, 48];
+    const chunks = [[0, 64], [64, 128], [128, 150]] as const;
+    const rng = new Rng(150);
+    const tokens = randomInts(rng, B * T, V);
+    tokens[0] = 0; tokens[1] = 63; tokens[2] = 64; tokens[3] = 127; tokens[4] = 128; tokens[5] = 149; // every chunk edge
+    const wte = randomFloats(rng, V * C);
+    const wpe = randomFloats(rng, maxT * C);
+    const dout = randomFloats(rng, B * T * C);
+    const dwte0 = randomFloats(rng, V * C);
+    const view = (buffer: GPUBuffer, lo: number, hi: number) => ({ buffer, offset: lo * C * 4, size: (hi - lo) * C * 4 });
+
+    it('forward: each chunk writes its tokens\' positions, together all of them', async () => {
+      await runKernelCase({
+        name: 'encoder fwd chunked',
+        inputs: { tokens, wte, wpe },
+        outputs: { out: B * T * C },
+        build: (dev, b) => chunks.map(([lo, hi]) => encoderForward(dev, { buffer: b.out! }, { buffer: b.tokens! }, view(b.wte!, lo, hi), { buffer: b.wpe! }, B, T, C, { lo, hi })),
+        expected: { out: ref.encoderForward(tokens, wte, wpe, B, T, C) },
+        tol: TOL,
+      });
+    });
+
+    it('forward: one chunk leaves the other positions untouched', async () => {
+      const before = randomFloats(rng, B * T * C);
+      const full = ref.encoderForward(tokens, wte, wpe, B, T, C);
+      const want = Float64Array.from(before);
+      for (let i = 0; i < B * T; i++) if (tokens[i]! >= 64 && tokens[i]! < 128) want.set(full.subarray(i * C, (i + 1) * C), i * C);
+      await runKernelCase({
+        name: 'encoder fwd one chunk',
+        inputs: { tokens, wte, wpe },
+        outputs: { out: before },
+        build: (dev, b) => encoderForward(dev, { buffer: b.out! }, { buffer: b.tokens! }, view(b.wte!, 64, 128), { buffer: b.wpe! }, B, T, C, { lo: 64, hi: 128 }),
+        expected: { out: want },
+        tol: TOL,
+      });
+    });
+
+    it('backward: dwte accumulated chunk by chunk equals the whole', async () => {
+      const want = ref.encoderBackward(dout, tokens, B, T, C, V);
+      await runKernelCase({
+        name: 'encoder bwd chunked',
+        inputs: { dout, buckets: packTokenBuckets(tokens) },
+        outputs: { dwte: dwte0.slice(), dwpe: maxT * C },
+        build: (dev, b) => [
+          ...chunks.map(([lo, hi]) => encoderBackwardWte(dev, view(b.dwte!, lo, hi), { buffer: b.dout! }, { buffer: b.buckets! }, B, T, C, { lo, hi })),
+          encoderBackwardWpe(dev, { buffer: b.dwpe! }, { buffer: b.dout! }, B, T, C),
+        ],
+        expected: { dwte: want.dwte.map((v, i) => v + dwte0[i]!), dwpe: [...want.dwpe, ...new Array((maxT - T) * C).fill(0)] },
+        tol: { atol: 1e-5 * Math.sqrt(B * T), rtol: 1e-5 },
+      });
+    });
+  });
 
   it('backward folds more than 65535 buckets into a 2-D grid (B·T = 70000)', async () => {
     const [B, T, C, V] = [70, 1000, 2, 300];

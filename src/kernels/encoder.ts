@@ -1,16 +1,31 @@
 import code from './encoder.wgsl?raw';
 import { createDispatch, getPipeline, grid1d, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
 
-function params(B: number, T: number, C: number): ArrayBuffer {
-  return packParams([{ u32: B * T }, { u32: T }, { u32: C }]);
+/**
+ * Rows [lo, hi) of the token embedding, for a wte split into chunks that each fit one storage
+ * binding: the wte / dwte view then starts at row lo. The default is the whole vocabulary.
+ */
+export interface VocabRange {
+  lo: number;
+  hi: number;
 }
 
-/** out (B, T, C) = wte[tokens] + wpe[t]. tokens: u32 (B·T); wte: (V, C); wpe: (maxT, C), T <= maxT. */
-export function encoderForward(device: GPUDevice, out: Buf, tokens: Buf, wte: Buf, wpe: Buf, B: number, T: number, C: number): Dispatch {
+const WHOLE: VocabRange = { lo: 0, hi: 0xffffffff };
+
+function params(B: number, T: number, C: number, r: VocabRange = WHOLE): ArrayBuffer {
+  return packParams([{ u32: B * T }, { u32: T }, { u32: C }, { u32: r.lo }, { u32: r.hi }]);
+}
+
+/**
+ * out (B, T, C) = wte[tokens] + wpe[t]. tokens: u32 (B·T); wte: (V, C); wpe: (maxT, C), T <= maxT.
+ * With `range`, wte holds only rows [lo, hi) and only positions with a token in that range are
+ * written: one dispatch per chunk of a split wte fills every position.
+ */
+export function encoderForward(device: GPUDevice, out: Buf, tokens: Buf, wte: Buf, wpe: Buf, B: number, T: number, C: number, range?: VocabRange): Dispatch {
   return createDispatch(device, {
     label: 'encoder_forward',
     pipeline: getPipeline(device, 'encoder_forward', code, {}, 'forward'),
-    params: params(B, T, C),
+    params: params(B, T, C, range),
     buffers: [out, tokens, wte, wpe],
     workgroups: grid1d(Math.ceil((B * T * C) / 256)),
   });
@@ -54,20 +69,27 @@ export function packTokenBuckets(tokens: Uint32Array): Uint32Array {
  * u32 (3·B·T + 1). dout: (B, T, C). Two independent dispatches (dwte, dwpe).
  */
 export function encoderBackward(device: GPUDevice, dwte: Buf, dwpe: Buf, dout: Buf, buckets: Buf, B: number, T: number, C: number): Dispatch[] {
-  return [
-    createDispatch(device, {
-      label: 'encoder_backward_wte',
-      pipeline: getPipeline(device, 'encoder_backward_wte', code, {}, 'backward_wte'),
-      params: params(B, T, C),
-      buffers: [dwte, dout, buckets],
-      workgroups: grid1d(B * T), // one per bucket; empty ones return at once
-    }),
-    createDispatch(device, {
-      label: 'encoder_backward_wpe',
-      pipeline: getPipeline(device, 'encoder_backward_wpe', code, {}, 'backward_wpe'),
-      params: params(B, T, C),
-      buffers: [dwpe, dout],
-      workgroups: grid1d(Math.ceil((T * C) / 256)),
-    }),
-  ];
+  return [encoderBackwardWte(device, dwte, dout, buckets, B, T, C), encoderBackwardWpe(device, dwpe, dout, B, T, C)];
+}
+
+/** The dwte half of encoderBackward; with `range`, dwte holds rows [lo, hi) only (one dispatch per chunk of a split wte). */
+export function encoderBackwardWte(device: GPUDevice, dwte: Buf, dout: Buf, buckets: Buf, B: number, T: number, C: number, range?: VocabRange): Dispatch {
+  return createDispatch(device, {
+    label: 'encoder_backward_wte',
+    pipeline: getPipeline(device, 'encoder_backward_wte', code, {}, 'backward_wte'),
+    params: params(B, T, C, range),
+    buffers: [dwte, dout, buckets],
+    workgroups: grid1d(B * T), // one per bucket; empty ones return at once
+  });
+}
+
+/** The dwpe half of encoderBackward. */
+export function encoderBackwardWpe(device: GPUDevice, dwpe: Buf, dout: Buf, B: number, T: number, C: number): Dispatch {
+  return createDispatch(device, {
+    label: 'encoder_backward_wpe',
+    pipeline: getPipeline(device, 'encoder_backward_wpe', code, {}, 'backward_wpe'),
+    params: params(B, T, C),
+    buffers: [dwpe, dout],
+    workgroups: grid1d(Math.ceil((T * C) / 256)),
+  });
 }

@@ -12,9 +12,13 @@
 //     column) belongs to one thread, summed in position order: deterministic, no atomics.
 //   backward_wpe: params, dwpe, dout                dwpe[t, :] = sum_b dout[b, t, :] (rows >= T untouched)
 //     one thread per (t, c), ceil(T·C / 256) workgroups folded into a 2-D grid.
+// Vocabulary ranges: forward and backward_wte see only the rows [lo, hi) of wte / dwte (the view
+//   starts at row lo) and leave positions whose token is outside alone. A wte larger than one
+//   storage binding is split into row chunks, one dispatch each; every token lies in one chunk.
+//   A whole wte is the range [0, 2^32 - 1).
 // Reference: src/reference/encoder.ts (llm.c encoder_forward / encoder_backward).
 
-struct Params { BT: u32, T: u32, C: u32, }
+struct Params { BT: u32, T: u32, C: u32, lo: u32, hi: u32, }
 
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -37,7 +41,9 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let bt = i / p.C;
   let c = i - bt * p.C;
   let t = bt % p.T;
-  fw_out[i] = fw_wte[fw_tokens[bt] * p.C + c] + fw_wpe[t * p.C + c];
+  let tok = fw_tokens[bt];
+  if (tok < p.lo || tok >= p.hi) { return; } // another chunk's row
+  fw_out[i] = fw_wte[(tok - p.lo) * p.C + c] + fw_wpe[t * p.C + c];
 }
 
 @compute @workgroup_size(64)
@@ -48,7 +54,9 @@ fn backward_wte(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let begin = bt_buckets[p.BT + u];
   let end = bt_buckets[p.BT + u + 1u];
   if (begin >= end) { return; } // an unused bucket
-  let row = bt_buckets[u] * p.C;
+  let tok = bt_buckets[u];
+  if (tok < p.lo || tok >= p.hi) { return; } // another chunk's row
+  let row = (tok - p.lo) * p.C;
   let positions = 2u * p.BT + 1u; // start of the positions section
   for (var c = tid; c < p.C; c += 64u) {
     var s = 0.0;

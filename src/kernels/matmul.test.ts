@@ -128,6 +128,75 @@ describe('matmul', () => {
   });
 });
 
+/**
+ * A and out as column blocks of wider matrices (row strides lda, ldc), bound at an offset of 64
+ * floats (256 bytes, the largest binding alignment), as the tied head uses them over a vocabulary
+ * split into chunks. The padding around the blocks holds random values: A's must not be read,
+ * out's must not be written.
+ */
+async function checkStrided(c: Case & { lda: number; ldc: number }): Promise<void> {
+  const { M, N, K, layout, lda, ldc } = c;
+  const OFF = 64;
+  const rng = new Rng(M * 31 + N * 17 + K + lda + ldc);
+  const aRows = layout === 'tn' ? K : M;
+  const aCols = layout === 'tn' ? M : K;
+  const aWide = randomFloats(rng, OFF + aRows * lda);
+  const a = new Float32Array(aRows * aCols);
+  for (let r = 0; r < aRows; r++) a.set(aWide.subarray(OFF + r * lda, OFF + r * lda + aCols), r * aCols);
+  const b = randomFloats(rng, K * N);
+  const outWide = randomFloats(rng, OFF + M * ldc);
+  const block = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) block.set(outWide.subarray(OFF + m * ldc, OFF + m * ldc + N), m * N);
+  const ref = matmulReference(a, b, undefined, M, N, K, layout, { accumulate: c.accumulate ? block : undefined });
+  const expected = Float64Array.from(outWide);
+  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) expected[OFF + m * ldc + n] = ref.out[m * N + n]!;
+  await runKernelCase({
+    name: `matmul strided ${caseName(c)} lda=${lda} ldc=${ldc}`,
+    inputs: { a: aWide, b },
+    outputs: { out: outWide },
+    build: (dev, x) =>
+      matmul(dev, {
+        out: { buffer: x.out!, offset: OFF * 4 },
+        a: { buffer: x.a!, offset: OFF * 4 },
+        b: { buffer: x.b! },
+        M,
+        N,
+        K,
+        layout,
+        lda,
+        ldc,
+        accumulate: c.accumulate,
+      }),
+    expected: { out: expected },
+    tol: tol(K),
+  });
+}
+
+describe('matmul with row strides (column blocks of wider matrices)', () => {
+  // The three uses of the split head: logits block = lnf · wte_chunkᵀ ('nt', ldc = V), dlnf +=
+  // dlogits block · wte_chunk ('nn', lda = V, accumulated), dwte_chunk = dlogits blockᵀ · lnf
+  // ('tn', lda = V). Odd strides take the scalar loads, multiples of 4 the vec4 ones.
+  const cases: (Case & { lda: number; ldc: number })[] = [
+    { M: 17, N: 65, K: 20, layout: 'nt', lda: 20, ldc: 131 },
+    { M: 65, N: 64, K: 20, layout: 'nt', lda: 20, ldc: 200 },
+    { M: 17, N: 20, K: 65, layout: 'nn', lda: 131, ldc: 20, accumulate: true },
+    { M: 17, N: 20, K: 64, layout: 'nn', lda: 200, ldc: 20 },
+    { M: 65, N: 20, K: 17, layout: 'tn', lda: 131, ldc: 20 },
+    { M: 64, N: 20, K: 17, layout: 'tn', lda: 200, ldc: 23 },
+    { M: 1, N: 65, K: 20, layout: 'nt', lda: 20, ldc: 65 },
+  ];
+  for (const c of cases) it(`matches the reference: ${caseName(c)} lda=${c.lda} ldc=${c.ldc}`, () => checkStrided(c));
+
+  it('rejects strides narrower than the matrix', async () => {
+    const device = await testDevice();
+    const tiny = device.createBuffer({ size: 256, usage: USAGE.STORAGE });
+    const buf = { buffer: tiny };
+    expect(() => matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4, lda: 3 })).toThrow(/lda/);
+    expect(() => matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4, ldc: 2 })).toThrow(/ldc/);
+    tiny.destroy();
+  });
+});
+
 describe('matmul backward', () => {
   // out = A·B + bias, A (M, K), B (K, N): dA = dout·Bᵀ, dB = Aᵀ·dout, dbias = Σ_rows dout.
   const [M, N, K] = [5, 4, 3];

@@ -25,6 +25,10 @@ export interface MatmulArgs {
   preact?: Buf;
   /** out += result (gradient accumulation). Not combined with gelu. */
   accumulate?: boolean;
+  /** Row stride of A in floats: default K ('nn', 'nt') or M ('tn'). Larger reads a column block of a wider matrix. */
+  lda?: number;
+  /** Row stride of out (and preact) in floats, default N. Larger writes a column block of a wider matrix. */
+  ldc?: number;
 }
 
 /** Output columns per workgroup (8 threads x 8 outputs); TILE_N in matmul.wgsl. */
@@ -68,7 +72,10 @@ export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
   const { out, a, b, bias, preact, M, N, K, layout = 'nn', gelu = false, accumulate = false } = args;
   if (gelu && accumulate) throw new Error('matmul: gelu and accumulate cannot be combined');
   if (preact && !gelu) throw new Error('matmul: preact is only written with gelu');
-  const vecA = canVec4(a, layout === 'tn' ? M : K);
+  const aCols = layout === 'tn' ? M : K; // A's contiguous dimension
+  const { lda = aCols, ldc = N } = args;
+  if (lda < aCols || ldc < N) throw new Error(`matmul: lda (${lda}) must be >= ${aCols} and ldc (${ldc}) >= N (${N})`);
+  const vecA = canVec4(a, aCols) && lda % 4 === 0;
   const vecB = canVec4(b, layout === 'nt' ? K : N);
   const constants = {
     LAYOUT: LAYOUT_ID[layout],
@@ -86,7 +93,7 @@ export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
   return createDispatch(device, {
     label,
     pipeline: getPipeline(device, 'matmul', code, constants),
-    params: packParams([{ u32: M }, { u32: N }, { u32: K }]),
+    params: packParams([{ u32: M }, { u32: N }, { u32: K }, { u32: lda }, { u32: ldc }]),
     // Binding order of matmul.wgsl: out, preact, a, b, bias, a4, b4.
     buffers: [out, preact ?? { buffer: unused.write }, a, b, bias ?? read, vecA ? a : read, vecB ? b : read],
     workgroups: [Math.ceil(N / TILE_N), Math.ceil(M / (8 * threadsAlongM(M)))],

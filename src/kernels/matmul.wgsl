@@ -3,7 +3,10 @@
 //   LAYOUT 1 'nt': A (M, K), B (N, K)      out = A · Bᵀ   (tied LM head, dX = dY · Wᵀ)
 //   LAYOUT 2 'tn': A (K, M), B (K, N)      out = Aᵀ · B   (weight gradients dW = Xᵀ · dY)
 //   epilogue: v = acc + bias[n]; GELU: preact = v, v = gelu_tanh(v); ACCUMULATE: v += out.
-// Bindings: params {M, N, K}; out (M, N); preact (M, N) (written only when GELU && STORE_PREACT);
+//   Row strides: A's rows are lda floats apart (lda = K for nn/nt, M for tn when A is a whole
+//   matrix), out's and preact's rows ldc apart (ldc = N): a column block of a wider matrix can be
+//   read or written in place (the tied head over a vocabulary split into binding-sized chunks).
+// Bindings: params {M, N, K, lda, ldc}; out (M, ldc); preact (M, ldc) (written only when GELU && STORE_PREACT);
 //   a, b: the inputs as floats; bias (N) (read only when HAS_BIAS); a4, b4: the same buffers as a, b
 //   seen as vec4s (read only when VEC_A / VEC_B). A binding a variant does not touch still has to be
 //   bound (WGSL counts uses under a false override branch): the wrapper binds a placeholder there.
@@ -24,10 +27,10 @@
 // 8x8 block does 64 multiply-adds per 16 loaded floats; 16x8 blocks measured no faster (spills).
 // Real GPUs would prefer a shared-memory tile: this kernel is correct there, not at their peak.
 
-struct Params { M: u32, N: u32, K: u32, }
+struct Params { M: u32, N: u32, K: u32, lda: u32, ldc: u32, }
 
 override LAYOUT: u32 = 0u;
-// A's contiguous dimension (K for nn/nt, M for tn) is a multiple of 4: read A as vec4s.
+// A's contiguous dimension (K for nn/nt, M for tn) and lda are multiples of 4: read A as vec4s.
 override VEC_A: bool = false;
 // B's contiguous dimension (N for nn/tn, K for nt) is a multiple of 4: read B as vec4s.
 override VEC_B: bool = false;
@@ -63,19 +66,19 @@ fn quadIndex(base: u32, threads: u32, t: u32, r: u32) -> u32 {
 
 // A[m, k..k+3] as a vec4 over k, for nn/nt. m is already clamped; k beyond K reads as 0.
 fn loadArowK(m: u32, k: u32) -> vec4<f32> {
-  if (VEC_A) { return a4[(m * p.K + k) / 4u]; }
+  if (VEC_A) { return a4[(m * p.lda + k) / 4u]; }
   var v: vec4<f32>;
   for (var i = 0u; i < 4u; i++) {
-    v[i] = select(0.0, a[m * p.K + min(k + i, p.K - 1u)], k + i < p.K);
+    v[i] = select(0.0, a[m * p.lda + min(k + i, p.K - 1u)], k + i < p.K);
   }
   return v;
 }
 
 // A[k, m..m+3] as a vec4 over m, for tn. k is already clamped; m is the quad's first row.
 fn loadAquadM(k: u32, m: u32) -> vec4<f32> {
-  if (VEC_A) { return a4[(k * p.M + min(m, p.M - 4u)) / 4u]; }
+  if (VEC_A) { return a4[(k * p.lda + min(m, p.M - 4u)) / 4u]; }
   var v: vec4<f32>;
-  for (var i = 0u; i < 4u; i++) { v[i] = a[k * p.M + min(m + i, p.M - 1u)]; }
+  for (var i = 0u; i < 4u; i++) { v[i] = a[k * p.lda + min(m + i, p.M - 1u)]; }
   return v;
 }
 
@@ -148,7 +151,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var c = 0u; c < 8u; c++) {
       let n = quadIndex(n0, 8u, lid.x, c);
       if (n >= p.N) { continue; }
-      let o = m * p.N + n;
+      let o = m * p.ldc + n;
       var v = acc[r * 2u + c / 4u][c % 4u];
       if (HAS_BIAS) { v += bias[n]; }
       if (GELU) {

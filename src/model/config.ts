@@ -50,6 +50,8 @@ export function countParams(c: GPTConfig): number {
  */
 export interface BufferEstimate {
   name: string;
+  /** 'model': sized by the config alone (parameters and their training state); 'batch': by (B, T). */
+  kind: 'model' | 'batch';
   bytes: number;
   count: number;
   largestBinding: number;
@@ -58,23 +60,26 @@ export interface BufferEstimate {
 }
 
 /**
- * The buffers training with batch B and T = block_size needs (fp32), following the engine's
+ * The buffers training with batch B and T (default block_size) needs (fp32), following the engine's
  * allocation plan: GPT's constructor (parameter-sized buffers), GPT.allocActivations (one buffer
  * per activation per layer; attention keeps only its log-sum-exp, never a (T,T) score matrix)
  * and the trainer (a backup of the last good weights). Keep in step with those when they change.
  * Inference needs a subset, so a config that passes for training also fits generation.
  */
-export function estimateBuffers(c: GPTConfig, batch: number): BufferEstimate[] {
+export function estimateBuffers(c: GPTConfig, batch: number, seqLen = c.block_size): BufferEstimate[] {
   const layout = paramLayout(c);
   const paramBytes = layout.totalFloats * 4;
-  const largestTensor = layout.tensors.reduce((m, t) => Math.max(m, t.size), 0) * 4; // no spread: deep models list 10⁵ tensors
+  // wte is bound in row chunks that fit (GPT.wteChunks); every other tensor is bound whole.
+  // (A loop, no spread: deep models list 10⁵ tensors.)
+  const largestTensor = layout.tensors.reduce((m, t) => (t.name === 'wte.weight' ? m : Math.max(m, t.size)), 0) * 4;
   const shrinkModel = 'use fewer layers, a smaller n_embd or a smaller vocabulary';
   const shrinkBatch = 'reduce the batch size or block_size';
-  const N = batch * c.block_size;
+  const N = batch * seqLen;
   const C = c.n_embd;
   const L = c.n_layer;
   const act = (name: string, floats: number, count: number, fix = shrinkBatch): BufferEstimate => ({
     name,
+    kind: 'batch',
     bytes: floats * 4,
     count,
     largestBinding: floats * 4,
@@ -82,13 +87,13 @@ export function estimateBuffers(c: GPTConfig, batch: number): BufferEstimate[] {
   });
   return [
     // Kernels bind parameter-sized buffers one tensor, or one binding-sized chunk, at a time.
-    { name: 'parameters', bytes: paramBytes, count: 1, largestBinding: largestTensor, fix: shrinkModel },
-    { name: 'gradients, Adam moments and weight backup', bytes: paramBytes, count: 4, largestBinding: largestTensor, fix: shrinkModel },
+    { name: 'parameters', kind: 'model', bytes: paramBytes, count: 1, largestBinding: largestTensor, fix: shrinkModel },
+    { name: 'gradients, Adam moments and weight backup', kind: 'model', bytes: paramBytes, count: 4, largestBinding: largestTensor, fix: shrinkModel },
     act('(B,T,C) activations', N * C, 5 * L + 5), // per layer: ln1 atty res2 ln2 res3; encoded scratch lnf; 2 gradients
     act('(B,T,3C) attention q,k,v', N * 3 * C, L + 1), // + its gradient
     act('(B,T,4C) MLP hidden', N * 4 * C, 2 * L + 2), // fch and gelu(fch), + their gradients
     act('(B,T,vocab) logits', N * c.vocab_size, 1, `${shrinkBatch}, or use a smaller vocabulary`),
-    act('(B,heads,T) attention statistics', batch * c.n_head * c.block_size, L + 1),
+    act('(B,heads,T) attention statistics', batch * c.n_head * seqLen, L + 1),
     act('(B,T) per-token values', N, 4 * L + 5), // layernorm means/rstds, tokens, targets, losses
     act('token buckets', 3 * N + 1, 1),
   ];
@@ -110,9 +115,11 @@ function mib(bytes: number): string {
 /**
  * Throws EngineError 'BAD_CONFIG' for a malformed config and 'TOO_LARGE' when a buffer would not
  * fit the adapter's limits. Without `limits` only the shape of the config is checked (CPU tools
- * such as checkpoint conversion have no adapter). `batch` defaults to 1 (generation).
+ * such as checkpoint conversion have no adapter). Without `batch` only the model's own buffers are
+ * checked (generation: the decoder needs no (T, vocab) buffers); with it, also the activations of
+ * a (batch, seqLen) training step, seqLen defaulting to block_size.
  */
-export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch = 1): void {
+export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch?: number, seqLen = c.block_size): void {
   if (typeof c !== 'object' || c === null) throw new EngineError('BAD_CONFIG', 'The model config is missing.');
   for (const key of ['n_layer', 'n_head', 'n_embd', 'block_size', 'vocab_size'] as const) {
     const v = c[key];
@@ -126,7 +133,8 @@ export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch = 1): 
       `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head}) so every attention head gets the same width.`,
     );
   }
-  if (!isPositiveInt(batch)) throw new EngineError('BAD_CONFIG', `The batch size must be a positive whole number, but it is ${show(batch)}.`);
+  if (batch !== undefined && !isPositiveInt(batch)) throw new EngineError('BAD_CONFIG', `The batch size must be a positive whole number, but it is ${show(batch)}.`);
+  if (!isPositiveInt(seqLen) || seqLen > c.block_size) throw new EngineError('BAD_CONFIG', `The sequence length must be a whole number from 1 to block_size (${c.block_size}), but it is ${show(seqLen)}.`);
   // Beyond 2^53 bytes sizes stop being exact numbers; nothing that large can be allocated anyway.
   if (!Number.isSafeInteger(countParams(c) * 4 * 4)) {
     throw new EngineError('TOO_LARGE', `This model has ${countParams(c).toExponential(2)} parameters, far more than any GPU can hold.`);
@@ -141,17 +149,19 @@ export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch = 1): 
       `The model's parameters need ${mib(minParamBytes)} in one GPU buffer, but this GPU allows at most ${mib(limits.maxBufferSize)} per buffer (maxBufferSize). Use fewer layers, a smaller n_embd or a smaller vocabulary.`,
     );
   }
-  for (const b of estimateBuffers(c, batch)) {
+  const shape = (b: BufferEstimate) => (b.kind === 'batch' ? ` (batch ${batch}, sequence length ${seqLen})` : '');
+  for (const b of estimateBuffers(c, batch ?? 1, seqLen)) {
+    if (batch === undefined && b.kind === 'batch') continue;
     if (!Number.isSafeInteger(b.bytes) || b.bytes > limits.maxBufferSize) {
       throw new EngineError(
         'TOO_LARGE',
-        `The ${b.name} buffer needs ${mib(b.bytes)} (batch ${batch}, block_size ${c.block_size}), but this GPU allows at most ${mib(limits.maxBufferSize)} per buffer (maxBufferSize). To fit, ${b.fix}.`,
+        `The ${b.name} buffer needs ${mib(b.bytes)}${shape(b)}, but this GPU allows at most ${mib(limits.maxBufferSize)} per buffer (maxBufferSize). To fit, ${b.fix}.`,
       );
     }
     if (b.largestBinding > limits.maxStorageBufferBindingSize) {
       throw new EngineError(
         'TOO_LARGE',
-        `A shader would bind ${mib(b.largestBinding)} of the ${b.name} at once (batch ${batch}, block_size ${c.block_size}), but this GPU binds at most ${mib(limits.maxStorageBufferBindingSize)} (maxStorageBufferBindingSize). To fit, ${b.fix}.`,
+        `A shader would bind ${mib(b.largestBinding)} of the ${b.name} at once${shape(b)}, but this GPU binds at most ${mib(limits.maxStorageBufferBindingSize)} (maxStorageBufferBindingSize). To fit, ${b.fix}.`,
       );
     }
   }

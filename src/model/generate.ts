@@ -49,9 +49,11 @@ export class Decoder {
     const atty = mk('decode.atty', C);
     const proj = mk('decode.proj', C);
     const fc = mk('decode.fc', 4 * C);
-    const emb = embedDecode(d, b(x0), b(this.token), model.p('wte.weight'), model.p('wpe.weight'), C);
-    this.ops.push(emb.dispatch);
-    this.setPos.push(emb.setPosition);
+    for (const r of model.wteChunks) {
+      const emb = embedDecode(d, b(x0), b(this.token), model.wte(r), model.p('wpe.weight'), C, r);
+      this.ops.push(emb.dispatch);
+      this.setPos.push(emb.setPosition);
+    }
     let x = x0;
     for (let l = 0; l < L; l++) {
       const h = `h.${l}.`;
@@ -75,7 +77,9 @@ export class Decoder {
       x = res3;
     }
     this.ops.push(layernormForward(d, b(ln), b(mean), b(rstd), b(x), model.p('ln_f.weight'), model.p('ln_f.bias'), 1, C));
-    this.ops.push(matmul(d, { out: b(this.logits), a: b(ln), b: model.p('wte.weight'), M: 1, K: C, N: V, layout: 'nt' }));
+    for (const r of model.wteChunks) {
+      this.ops.push(matmul(d, { out: { buffer: this.logits, offset: r.lo * 4 }, a: b(ln), b: model.wte(r), M: 1, K: C, N: r.hi - r.lo, layout: 'nt' }));
+    }
   }
 
   /**

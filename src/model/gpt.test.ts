@@ -15,9 +15,17 @@ import { initParams, type ParamLayout } from './params';
 import { Trainer } from './trainer';
 import { packTokenBuckets } from '../kernels/encoder';
 
-const config: GPTConfig = { n_layer: 2, n_head: 2, n_embd: 16, block_size: 9, vocab_size: 13 };
 const B = 3;
 const T = 9;
+
+/**
+ * The two setups: a whole wte, and a wte split into 64-row chunks (a 4 KiB binding limit), the
+ * path GPT-2 small takes on adapters that bind at most 128 MiB: rows [0,64), [64,128), [128,150).
+ */
+const SETUPS: { name: string; config: GPTConfig; maxBindingBytes?: number; chunks: number }[] = [
+  { name: 'whole wte', config: { n_layer: 2, n_head: 2, n_embd: 16, block_size: 9, vocab_size: 13 }, chunks: 1 },
+  { name: 'wte split in 3 chunks', config: { n_layer: 2, n_head: 2, n_embd: 16, block_size: 9, vocab_size: 150 }, maxBindingBytes: 64 * 16 * 4, chunks: 3 },
+];
 
 function toRef(layout: ParamLayout, flat: Float32Array): RefParams {
   const p: RefParams = {};
@@ -26,24 +34,26 @@ function toRef(layout: ParamLayout, flat: Float32Array): RefParams {
 }
 
 /** Larger-than-GPT-2 init so that every path carries signal (with std 0.02 the gradients are tiny). */
-function weights(layout: ParamLayout, seed: number): Float32Array {
+function weights(config: GPTConfig, layout: ParamLayout, seed: number): Float32Array {
   const w = initParams(config, layout, seed);
   const rng = new Rng(seed);
   for (const t of layout.tensors) for (let i = 0; i < t.size; i++) w[t.offset + i] = t.name.endsWith('ln_1.weight') || t.name.endsWith('ln_2.weight') || t.name === 'ln_f.weight' ? 1 + 0.3 * rng.normal() : 0.3 * rng.normal();
   return w;
 }
 
-describe('GPT on the GPU matches the float64 reference model', () => {
+for (const { name, config, maxBindingBytes, chunks } of SETUPS) describe(`GPT on the GPU matches the float64 reference model (${name})`, () => {
   it('loss and every parameter gradient', async () => {
     const device = await testDevice();
-    const model = new GPT(device, config, { training: true });
-    const w = weights(model.layout, 7);
+    const model = new GPT(device, config, { training: true, maxBindingBytes });
+    expect(model.wteChunks).toHaveLength(chunks);
+    const w = weights(config, model.layout, 7);
     model.setWeights(w);
     const rng = new Rng(3);
     const x = randomInts(rng, B * T, config.vocab_size);
     const y = randomInts(rng, B * T, config.vocab_size);
-    // Repeat a token many times so the embedding backward's buckets are exercised.
+    // Repeat a token many times so the embedding backward's buckets are exercised; use the last one.
     for (let i = 0; i < B * T; i += 3) x[i] = 5;
+    x[1] = config.vocab_size - 1;
     const acts = model.allocActivations(B, T, true);
     writeArray(device, acts.tokens, 0, x);
     writeArray(device, acts.targets, 0, y);
@@ -69,8 +79,8 @@ describe('GPT on the GPU matches the float64 reference model', () => {
 
   it('weights after one AdamW step (with weight decay groups and clipping)', async () => {
     const device = await testDevice();
-    const model = new GPT(device, config, { training: true });
-    const w = weights(model.layout, 11);
+    const model = new GPT(device, config, { training: true, maxBindingBytes });
+    const w = weights(config, model.layout, 11);
     model.setWeights(w);
     const rng = new Rng(5);
     const data = randomInts(rng, 400, config.vocab_size);

@@ -8,13 +8,19 @@
  *
  * Memory: parameters, gradients and the two AdamW moments are one buffer each, reached through
  * named views (src/model/params.ts). Activations are allocated per (B, T) shape, once.
+ *
+ * The token embedding wte (V, C) is used in row chunks that each fit one storage binding
+ * (`wteChunks`): GPT-2 small's 147 MiB wte exceeds the 128 MiB binding of many adapters (lavapipe's
+ * included), so its embedding lookup, tied head and their gradients run one dispatch per chunk, the
+ * head writing and reading column blocks of the (N, V) logits (matmul's lda/ldc). One chunk, the
+ * whole vocabulary, wherever it fits.
  */
 import { createStorage } from '../gpu/buffers';
 import type { Buf, Dispatch } from '../gpu/dispatch';
 import { EngineError } from '../gpu/errors';
 import { attentionBackward, attentionForward } from '../kernels/attention';
 import { crossEntropy } from '../kernels/crossentropy';
-import { encoderBackward, encoderForward } from '../kernels/encoder';
+import { encoderBackwardWpe, encoderBackwardWte, encoderForward, type VocabRange } from '../kernels/encoder';
 import { geluBackward } from '../kernels/gelu';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
 import { matmul } from '../kernels/matmul';
@@ -73,6 +79,11 @@ export interface Activations {
 export interface GPTOptions {
   /** Allocate gradients and AdamW moments (training). Inference needs neither. */
   training?: boolean;
+  /**
+   * Largest storage binding to use, in bytes: default the device's maxStorageBufferBindingSize.
+   * Smaller values split wte into more chunks (tests exercise the split path with small models).
+   */
+  maxBindingBytes?: number;
 }
 
 export class GPT {
@@ -81,6 +92,8 @@ export class GPT {
   readonly grads?: GPUBuffer;
   readonly m?: GPUBuffer;
   readonly v?: GPUBuffer;
+  /** Row ranges of wte that each fit one storage binding, in order; [[0, V)] when it all fits. */
+  readonly wteChunks: VocabRange[];
   private owned: GPUBuffer[] = [];
 
   constructor(
@@ -90,6 +103,7 @@ export class GPT {
   ) {
     validateConfig(config, device.limits);
     this.layout = paramLayout(config);
+    this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
     const bytes = this.layout.totalFloats * F;
     this.params = this.alloc('params', bytes);
     if (opts.training) {
@@ -118,6 +132,15 @@ export class GPT {
     return this.view(this.grads, name);
   }
 
+  /** The rows [lo, hi) of wte (of `which`: the parameters or their gradient). */
+  wte(range: VocabRange, which: 'params' | 'grads' = 'params'): Buf {
+    const buffer = which === 'params' ? this.params : this.grads;
+    if (!buffer) throw new Error('model was created without training buffers');
+    const C = this.config.n_embd;
+    const t = this.layout.byName.get('wte.weight')!;
+    return { buffer, offset: (t.offset + range.lo * C) * F, size: (range.hi - range.lo) * C * F };
+  }
+
   private view(buffer: GPUBuffer, name: string): Buf {
     const t = this.layout.byName.get(name);
     if (!t) throw new Error(`no parameter named ${name}`);
@@ -134,6 +157,7 @@ export class GPT {
   allocActivations(B: number, T: number, training: boolean): Activations {
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
     if (T > this.config.block_size) throw new EngineError('BAD_CONFIG', `sequence length ${T} exceeds the block size ${this.config.block_size}`);
+    validateConfig(this.config, this.device.limits, B, T); // the (B, T) buffers fit, before any is made
     const N = B * T;
     const all: GPUBuffer[] = [];
     const mk = (label: string, floats: number) => {
@@ -200,7 +224,7 @@ export class GPT {
     const N = B * T;
     const ops: Op[] = [];
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
-    ops.push(encoderForward(d, b(a.encoded), b(a.tokens), this.p('wte.weight'), this.p('wpe.weight'), B, T, C));
+    for (const r of this.wteChunks) ops.push(encoderForward(d, b(a.encoded), b(a.tokens), this.wte(r), this.p('wpe.weight'), B, T, C, r));
     for (let l = 0; l < L; l++) {
       const h = `h.${l}.`;
       const x = a.layers[l]!;
@@ -219,8 +243,10 @@ export class GPT {
     }
     const last = L > 0 ? a.layers[L - 1]!.res3 : a.encoded;
     ops.push(layernormForward(d, b(a.lnf), b(a.lnfMean), b(a.lnfRstd), b(last), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C));
-    // Head tied to the token embedding: logits (N, V) = lnf (N, C) · wteᵀ.
-    ops.push(matmul(d, { out: b(a.logits), a: b(a.lnf), b: this.p('wte.weight'), M: N, K: C, N: V, layout: 'nt' }));
+    // Head tied to the token embedding: logits (N, V) = lnf (N, C) · wteᵀ, a column block per chunk.
+    for (const r of this.wteChunks) {
+      ops.push(matmul(d, { out: columns(a.logits, r), a: b(a.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }));
+    }
     if (loss !== 'none') {
       ops.push(crossEntropy(d, b(a.losses), b(a.logits), b(a.targets), N, V, loss === 'train' ? 1 / N : undefined));
       ops.push(sumReduce(d, b(a.loss), b(a.losses), N, 1 / N));
@@ -238,12 +264,16 @@ export class GPT {
     const N = B * T;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     const ops: Op[] = [];
-    const dlogits = b(a.logits); // written by the cross-entropy of the 'train' forward
+    // a.logits holds dlogits: written by the cross-entropy of the 'train' forward.
 
     // Head: logits = lnf · wteᵀ  =>  dlnf = dlogits · wte, dwte = dlogitsᵀ · lnf (overwrites dwte;
-    // the embedding backward accumulates onto it at the end).
-    ops.push(matmul(d, { out: b(back.dnc), a: dlogits, b: this.p('wte.weight'), M: N, K: V, N: C }));
-    ops.push(matmul(d, { out: this.g('wte.weight'), a: dlogits, b: b(a.lnf), M: V, K: N, N: C, layout: 'tn' }));
+    // the embedding backward accumulates onto it at the end). Per chunk: dlnf accumulates over the
+    // column blocks of dlogits, each dwte chunk comes from its own block.
+    this.wteChunks.forEach((r, i) => {
+      const block = columns(a.logits, r);
+      ops.push(matmul(d, { out: b(back.dnc), a: block, lda: V, b: this.wte(r), M: N, K: r.hi - r.lo, N: C, accumulate: i > 0 }));
+      ops.push(matmul(d, { out: this.wte(r, 'grads'), a: block, lda: V, b: b(a.lnf), M: r.hi - r.lo, K: N, N: C, layout: 'tn' }));
+    });
     // Final layernorm; dresidual starts at zero and accumulates through every block.
     ops.push({ clear: b(back.dresidual) });
     const last = L > 0 ? a.layers[L - 1]!.res3 : a.encoded;
@@ -274,7 +304,8 @@ export class GPT {
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_1.weight'), this.g(h + 'ln_1.bias'), b(back.dnc), b(input), this.p(h + 'ln_1.weight'), b(x.ln1Mean), b(x.ln1Rstd), N, C));
     }
     // Embeddings: dwte += scatter of dresidual by token (deterministic buckets), dwpe = sum over batch.
-    ops.push(...encoderBackward(d, this.g('wte.weight'), this.g('wpe.weight'), b(back.dresidual), b(a.buckets), B, T, C));
+    for (const r of this.wteChunks) ops.push(encoderBackwardWte(d, this.wte(r, 'grads'), b(back.dresidual), b(a.buckets), B, T, C, r));
+    ops.push(encoderBackwardWpe(d, this.g('wpe.weight'), b(back.dresidual), B, T, C));
     return ops;
   }
 
@@ -286,6 +317,23 @@ export class GPT {
     for (const buf of this.owned) buf.destroy();
     this.owned = [];
   }
+}
+
+/**
+ * wte's rows in chunks of at most `maxBindingBytes`: a multiple of 64 rows each (so every chunk
+ * starts 256-byte aligned both in the parameter buffer and as a column block of a logits row).
+ */
+export function wteChunks(config: GPTConfig, maxBindingBytes: number): VocabRange[] {
+  const { vocab_size: V, n_embd: C } = config;
+  const rows = Math.max(64, Math.floor(maxBindingBytes / (C * F) / 64) * 64);
+  const out: VocabRange[] = [];
+  for (let lo = 0; lo < V; lo += rows) out.push({ lo, hi: Math.min(V, lo + rows) });
+  return out;
+}
+
+/** Columns [lo, hi) of an (N, V) row-major buffer: the view from column lo on; rows are V apart. */
+function columns(buffer: GPUBuffer, r: VocabRange): Buf {
+  return { buffer, offset: r.lo * F };
 }
 
 /** Splits [0, floats) into views no larger than the adapter's binding limit (multiples of 64 floats). */

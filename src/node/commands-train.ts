@@ -51,7 +51,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1) throw new UsageError('--steps must be a whole number >= 1');
 
   const ctx = await createNodeContext();
-  validateConfig(config, ctx.device.limits, opts.batch);
+  validateConfig(config, ctx.device.limits, opts.batch, opts.seqLen);
   const model = new GPT(ctx.device, config, { training: true });
   model.setWeights(initParams(config, model.layout, opts.seed));
   const trainer = new Trainer(model, train, val, opts);
