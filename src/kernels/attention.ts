@@ -10,7 +10,7 @@ import { createDispatch, getPipeline, grid1d, packParams, setParams, type Buf, t
 
 /** Largest head size: the kernels keep a row of q/acc in fixed-size private arrays. */
 export const ATTENTION_MAX_HS = 64;
-/** Query (or key) rows per workgroup of the fused kernels: one row per thread. */
+/** Query (or key) rows per workgroup of the fused kernels (one or two rows per thread). */
 const ROWS = 64;
 
 function headSize(C: number, NH: number): number {
@@ -24,11 +24,12 @@ function headSize(C: number, NH: number): number {
 /** Fused forward with online softmax; never materialises T×T. lse (B,NH,T) = log-sum-exp of the scaled scores per query row, kept for backward. */
 export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: Buf /*(B,NH,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
   const HS = headSize(C, NH);
+  // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
+  const vec4 = HS % 4 === 0;
   return [
     createDispatch(device, {
       label: 'attention_forward',
-      // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
-      pipeline: getPipeline(device, 'attention_forward', forwardCode, { HS, BR: ROWS }, HS % 4 === 0 ? 'main_vec4' : 'main'),
+      pipeline: getPipeline(device, 'attention_forward', forwardCode, { HS, BR: vec4 ? ROWS / 2 : ROWS }, vec4 ? 'main_vec4x2' : 'main'),
       params: packParams([{ u32: T }, { u32: C }]),
       buffers: [out, lse, qkv],
       workgroups: [Math.ceil(T / ROWS), NH, B],
@@ -39,22 +40,25 @@ export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: B
 /** Backward (FlashAttention-2 style recomputation from lse). dqkv (B,T,3C) is overwritten. delta (B,NH,T) is scratch (rowsum(dout·out)). Deterministic: no float atomics. */
 export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout: Buf, out: Buf, lse: Buf, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
   const HS = headSize(C, NH);
-  const constants = { HS, BR: ROWS };
   const params = packParams([{ u32: T }, { u32: C }]);
   const workgroups: [number, number, number] = [Math.ceil(T / ROWS), NH, B];
-  const vec4 = HS % 4 === 0; // every head's columns 4-aligned: the vec4 entry points
+  // vec4 kernels where every head's columns are 4-aligned; two rows per thread (BR = 32 threads for
+  // 64 rows) except dkv at HS > 32, where two rows' registers spill (attention_backward.wgsl).
+  const vec4 = HS % 4 === 0;
+  const dq = vec4 ? { entry: 'dq_vec4x2', BR: ROWS / 2 } : { entry: 'dq', BR: ROWS };
+  const dkv = !vec4 ? { entry: 'dkv', BR: ROWS } : HS <= 32 ? { entry: 'dkv_vec4x2', BR: ROWS / 2 } : { entry: 'dkv_vec4', BR: ROWS };
   return [
     // dq (and delta) first: dkv reads delta.
     createDispatch(device, {
       label: 'attention_backward_dq',
-      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, vec4 ? 'dq_vec4' : 'dq'),
+      pipeline: getPipeline(device, 'attention_backward', backwardCode, { HS, BR: dq.BR }, dq.entry),
       params,
       buffers: [dqkv, delta, dout, out, lse, qkv],
       workgroups,
     }),
     createDispatch(device, {
       label: 'attention_backward_dkv',
-      pipeline: getPipeline(device, 'attention_backward', backwardCode, constants, vec4 ? 'dkv_vec4' : 'dkv'),
+      pipeline: getPipeline(device, 'attention_backward', backwardCode, { HS, BR: dkv.BR }, dkv.entry),
       params,
       buffers: [dqkv, delta, dout, lse, qkv],
       workgroups,

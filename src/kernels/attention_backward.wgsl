@@ -6,12 +6,12 @@
 //   dkv: one thread per key row j:    dv_j = Σ_{s≥j} P_sj dout_s,
 //        dk_j = (1/√HS) Σ_{s≥j} P_sj (dout_s·v_j − δ_s) q_s
 // Run dq before dkv (dkv reads delta). Together they overwrite every element of dqkv.
-// Entry points: dq, dkv for any HS (scalar loads); dq_vec4, dkv_vec4 when HS % 4 == 0 (below).
+// Entry points: dq, dkv for any HS (scalar loads); dq_vec4x2, dkv_vec4x2, dkv_vec4 when HS % 4 == 0 (below).
 // Bindings: params {T, C}; then
 //   dq:  dqkv (B, T, 3C), delta (B, NH, T), dout (B, T, C), out (B, T, C), lse (B, NH, T), qkv (B, T, 3C)
 //   dkv: dqkv, delta, dout, lse, qkv
 //   qkv/dqkv rows are [q | k | v], head h at columns h*HS..(h+1)*HS of each part.
-// Dispatch (both): (ceil(T / BR), NH, B) workgroups of BR threads. The inner index (key j in dq,
+// Dispatch (both): (ceil(T / 64), NH, B) workgroups of BR threads (64, or 32 for the two-row entry points). The inner index (key j in dq,
 //   query s in dkv) is walked uniformly by the whole workgroup, out-of-range rows masked, so the
 //   loads of the shared rows are uniform.
 // Reference: src/reference/attention.ts attentionBackward.
@@ -132,75 +132,31 @@ fn dkv(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
   }
 }
 
-// dq_vec4 / dkv_vec4: the same walks four channels at a time, for HS % 4 == 0 (then every row offset
-// is a multiple of 4 and the buffers can be read and written as vec4s). Besides the 4x fewer load
-// instructions, each shared row is loaded once per step and kept in registers for its second use
-// (k_j in dq; q_s and dout_s in dkv), where the scalar kernels load it twice. About 2x faster than
-// the scalar entry points on lavapipe (N=1536 rows, HS=32: `npm run bench:profile`).
-// Offsets below are in vec4 units (C4 = C/4, HS4 = HS/4).
+// The vec4 entry points walk as dq / dkv do, four channels at a time, for HS % 4 == 0 (then every
+// row offset is a multiple of 4 and the buffers can be read and written as vec4s). Besides the 4x
+// fewer load instructions, each shared row is loaded once per step and kept in registers for its
+// second use (k_j in dq; q_s and dout_s in dkv), where the scalar kernels load it twice.
+//   dq_vec4x2:  two adjacent query rows per thread (each k_j, v_j loaded serves both).
+//   dkv_vec4x2: two adjacent key rows per thread (each q_s, dout_s loaded serves both), for HS <= 32.
+//   dkv_vec4:   one key row per thread, for HS > 32, where two rows' ten register arrays spill
+//               (GPT-2's HS=64: 4.8 ms a call with one row, 6.4 ms with two).
+// Shipped model's shape (B=12 T=128 C=128 NH=4), per call on lavapipe: dq 27 -> 19 -> 12 ms and
+// dkv 30 -> 22 -> 13 ms (scalar -> one vec4 row -> two). Offsets are in vec4 units (C4 = C/4, HS4 = HS/4).
 const MAX_HS4 = 16u;
 
-// dq_vec4
+// dq_vec4x2
 @group(0) @binding(1) var<storage, read_write> q4_dqkv: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> q4_delta: array<f32>;
 @group(0) @binding(3) var<storage, read> q4_dout: array<vec4f>;
 @group(0) @binding(4) var<storage, read> q4_out: array<vec4f>;
 @group(0) @binding(5) var<storage, read> q4_lse: array<f32>;
 @group(0) @binding(6) var<storage, read> q4_qkv: array<vec4f>;
-// dkv_vec4
+// dkv_vec4, dkv_vec4x2
 @group(0) @binding(1) var<storage, read_write> k4_dqkv: array<vec4f>;
 @group(0) @binding(2) var<storage, read> k4_delta: array<f32>;
 @group(0) @binding(3) var<storage, read> k4_dout: array<vec4f>;
 @group(0) @binding(4) var<storage, read> k4_lse: array<f32>;
 @group(0) @binding(5) var<storage, read> k4_qkv: array<vec4f>;
-
-@compute @workgroup_size(BR)
-fn dq_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) r: u32) {
-  let T = p.T;
-  let C4 = p.C / 4u;
-  let C34 = 3u * C4;
-  let HS4 = HS / 4u;
-  let h = wg.y;
-  let b = wg.z;
-  let t = wg.x * BR + r;
-  if (t >= T) { return; }
-  let last = min(wg.x * BR + BR, T) - 1u;
-  let base = b * T * C34 + h * HS4;
-  let o = (b * T + t) * C4 + h * HS4;
-  let row = (b * nwg.y + h) * T + t;
-  let scale = inverseSqrt(f32(HS));
-
-  var q: array<vec4f, MAX_HS4>;
-  var g: array<vec4f, MAX_HS4>;
-  var dq: array<vec4f, MAX_HS4>;
-  var delta = 0.0;
-  for (var i = 0u; i < HS4; i++) {
-    q[i] = q4_qkv[base + t * C34 + i] * scale;
-    g[i] = q4_dout[o + i];
-    delta += dot(g[i], q4_out[o + i]);
-    dq[i] = vec4f(0.0);
-  }
-  q4_delta[row] = delta;
-  let L = q4_lse[row];
-
-  var kj: array<vec4f, MAX_HS4>;
-  for (var j = 0u; j <= last; j++) {
-    if (j <= t) {
-      let k = base + j * C34 + C4;
-      let v = k + C4;
-      var s = 0.0;
-      var dp = 0.0;
-      for (var i = 0u; i < HS4; i++) {
-        kj[i] = q4_qkv[k + i];
-        s += dot(q[i], kj[i]);
-        dp += dot(g[i], q4_qkv[v + i]);
-      }
-      let ds = exp(s - L) * (dp - delta);
-      for (var i = 0u; i < HS4; i++) { dq[i] += ds * kj[i]; }
-    }
-  }
-  for (var i = 0u; i < HS4; i++) { q4_dqkv[base + t * C34 + i] = dq[i] * scale; }
-}
 
 @compute @workgroup_size(BR)
 fn dkv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) r: u32) {
@@ -253,5 +209,174 @@ fn dkv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3
   for (var i = 0u; i < HS4; i++) {
     k4_dqkv[base + j * C34 + C4 + i] = dk[i] * scale;
     k4_dqkv[base + j * C34 + 2u * C4 + i] = dv[i];
+  }
+}
+
+// dq_vec4x2 / dkv_vec4x2: two adjacent rows per thread (queries t0, t0 + 1 in dq; keys j0, j0 + 1
+// in dkv; the workgroup covers 2·BR rows). At the end of an odd T the second row repeats the first
+// and is not stored.
+
+@compute @workgroup_size(BR)
+fn dq_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) r: u32) {
+  let T = p.T;
+  let C4 = p.C / 4u;
+  let C34 = 3u * C4;
+  let HS4 = HS / 4u;
+  let h = wg.y;
+  let b = wg.z;
+  let row0 = wg.x * 2u * BR;
+  let t0 = row0 + 2u * r;
+  if (t0 >= T) { return; }
+  let has1 = t0 + 1u < T;
+  let t1 = select(t0, t0 + 1u, has1);
+  let last = min(row0 + 2u * BR, T) - 1u;
+  let base = b * T * C34 + h * HS4;
+  let o0 = (b * T + t0) * C4 + h * HS4;
+  let o1 = (b * T + t1) * C4 + h * HS4;
+  let row = (b * nwg.y + h) * T + t0; // t1's is row + 1
+  let scale = inverseSqrt(f32(HS));
+
+  var q0: array<vec4f, MAX_HS4>;
+  var q1: array<vec4f, MAX_HS4>;
+  var g0: array<vec4f, MAX_HS4>;
+  var g1: array<vec4f, MAX_HS4>;
+  var dq0: array<vec4f, MAX_HS4>;
+  var dq1: array<vec4f, MAX_HS4>;
+  var delta0 = 0.0;
+  var delta1 = 0.0;
+  for (var i = 0u; i < HS4; i++) {
+    q0[i] = q4_qkv[base + t0 * C34 + i] * scale;
+    q1[i] = q4_qkv[base + t1 * C34 + i] * scale;
+    g0[i] = q4_dout[o0 + i];
+    g1[i] = q4_dout[o1 + i];
+    delta0 += dot(g0[i], q4_out[o0 + i]);
+    delta1 += dot(g1[i], q4_out[o1 + i]);
+    dq0[i] = vec4f(0.0);
+    dq1[i] = vec4f(0.0);
+  }
+  q4_delta[row] = delta0;
+  if (has1) { q4_delta[row + 1u] = delta1; }
+  let L0 = q4_lse[row];
+  let L1 = q4_lse[select(row, row + 1u, has1)];
+
+  var kj: array<vec4f, MAX_HS4>;
+  for (var j = 0u; j <= last; j++) {
+    if (j <= t1) {
+      let k = base + j * C34 + C4;
+      let v = k + C4;
+      var s0 = 0.0;
+      var s1 = 0.0;
+      var dp0 = 0.0;
+      var dp1 = 0.0;
+      for (var i = 0u; i < HS4; i++) {
+        kj[i] = q4_qkv[k + i];
+        let vv = q4_qkv[v + i];
+        s0 += dot(q0[i], kj[i]);
+        s1 += dot(q1[i], kj[i]);
+        dp0 += dot(g0[i], vv);
+        dp1 += dot(g1[i], vv);
+      }
+      let ds1 = exp(s1 - L1) * (dp1 - delta1);
+      if (j <= t0) {
+        let ds0 = exp(s0 - L0) * (dp0 - delta0);
+        for (var i = 0u; i < HS4; i++) {
+          dq0[i] += ds0 * kj[i];
+          dq1[i] += ds1 * kj[i];
+        }
+      } else {
+        for (var i = 0u; i < HS4; i++) { dq1[i] += ds1 * kj[i]; }
+      }
+    }
+  }
+  for (var i = 0u; i < HS4; i++) { q4_dqkv[base + t0 * C34 + i] = dq0[i] * scale; }
+  if (has1) {
+    for (var i = 0u; i < HS4; i++) { q4_dqkv[base + t1 * C34 + i] = dq1[i] * scale; }
+  }
+}
+
+@compute @workgroup_size(BR)
+fn dkv_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) r: u32) {
+  let T = p.T;
+  let C4 = p.C / 4u;
+  let C34 = 3u * C4;
+  let HS4 = HS / 4u;
+  let h = wg.y;
+  let b = wg.z;
+  let first = wg.x * 2u * BR; // the workgroup's first key
+  let j0 = first + 2u * r;
+  if (j0 >= T) { return; }
+  let has1 = j0 + 1u < T;
+  let j1 = select(j0, j0 + 1u, has1);
+  let base = b * T * C34 + h * HS4;
+  let scale = inverseSqrt(f32(HS));
+
+  var k0: array<vec4f, MAX_HS4>;
+  var k1: array<vec4f, MAX_HS4>;
+  var v0: array<vec4f, MAX_HS4>;
+  var v1: array<vec4f, MAX_HS4>;
+  var dk0: array<vec4f, MAX_HS4>;
+  var dk1: array<vec4f, MAX_HS4>;
+  var dv0: array<vec4f, MAX_HS4>;
+  var dv1: array<vec4f, MAX_HS4>;
+  for (var i = 0u; i < HS4; i++) {
+    k0[i] = k4_qkv[base + j0 * C34 + C4 + i] * scale;
+    k1[i] = k4_qkv[base + j1 * C34 + C4 + i] * scale;
+    v0[i] = k4_qkv[base + j0 * C34 + 2u * C4 + i];
+    v1[i] = k4_qkv[base + j1 * C34 + 2u * C4 + i];
+    dk0[i] = vec4f(0.0);
+    dk1[i] = vec4f(0.0);
+    dv0[i] = vec4f(0.0);
+    dv1[i] = vec4f(0.0);
+  }
+
+  var qs: array<vec4f, MAX_HS4>;
+  var gs: array<vec4f, MAX_HS4>;
+  for (var s = first; s < T; s++) {
+    if (s >= j0) {
+      let q = base + s * C34;
+      let o = (b * T + s) * C4 + h * HS4;
+      let row = (b * nwg.y + h) * T + s;
+      var sc0 = 0.0;
+      var sc1 = 0.0;
+      var dp0 = 0.0;
+      var dp1 = 0.0;
+      for (var i = 0u; i < HS4; i++) {
+        qs[i] = k4_qkv[q + i];
+        gs[i] = k4_dout[o + i];
+        sc0 += dot(qs[i], k0[i]);
+        sc1 += dot(qs[i], k1[i]);
+        dp0 += dot(gs[i], v0[i]);
+        dp1 += dot(gs[i], v1[i]);
+      }
+      let L = k4_lse[row];
+      let D = k4_delta[row];
+      let P0 = exp(sc0 - L);
+      let ds0 = P0 * (dp0 - D);
+      if (s >= j1) {
+        let P1 = exp(sc1 - L);
+        let ds1 = P1 * (dp1 - D);
+        for (var i = 0u; i < HS4; i++) {
+          dv0[i] += P0 * gs[i];
+          dk0[i] += ds0 * qs[i];
+          dv1[i] += P1 * gs[i];
+          dk1[i] += ds1 * qs[i];
+        }
+      } else {
+        for (var i = 0u; i < HS4; i++) {
+          dv0[i] += P0 * gs[i];
+          dk0[i] += ds0 * qs[i];
+        }
+      }
+    }
+  }
+  for (var i = 0u; i < HS4; i++) {
+    k4_dqkv[base + j0 * C34 + C4 + i] = dk0[i] * scale;
+    k4_dqkv[base + j0 * C34 + 2u * C4 + i] = dv0[i];
+  }
+  if (has1) {
+    for (var i = 0u; i < HS4; i++) {
+      k4_dqkv[base + j1 * C34 + C4 + i] = dk1[i] * scale;
+      k4_dqkv[base + j1 * C34 + 2u * C4 + i] = dv1[i];
+    }
   }
 }
