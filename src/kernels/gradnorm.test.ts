@@ -17,13 +17,13 @@ function runCase(n: number, grads: Float32Array) {
 }
 
 describe('gradNormSquared', () => {
-  it('partials size is one float per stage-1 workgroup, capped at 1024', () => {
-    expect([0, 1, 256, 257, 262144, 262145, 1.5e8].map(gradNormPartialsSize)).toEqual([1, 1, 1, 2, 1024, 1024, 1024]);
+  it('partials size is one float per stage-1 workgroup (16384 floats each), capped at 1024', () => {
+    expect([0, 1, 16384, 16385, 16384 * 1024, 16384 * 1024 + 1, 1.5e8].map(gradNormPartialsSize)).toEqual([1, 1, 1, 2, 1024, 1024, 1024]);
   });
 
-  // 262145: one past 1024 full workgroups (threads start striding); 3000017: ~11 terms per thread.
-  // n % 4 == 0 takes the vec4 entry point (4, 64, 1000, 1048580: one vec4 past the unstrided grid).
-  for (const n of [1, 3, 4, 17, 63, 64, 65, 127, 1000, 262145, 1_048_580, 3_000_016, 3_000_017]) {
+  // 16385: a second workgroup with one float; 3000017: 184 workgroups, ~64 terms per thread;
+  // 16777217: one past 1024 full workgroups. n % 4 == 0 takes the vec4 entry point.
+  for (const n of [1, 3, 4, 17, 63, 64, 65, 127, 1000, 16_385, 262_145, 1_048_580, 3_000_016, 3_000_017, 16_777_217]) {
     it(`matches the float64 reference for n=${n}`, async () => {
       await runCase(n, randomNormals(new Rng(n), n, 1e-2));
     });

@@ -1,13 +1,18 @@
 import code from './gradnorm.wgsl?raw';
 import { createDispatch, getPipeline, isVec4, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
 
-const WG = 256;
 /** Stage-1 workgroups at most: enough to fill any GPU, few enough for one workgroup to finish. */
 const MAX_PARTIALS = 1024;
+/**
+ * Floats per stage-1 workgroup before another is added (64 per thread): each workgroup ends in a
+ * barrier tree, which on lavapipe costs more than the loads (0.8M floats: 31 ms with 1024
+ * workgroups of ~3 floats a thread, 3 ms with 49).
+ */
+const FLOATS_PER_WORKGROUP = 16384;
 
 /** Floats of scratch `gradNormSquared` needs for its partial sums (one per stage-1 workgroup). */
 export function gradNormPartialsSize(n: number): number {
-  return Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / WG)));
+  return Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / FLOATS_PER_WORKGROUP)));
 }
 
 /**

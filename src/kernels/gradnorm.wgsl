@@ -2,8 +2,8 @@
 //   SQUARE = true : dst[w] = sum of src[i]^2 over the grid-stride slice of workgroup w  (partials)
 //   SQUARE = false: one workgroup, dst[0] = sum of src[i]                                (final)
 // Bindings: params {n}, dst (P) partials or (1) out, src (n) grads or (P) partials.
-// Dispatch: stage 1 P = min(1024, ceil(n / 256)) workgroups of 256, each thread striding by P * 256
-//   (so n up to 1.5e8 never needs more than 1024 workgroups); stage 2 one workgroup of 256.
+// Dispatch: stage 1 P = min(1024, ceil(n / 16384)) workgroups of 256, each thread striding by P * 256
+//   (about 64 floats a thread up to 16.7M floats, more beyond); stage 2 one workgroup of 256.
 // Entry points: `main`; `main_vec4` for stage 1 when n % 4 == 0 and the view is 16-byte aligned
 //   (src seen as n / 4 vec4s, each thread's vec4 squared and summed in the same fixed order).
 // Reference: src/reference/reduce.ts sumSquares.
