@@ -11,9 +11,10 @@ import { initParams } from './params';
 
 const config: GPTConfig = { n_layer: 2, n_head: 3, n_embd: 24, block_size: 12, vocab_size: 17 };
 
-async function tinyModel(seed: number) {
+async function tinyModel(seed: number, cfg: GPTConfig = config, maxBindingBytes?: number) {
   const device = await testDevice();
-  const model = new GPT(device, config);
+  const config = cfg;
+  const model = new GPT(device, config, { maxBindingBytes });
   const w = initParams(config, model.layout, seed);
   const rng = new Rng(seed);
   for (let i = 0; i < w.length; i++) if (w[i] !== 0 && w[i] !== 1) w[i] = 0.25 * rng.normal();
@@ -36,6 +37,28 @@ describe('generation', () => {
       assertClose(`cache vs recompute at position ${t}`, logits!, full, { atol: 1e-4, rtol: 1e-4 });
       const ref = refForward(config, p, tokens.slice(0, t + 1), 1, t + 1).logits.subarray(t * V, (t + 1) * V);
       assertClose(`cache vs float64 reference at position ${t}`, logits!, ref, { atol: 1e-4, rtol: 1e-4 });
+    }
+    decoder.destroy();
+    recompute.destroy();
+    model.destroy();
+  });
+
+  it('with wte split into binding-sized chunks: decode logits match recompute and the reference', async () => {
+    // 64-row chunks of a 150-token vocabulary: [0,64), [64,128), [128,150), as GPT-2 small's wte is
+    // split on a 128 MiB binding. Tokens from every chunk, both edges of each.
+    const split: GPTConfig = { ...config, vocab_size: 150 };
+    const { model, p } = await tinyModel(4, split, 64 * split.n_embd * 4);
+    expect(model.wteChunks).toEqual([{ lo: 0, hi: 64 }, { lo: 64, hi: 128 }, { lo: 128, hi: 150 }]);
+    const tokens = [0, 63, 64, 127, 128, 149, 5, 100, 140, 70];
+    const decoder = new Decoder(model);
+    const recompute = new Recompute(model);
+    const V = split.vocab_size;
+    for (let t = 0; t < tokens.length; t++) {
+      const { logits } = await decoder.step(tokens[t]!, t);
+      const ref = refForward(split, p, tokens.slice(0, t + 1), 1, t + 1).logits.subarray(t * V, (t + 1) * V);
+      assertClose(`split cache vs float64 reference at position ${t}`, logits!, ref, { atol: 1e-4, rtol: 1e-4 });
+      const full = await recompute.logits(tokens.slice(0, t + 1), true);
+      assertClose(`split recompute vs float64 reference at position ${t}`, full, ref, { atol: 1e-4, rtol: 1e-4 });
     }
     decoder.destroy();
     recompute.destroy();
