@@ -14,6 +14,8 @@ import { CharTokenizer } from '../model/tokenizer';
 let ctx: GpuContext | undefined;
 let loaded: { ck: Checkpoint; model: GPT; decoder: Decoder; name: string } | undefined;
 let generation: AbortController | undefined;
+/** Set when the GPU device is lost (driver reset, too long a submit, another tab's crash): why nothing is loaded. */
+let lostMessage: string | undefined;
 
 export interface ModelInfo {
   name: string;
@@ -36,8 +38,12 @@ async function device(): Promise<GpuContext> {
   if (!ctx) {
     ctx = await createGpuContext((self.navigator as Navigator).gpu);
     ctx.lost.then((info) => {
-      if (info.reason !== 'destroyed') console.error('GPU device lost:', info.message);
-      ctx = undefined;
+      if (info.reason !== 'destroyed') {
+        console.error('GPU device lost:', info.message);
+        lostMessage = `The GPU device was lost${info.message ? ` (${info.message})` : ''}, and the model with it. Load the model again (or reload the page); a new device is created on the next load.`;
+      }
+      generation?.abort();
+      ctx = undefined; // the next device() call creates a new one
       loaded = undefined;
     });
   }
@@ -59,11 +65,19 @@ function install(ck: Checkpoint, name: string, c: GpuContext): ModelInfo {
   loaded?.decoder.destroy();
   loaded?.model.destroy();
   loaded = { ck, model, decoder, name };
+  lostMessage = undefined;
   return info();
 }
 
+/** The loaded model, or a plain-words error: no model yet, or the device (and the model) was lost. */
+function current(): NonNullable<typeof loaded> {
+  if (loaded) return loaded;
+  if (lostMessage) throw new EngineError('DEVICE_LOST', lostMessage);
+  throw new EngineError('BAD_CHECKPOINT', 'No model is loaded.');
+}
+
 function info(): ModelInfo {
-  if (!loaded) throw new EngineError('BAD_CHECKPOINT', 'No model is loaded.');
+  const loaded = current();
   const { config } = loaded.ck;
   return { name: loaded.name, ...config, tokenizer: loaded.ck.tokenizer.kind, params: loaded.model.layout.totalFloats };
 }
@@ -99,7 +113,7 @@ const api = {
     onToken: (t: TokenEvent) => void,
     onPromptAttention?: (rows: Float32Array[][], promptTokens: string[]) => void,
   ): Promise<{ tokens: number; ms: number }> {
-    if (!loaded) throw new EngineError('BAD_CHECKPOINT', 'No model is loaded.');
+    const loaded = current();
     generation?.abort();
     const ctrl = (generation = new AbortController());
     const { tokenizer } = loaded.ck;
@@ -110,15 +124,21 @@ const api = {
     const out: number[] = [];
     let shown = '';
     const promptIds = ids.slice(-loaded.decoder.maxT);
-    for await (const step of generate(loaded.decoder, ids, { ...opts, signal: ctrl.signal }, (a) =>
-      onPromptAttention?.(a.rows, promptIds.map((id) => tokenizer.decode([id]))),
-    )) {
-      out.push(step.token);
-      const text = tokenizer.decode(out);
-      const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
-      const piece = stable.slice(shown.length);
-      shown = stable;
-      onToken({ text: piece, token: step.token, attention: step.attention });
+    try {
+      for await (const step of generate(loaded.decoder, ids, { ...opts, signal: ctrl.signal }, (a) =>
+        onPromptAttention?.(a.rows, promptIds.map((id) => tokenizer.decode([id]))),
+      )) {
+        out.push(step.token);
+        const text = tokenizer.decode(out);
+        const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
+        const piece = stable.slice(shown.length);
+        shown = stable;
+        onToken({ text: piece, token: step.token, attention: step.attention });
+      }
+    } catch (e) {
+      // A device lost mid-generation aborts it (or fails its read-back): say so, not "cancelled".
+      if (lostMessage) throw new EngineError('DEVICE_LOST', lostMessage);
+      throw e;
     }
     return { tokens: out.length, ms: performance.now() - t0 };
   },
