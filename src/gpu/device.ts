@@ -1,4 +1,5 @@
 import { EngineError } from './errors';
+import { probeSubgroups } from './subgroups';
 
 /**
  * One place where a GPUDevice is made: limits raised to what the adapter allows (GPT-2 small's
@@ -8,6 +9,8 @@ export interface GpuContext {
   device: GPUDevice;
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
   features: string[];
+  /** The subgroup kernels run on this device (see src/gpu/subgroups.ts). */
+  subgroups: boolean;
   /** Resolves (never rejects) when the device is lost; `reason` is 'destroyed' after destroy(). */
   lost: Promise<GPUDeviceLostInfo>;
 }
@@ -36,7 +39,7 @@ export async function createGpuContext(gpu: GPU | undefined, opts: CreateContext
   ];
   const requiredLimits: Record<string, number> = {};
   for (const k of want) requiredLimits[k] = adapter.limits[k] as number;
-  const features = [...adapter.features].filter((f) => f === 'timestamp-query' || f === 'shader-f16') as GPUFeatureName[];
+  const features = [...adapter.features].filter((f) => f === 'timestamp-query' || f === 'shader-f16' || f === 'subgroups') as GPUFeatureName[];
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
@@ -48,8 +51,10 @@ export async function createGpuContext(gpu: GPU | undefined, opts: CreateContext
     const message = (ev as GPUUncapturedErrorEvent).error.message;
     (opts.onUncapturedError ?? ((m: string) => console.error('[webgpu] uncaptured error:', m)))(message);
   });
+  const subgroups = await probeSubgroups(device);
   return {
     device,
+    subgroups,
     adapterInfo: {
       vendor: info.vendor ?? '',
       architecture: info.architecture ?? '',

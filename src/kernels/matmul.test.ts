@@ -6,6 +6,7 @@ import { checkGradient } from '../../test/gradcheck';
 import { testDevice } from '../../test/gpu';
 import { Rng, randomFloats } from '../../test/random';
 import { USAGE } from '../gpu/buffers';
+import { subgroupsUsable } from '../gpu/subgroups';
 
 /**
  * Tolerances. Inputs are uniform in [-1, 1]. A float32 sum of K products rounds about K times,
@@ -27,11 +28,13 @@ interface Case {
   gelu?: boolean;
   preact?: boolean;
   accumulate?: boolean;
+  /** false: the plain kernel; true: the subgroup kernel (src/kernels/matmul_subgroups.wgsl). */
+  subgroups: boolean;
 }
 
 function caseName(c: Case): string {
   const flags = [c.bias && 'bias', c.gelu && (c.preact ? 'gelu+preact' : 'gelu'), c.accumulate && 'accumulate'].filter(Boolean);
-  return `${c.layout} M=${c.M} N=${c.N} K=${c.K}${flags.length ? ' ' + flags.join(' ') : ''}`;
+  return `${c.subgroups ? '[subgroups] ' : '[plain] '}${c.layout} M=${c.M} N=${c.N} K=${c.K}${flags.length ? ' ' + flags.join(' ') : ''}`;
 }
 
 /** Seeded inputs, the kernel and the float64 reference on them, compared with runKernelCase. */
@@ -67,6 +70,7 @@ async function check(c: Case): Promise<void> {
         layout,
         gelu: c.gelu,
         accumulate: c.accumulate,
+        subgroups: c.subgroups,
       }),
     expected,
     tol: { out: tol(K, c.gelu ? 1e-4 : 1e-5), preact: tol(K) },
@@ -89,24 +93,52 @@ const SIZES: [number, number, number][] = [
   [128, 192, 200],
 ];
 
+/**
+ * Both kernels run every case: the plain one anywhere, the subgroup one where the device passed
+ * src/gpu/subgroups.ts's probe. lavapipe (CI) passes it, so under CI its absence is a failure.
+ */
+async function subgroupCheck(c: Case): Promise<void> {
+  if (c.subgroups && !subgroupsUsable(await testDevice())) {
+    if (process.env.CI) throw new Error('the CI adapter (lavapipe) should run the subgroup matmul, but the probe refused it');
+    return; // a GPU without usable subgroups: only the plain kernel exists there
+  }
+  await check(c);
+}
+
 describe('matmul', () => {
-  for (const layout of ['nn', 'nt', 'tn'] as const) {
-    for (const [M, N, K] of SIZES) {
-      const c: Case = { M, N, K, layout };
-      it(`matches the reference: ${caseName(c)}`, () => check(c));
+  it('picks the subgroup kernel exactly where the probe allows it', async () => {
+    const device = await testDevice();
+    const tiny = device.createBuffer({ size: 256, usage: USAGE.STORAGE });
+    const buf = { buffer: tiny };
+    const usable = subgroupsUsable(device);
+    if (process.env.CI) expect(usable).toBe(true);
+    expect(matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4 }).label.endsWith('_sg')).toBe(usable);
+    expect(matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4, subgroups: false }).label.endsWith('_sg')).toBe(false);
+    tiny.destroy();
+  });
+
+  for (const subgroups of [false, true]) {
+    for (const layout of ['nn', 'nt', 'tn'] as const) {
+      for (const [M, N, K] of SIZES) {
+        const c: Case = { M, N, K, layout, subgroups };
+        it(`matches the reference: ${caseName(c)}`, () => subgroupCheck(c));
+      }
+    }
+
+    const epilogues: Omit<Case, 'subgroups'>[] = [
+      { M: 63, N: 65, K: 17, layout: 'nn', bias: true },
+      { M: 128, N: 192, K: 200, layout: 'nt', bias: true },
+      { M: 65, N: 127, K: 17, layout: 'nn', bias: true, gelu: true, preact: true },
+      { M: 65, N: 68, K: 20, layout: 'nt', bias: true, gelu: true, preact: true },
+      { M: 1, N: 127, K: 17, layout: 'nn', bias: true, gelu: true },
+      { M: 127, N: 63, K: 65, layout: 'tn', accumulate: true },
+      { M: 128, N: 192, K: 200, layout: 'nn', bias: true, accumulate: true },
+    ];
+    for (const e of epilogues) {
+      const c: Case = { ...e, subgroups };
+      it(`matches the reference: ${caseName(c)}`, () => subgroupCheck(c));
     }
   }
-
-  const epilogues: Case[] = [
-    { M: 63, N: 65, K: 17, layout: 'nn', bias: true },
-    { M: 128, N: 192, K: 200, layout: 'nt', bias: true },
-    { M: 65, N: 127, K: 17, layout: 'nn', bias: true, gelu: true, preact: true },
-    { M: 65, N: 68, K: 20, layout: 'nt', bias: true, gelu: true, preact: true },
-    { M: 1, N: 127, K: 17, layout: 'nn', bias: true, gelu: true },
-    { M: 127, N: 63, K: 65, layout: 'tn', accumulate: true },
-    { M: 128, N: 192, K: 200, layout: 'nn', bias: true, accumulate: true },
-  ];
-  for (const c of epilogues) it(`matches the reference: ${caseName(c)}`, () => check(c));
 
   it('keeps the GPT-2 tied head (8192 x 50257 x 768, nt) within the dispatch limits', async () => {
     const device = await testDevice();
@@ -135,6 +167,10 @@ describe('matmul', () => {
  * out's must not be written.
  */
 async function checkStrided(c: Case & { lda: number; ldc: number }): Promise<void> {
+  if (c.subgroups && !subgroupsUsable(await testDevice())) {
+    if (process.env.CI) throw new Error('the CI adapter (lavapipe) should run the subgroup matmul, but the probe refused it');
+    return;
+  }
   const { M, N, K, layout, lda, ldc } = c;
   const OFF = 64;
   const rng = new Rng(M * 31 + N * 17 + K + lda + ldc);
@@ -166,6 +202,7 @@ async function checkStrided(c: Case & { lda: number; ldc: number }): Promise<voi
         lda,
         ldc,
         accumulate: c.accumulate,
+        subgroups: c.subgroups,
       }),
     expected: { out: expected },
     tol: tol(K),
@@ -176,7 +213,7 @@ describe('matmul with row strides (column blocks of wider matrices)', () => {
   // The three uses of the split head: logits block = lnf · wte_chunkᵀ ('nt', ldc = V), dlnf +=
   // dlogits block · wte_chunk ('nn', lda = V, accumulated), dwte_chunk = dlogits blockᵀ · lnf
   // ('tn', lda = V). Odd strides take the scalar loads, multiples of 4 the vec4 ones.
-  const cases: (Case & { lda: number; ldc: number })[] = [
+  const cases: (Omit<Case, 'subgroups'> & { lda: number; ldc: number })[] = [
     { M: 17, N: 65, K: 20, layout: 'nt', lda: 20, ldc: 131 },
     { M: 65, N: 64, K: 20, layout: 'nt', lda: 20, ldc: 200 },
     { M: 17, N: 20, K: 65, layout: 'nn', lda: 131, ldc: 20, accumulate: true },
@@ -185,7 +222,9 @@ describe('matmul with row strides (column blocks of wider matrices)', () => {
     { M: 64, N: 20, K: 17, layout: 'tn', lda: 200, ldc: 23 },
     { M: 1, N: 65, K: 20, layout: 'nt', lda: 20, ldc: 65 },
   ];
-  for (const c of cases) it(`matches the reference: ${caseName(c)} lda=${c.lda} ldc=${c.ldc}`, () => checkStrided(c));
+  for (const subgroups of [false, true]) {
+    for (const c of cases) it(`matches the reference: ${caseName({ ...c, subgroups })} lda=${c.lda} ldc=${c.ldc}`, () => checkStrided({ ...c, subgroups }));
+  }
 
   it('rejects strides narrower than the matrix', async () => {
     const device = await testDevice();

@@ -1,6 +1,13 @@
-import code from './matmul.wgsl?raw';
+import common from './matmul.wgsl?raw';
+import plainEntry from './matmul_plain.wgsl?raw';
+import subgroupEntry from './matmul_subgroups.wgsl?raw';
 import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
 import { USAGE } from '../gpu/buffers';
+import { subgroupsUsable } from '../gpu/subgroups';
+
+/** The two modules (matmul.wgsl's header): whole files joined, nothing spliced into them. */
+const PLAIN = `${common}\n${plainEntry}`;
+const SUBGROUPS = `enable subgroups;\n${common}\n${subgroupEntry}`;
 
 /**
  * 'nn': out = A·B, A (M, K), B (K, N). 'nt': out = A·Bᵀ, B (N, K). 'tn': out = Aᵀ·B, A (K, M).
@@ -29,6 +36,8 @@ export interface MatmulArgs {
   lda?: number;
   /** Row stride of out (and preact) in floats, default N. Larger writes a column block of a wider matrix. */
   ldc?: number;
+  /** Share A between threads with subgroup shuffles: default where src/gpu/subgroups.ts allows it; false forces the plain kernel. */
+  subgroups?: boolean;
 }
 
 /** Output columns per workgroup (8 threads x 8 outputs); TILE_N in matmul.wgsl. */
@@ -89,10 +98,12 @@ export function matmul(device: GPUDevice, args: MatmulArgs): Dispatch {
   };
   const unused = placeholder(device);
   const read: Buf = { buffer: unused.read };
-  const label = `matmul_${layout}${bias ? '_bias' : ''}${gelu ? '_gelu' : ''}${accumulate ? '_acc' : ''}`;
+  const sg = args.subgroups ?? subgroupsUsable(device);
+  if (sg && !subgroupsUsable(device)) throw new Error('matmul: subgroups requested, but this device cannot run the subgroup kernel');
+  const label = `matmul_${layout}${bias ? '_bias' : ''}${gelu ? '_gelu' : ''}${accumulate ? '_acc' : ''}${sg ? '_sg' : ''}`;
   return createDispatch(device, {
     label,
-    pipeline: getPipeline(device, 'matmul', code, constants),
+    pipeline: getPipeline(device, sg ? 'matmul_sg' : 'matmul', sg ? SUBGROUPS : PLAIN, constants),
     params: packParams([{ u32: M }, { u32: N }, { u32: K }, { u32: lda }, { u32: ldc }]),
     // Binding order of matmul.wgsl: out, preact, a, b, bias, a4, b4.
     buffers: [out, preact ?? { buffer: unused.write }, a, b, bias ?? read, vecA ? a : read, vecB ? b : read],
