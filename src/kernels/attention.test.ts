@@ -6,6 +6,7 @@ import { readFloats, uploadBuffer } from '../gpu/buffers';
 import { assertClose, runKernelCase, type Tol } from '../../test/kernel-case';
 import { checkGradient } from '../../test/gradcheck';
 import { testDevice } from '../../test/gpu';
+import { subgroupsUsable } from '../gpu/subgroups';
 import { Rng, randomNormals } from '../../test/random';
 
 // Tolerances: float32 GPU vs float64 reference, inputs ~N(0,1) (scores ~N(0,1) after 1/√HS), up to
@@ -37,16 +38,16 @@ function refDelta(dout: ArrayLike<number>, out: ArrayLike<number>, B: number, T:
  * One submit of fused forward, naive forward and fused backward (fed by the fused forward's out and
  * lse), every output checked against the float64 reference. Returns what the GPU wrote.
  */
-async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number) {
+async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number, subgroups = false) {
   const r = ref.attentionForward(qkv, B, T, C, NH);
   return runKernelCase({
-    name,
+    name: `${name}${subgroups ? ' [subgroups]' : ' [plain]'}`,
     inputs: { qkv, dout },
     outputs: { out: B * T * C, lse: B * NH * T, probs: B * NH * T * T, naiveOut: B * T * C, dqkv: B * T * 3 * C, delta: B * NH * T },
     build: (dev, x) => [
-      ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH),
+      ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
       ...attentionNaive(dev, { buffer: x.naiveOut! }, { buffer: x.probs! }, { buffer: x.qkv! }, B, T, C, NH),
-      ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH),
+      ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
     ],
     expected: {
       out: r.out,
@@ -105,22 +106,41 @@ describe('attention forward / naive / backward vs reference', () => {
     [1, 65, 12, 4],
     [1, 64, 128, 4], // tiny GPT's shape (B=1)
     [1, 257, 128, 2], // five query blocks, 17 key tiles
+    [2, 67, 64, 2], // HS=32, odd T: two-row threads past the end
+    [1, 33, 16, 2], // HS=8
+    [1, 70, 96, 2], // HS=48: two vec4s per lane in the subgroup kernels
   ];
-  for (const [B, T, C, NH] of sizes) {
-    it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH})`, async () => {
-      const rng = new Rng(1000 * T + C + NH + B);
-      await runAttention(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH);
-    });
+  // Every case on the plain kernels and on the subgroup ones (where the device passed the probe:
+  // lavapipe does, so under CI their absence is a failure).
+  for (const subgroups of [false, true]) {
+    for (const [B, T, C, NH] of sizes) {
+      it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH})${subgroups ? ' [subgroups]' : ''}`, async () => {
+        if (subgroups && !(await subgroupsOk())) return;
+        const rng = new Rng(1000 * T + C + NH + B);
+        await runAttention(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH, subgroups);
+      });
+    }
   }
 });
 
+/** Whether the subgroup kernels can run here; under CI (lavapipe) they must. */
+async function subgroupsOk(): Promise<boolean> {
+  const usable = subgroupsUsable(await testDevice());
+  if (!usable && process.env.CI) throw new Error('the CI adapter (lavapipe) should run the subgroup kernels, but the probe refused them');
+  return usable;
+}
+
 describe('attention masking: the future is hidden exactly', () => {
-  for (const [B, T, C, NH, cut] of [
-    [2, 65, 128, 2, 40],
-    [1, 65, 12, 4, 15],
-    [1, 17, 51, 3, 0],
+  for (const [B, T, C, NH, cut, subgroups] of [
+    [2, 65, 128, 2, 40, false],
+    [1, 65, 12, 4, 15, false],
+    [1, 17, 51, 3, 0, false],
+    [2, 65, 128, 2, 40, true],
+    [1, 67, 64, 2, 30, true],
+    [1, 67, 64, 2, 30, false],
   ] as const) {
-    it(`B=${B} T=${T} C=${C} NH=${NH}: k/v after t=${cut} do not touch rows ≤ ${cut}`, async () => {
+    it(`B=${B} T=${T} C=${C} NH=${NH}: k/v after t=${cut} do not touch rows ≤ ${cut}${subgroups ? ' [subgroups]' : ''}`, async () => {
+      if (subgroups && !(await subgroupsOk())) return;
       const C3 = 3 * C;
       const rng = new Rng(99 + cut);
       const qkv1 = randomNormals(rng, B * T * C3);
@@ -144,16 +164,16 @@ describe('attention masking: the future is hidden exactly', () => {
           }
         }
       }
-      const a = await runAttention('masking A', qkv1, doutPast, B, T, C, NH);
-      const b = await runAttention('masking B', qkv2, doutPast, B, T, C, NH);
+      const a = await runAttention('masking A', qkv1, doutPast, B, T, C, NH, subgroups);
+      const b = await runAttention('masking B', qkv2, doutPast, B, T, C, NH, subgroups);
       expectBitIdentical('out', a.out!, b.out!, past.rows);
       expectBitIdentical('lse', a.lse!, b.lse!, past.lse);
       expectBitIdentical('naive out', a.naiveOut!, b.naiveOut!, past.rows);
       expectBitIdentical('naive probs', a.probs!, b.probs!, past.probs);
       expectBitIdentical('dqkv (dq, dk, dv)', a.dqkv!, b.dqkv!, past.grad);
       // dq of the past never depends on the future, whatever the upstream gradient.
-      const c = await runAttention('masking C', qkv1, dout, B, T, C, NH);
-      const d = await runAttention('masking D', qkv2, dout, B, T, C, NH);
+      const c = await runAttention('masking C', qkv1, dout, B, T, C, NH, subgroups);
+      const d = await runAttention('masking D', qkv2, dout, B, T, C, NH, subgroups);
       expectBitIdentical('dq (full dout)', c.dqkv!, d.dqkv!, past.dq);
       // Probabilities above the diagonal are exactly 0 (not merely tiny).
       for (const got of [a.probs!, b.probs!]) {

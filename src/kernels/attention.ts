@@ -6,7 +6,25 @@ import forwardCode from './attention_forward.wgsl?raw';
 import backwardCode from './attention_backward.wgsl?raw';
 import naiveCode from './attention_naive.wgsl?raw';
 import decodeCode from './attention_decode.wgsl?raw';
+import forwardSubgroups from './attention_forward_subgroups.wgsl?raw';
+import backwardSubgroups from './attention_backward_subgroups.wgsl?raw';
+import { subgroupsUsable } from '../gpu/subgroups';
 import { createDispatch, getPipeline, grid1d, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
+
+/** The subgroup modules: `enable subgroups;` + the kernel's file + its subgroup entry points (whole files joined). */
+const FORWARD_SG = `enable subgroups;\n${forwardCode}\n${forwardSubgroups}`;
+const BACKWARD_SG = `enable subgroups;\n${backwardCode}\n${backwardSubgroups}`;
+
+export interface AttentionOptions {
+  /** Share rows between lanes with subgroup shuffles: default where src/gpu/subgroups.ts allows it; false forces the plain kernels. */
+  subgroups?: boolean;
+}
+
+function useSubgroups(device: GPUDevice, opts: AttentionOptions): boolean {
+  const sg = opts.subgroups ?? subgroupsUsable(device);
+  if (sg && !subgroupsUsable(device)) throw new Error('attention: subgroups requested, but this device cannot run the subgroup kernels');
+  return sg;
+}
 
 /** Largest head size: the kernels keep a row of q/acc in fixed-size private arrays. */
 export const ATTENTION_MAX_HS = 64;
@@ -22,14 +40,17 @@ function headSize(C: number, NH: number): number {
 }
 
 /** Fused forward with online softmax; never materialises T×T. lse (B,NH,T) = log-sum-exp of the scaled scores per query row, kept for backward. */
-export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: Buf /*(B,NH,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
+export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: Buf /*(B,NH,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number, opts: AttentionOptions = {}): Dispatch[] {
   const HS = headSize(C, NH);
   // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
   const vec4 = HS % 4 === 0;
+  const sg = vec4 && useSubgroups(device, opts);
   return [
     createDispatch(device, {
-      label: 'attention_forward',
-      pipeline: getPipeline(device, 'attention_forward', forwardCode, { HS, BR: vec4 ? ROWS / 2 : ROWS }, vec4 ? 'main_vec4x2' : 'main'),
+      label: sg ? 'attention_forward_sg' : 'attention_forward',
+      pipeline: sg
+        ? getPipeline(device, 'attention_forward_sg', FORWARD_SG, { HS, BR: ROWS / 2 }, 'main_vec4x2_sg')
+        : getPipeline(device, 'attention_forward', forwardCode, { HS, BR: vec4 ? ROWS / 2 : ROWS }, vec4 ? 'main_vec4x2' : 'main'),
       params: packParams([{ u32: T }, { u32: C }]),
       buffers: [out, lse, qkv],
       workgroups: [Math.ceil(T / ROWS), NH, B],
@@ -38,27 +59,31 @@ export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: B
 }
 
 /** Backward (FlashAttention-2 style recomputation from lse). dqkv (B,T,3C) is overwritten. delta (B,NH,T) is scratch (rowsum(dout·out)). Deterministic: no float atomics. */
-export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout: Buf, out: Buf, lse: Buf, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
+export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout: Buf, out: Buf, lse: Buf, qkv: Buf, B: number, T: number, C: number, NH: number, opts: AttentionOptions = {}): Dispatch[] {
   const HS = headSize(C, NH);
   const params = packParams([{ u32: T }, { u32: C }]);
   const workgroups: [number, number, number] = [Math.ceil(T / ROWS), NH, B];
   // vec4 kernels where every head's columns are 4-aligned; two rows per thread (BR = 32 threads for
   // 64 rows) except dkv at HS > 32, where two rows' registers spill (attention_backward.wgsl).
+  // With subgroups, the rows every thread reads are loaded once per 8 lanes (attention_backward_subgroups.wgsl).
   const vec4 = HS % 4 === 0;
-  const dq = vec4 ? { entry: 'dq_vec4x2', BR: ROWS / 2 } : { entry: 'dq', BR: ROWS };
-  const dkv = !vec4 ? { entry: 'dkv', BR: ROWS } : HS <= 32 ? { entry: 'dkv_vec4x2', BR: ROWS / 2 } : { entry: 'dkv_vec4', BR: ROWS };
+  const sg = vec4 && useSubgroups(device, opts);
+  const dq = !vec4 ? { entry: 'dq', BR: ROWS } : { entry: sg ? 'dq_vec4x2_sg' : 'dq_vec4x2', BR: ROWS / 2 };
+  const dkv = !vec4 ? { entry: 'dkv', BR: ROWS } : HS <= 32 ? { entry: sg ? 'dkv_vec4x2_sg' : 'dkv_vec4x2', BR: ROWS / 2 } : { entry: 'dkv_vec4', BR: ROWS };
+  const code = sg ? BACKWARD_SG : backwardCode;
+  const name = sg ? 'attention_backward_sg' : 'attention_backward';
   return [
     // dq (and delta) first: dkv reads delta.
     createDispatch(device, {
-      label: 'attention_backward_dq',
-      pipeline: getPipeline(device, 'attention_backward', backwardCode, { HS, BR: dq.BR }, dq.entry),
+      label: `attention_backward_dq${sg ? '_sg' : ''}`,
+      pipeline: getPipeline(device, name, code, { HS, BR: dq.BR }, dq.entry),
       params,
       buffers: [dqkv, delta, dout, out, lse, qkv],
       workgroups,
     }),
     createDispatch(device, {
-      label: 'attention_backward_dkv',
-      pipeline: getPipeline(device, 'attention_backward', backwardCode, { HS, BR: dkv.BR }, dkv.entry),
+      label: `attention_backward_dkv${sg && HS <= 32 ? '_sg' : ''}`,
+      pipeline: getPipeline(device, name, code, { HS, BR: dkv.BR }, dkv.entry),
       params,
       buffers: [dqkv, delta, dout, lse, qkv],
       workgroups,

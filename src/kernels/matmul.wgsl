@@ -16,7 +16,7 @@
 //   matmul_subgroups.wgsl  compiled as `enable subgroups;` + this file + it: each of the 8 threads
 //     that share A (same ty) loads one of the 8 vec4s and the others get it by subgroupShuffle, 1 load
 //     instead of 8. Only on devices where src/gpu/subgroups.ts found subgroups of a multiple of 8
-//     invocations numbered in order. Shipped model's training step on lavapipe: 1020 -> 770 ms.
+//     invocations numbered in order. Shipped model's training step on lavapipe: 1020 -> 723 ms.
 // Dispatch: (ceil(N / 64), ceil(M / (8·WG_Y))) workgroups of 8 x WG_Y threads. Each thread owns an
 //   8x8 block of out: rows m0 + {0, 4·WG_Y} + ty*4 + {0..3}, columns n0 + {0, 32} + tx*4 + {0..3}
 //   (four 4x4 quads, so neighbouring threads read neighbouring vec4s). WG_Y is 8 (64x64 tiles), or 1
