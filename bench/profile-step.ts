@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { encodeDispatches, type Dispatch } from '../src/gpu/dispatch';
 import { fromHfConfig, type GPTConfig } from '../src/model/config';
 import { GPT } from '../src/model/gpt';
-import type { Op } from '../src/model/ops';
 import { initParams } from '../src/model/params';
 import { Trainer, NANOGPT_SHAKESPEARE_CHAR } from '../src/model/trainer';
 import { createNodeContext } from '../src/node/webgpu';
@@ -41,7 +40,7 @@ async function main(): Promise<void> {
   const stepMs: number[] = [];
   for (let i = 0; i < 5; i++) stepMs.push((await trainer.trainStep()).ms);
 
-  const ops: Op[] = (trainer as unknown as { trainOps: Op[] }).trainOps;
+  const ops = trainer.stepOps;
   const rows = new Map<string, { ms: number; count: number }>();
   for (const op of ops) {
     if (!('pipeline' in op)) continue;

@@ -4,6 +4,7 @@
  */
 import { createNodeContext } from '../src/node/webgpu';
 import type { GpuContext } from '../src/gpu/device';
+import { subgroupsUsable } from '../src/gpu/subgroups';
 
 let ctx: Promise<GpuContext> | undefined;
 
@@ -19,4 +20,14 @@ export function testContext(): Promise<GpuContext> {
 
 export async function testDevice(): Promise<GPUDevice> {
   return (await testContext()).device;
+}
+
+/**
+ * Whether the subgroup kernels can run on the test device (src/gpu/subgroups.ts's probe). Under CI
+ * the adapter is lavapipe, which has them: their absence there is a failure, not a skip.
+ */
+export async function subgroupKernelsRun(): Promise<boolean> {
+  const usable = subgroupsUsable(await testDevice());
+  if (!usable && process.env.CI) throw new Error('the CI adapter (lavapipe) should run the subgroup kernels, but the probe refused them');
+  return usable;
 }

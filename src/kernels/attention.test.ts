@@ -5,8 +5,7 @@ import { encodeDispatches } from '../gpu/dispatch';
 import { readFloats, uploadBuffer } from '../gpu/buffers';
 import { assertClose, runKernelCase, type Tol } from '../../test/kernel-case';
 import { checkGradient } from '../../test/gradcheck';
-import { testDevice } from '../../test/gpu';
-import { subgroupsUsable } from '../gpu/subgroups';
+import { subgroupKernelsRun, testDevice } from '../../test/gpu';
 import { Rng, randomNormals } from '../../test/random';
 
 // Tolerances: float32 GPU vs float64 reference, inputs ~N(0,1) (scores ~N(0,1) after 1/√HS), up to
@@ -115,7 +114,7 @@ describe('attention forward / naive / backward vs reference', () => {
   for (const subgroups of [false, true]) {
     for (const [B, T, C, NH] of sizes) {
       it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH})${subgroups ? ' [subgroups]' : ''}`, async () => {
-        if (subgroups && !(await subgroupsOk())) return;
+        if (subgroups && !(await subgroupKernelsRun())) return;
         const rng = new Rng(1000 * T + C + NH + B);
         await runAttention(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH, subgroups);
       });
@@ -123,12 +122,6 @@ describe('attention forward / naive / backward vs reference', () => {
   }
 });
 
-/** Whether the subgroup kernels can run here; under CI (lavapipe) they must. */
-async function subgroupsOk(): Promise<boolean> {
-  const usable = subgroupsUsable(await testDevice());
-  if (!usable && process.env.CI) throw new Error('the CI adapter (lavapipe) should run the subgroup kernels, but the probe refused them');
-  return usable;
-}
 
 describe('attention masking: the future is hidden exactly', () => {
   for (const [B, T, C, NH, cut, subgroups] of [
@@ -140,7 +133,7 @@ describe('attention masking: the future is hidden exactly', () => {
     [1, 67, 64, 2, 30, false],
   ] as const) {
     it(`B=${B} T=${T} C=${C} NH=${NH}: k/v after t=${cut} do not touch rows ≤ ${cut}${subgroups ? ' [subgroups]' : ''}`, async () => {
-      if (subgroups && !(await subgroupsOk())) return;
+      if (subgroups && !(await subgroupKernelsRun())) return;
       const C3 = 3 * C;
       const rng = new Rng(99 + cut);
       const qkv1 = randomNormals(rng, B * T * C3);

@@ -138,6 +138,11 @@ export class Trainer {
     submitOps(device, [{ clear: { buffer: model.m } }, { clear: { buffer: model.v } }, { copy: { src: { buffer: model.params }, dst: { buffer: this.lastGood }, bytes: total * 4 } }]);
   }
 
+  /** The recorded training step, in order (for profiling: bench/profile-step.ts). */
+  get stepOps(): readonly Op[] {
+    return this.trainOps;
+  }
+
   lrAt(step: number): number {
     const o = this.opts;
     return learningRate(step, { lr: o.lr, minLr: o.minLr, warmup: o.warmup, decaySteps: o.decaySteps ?? o.steps });
