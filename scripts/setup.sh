@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm install`, not `npm ci`: npm 11.19's ci rejects this lock file over a Windows-only optional
-  # dependency of vite (napi-windows-process-start-time) that `npm install` never records.
-  npm install --no-audit --no-fund --loglevel=warn
+  # `npm ci`: exactly what package-lock.json records (it lists every platform's optional packages,
+  # so installing never rewrites it).
+  npm ci --no-audit --no-fund --loglevel=warn
 fi
 if [ "${1:-}" = "--system" ]; then
   if [ "$(id -u)" = 0 ]; then bash scripts/setup-system.sh

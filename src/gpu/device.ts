@@ -1,4 +1,4 @@
-import { EngineError } from './errors';
+import { EngineError } from '../errors';
 import { probeSubgroups } from './subgroups';
 
 /**

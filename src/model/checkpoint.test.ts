@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomFloats, Rng } from '../../test/random';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { loadModelDir, saveModelDir } from '../node/model-dir';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
 import { toHfConfig, type GPTConfig } from './config';

@@ -6,7 +6,7 @@
  *   tokenizer.json     our tokenizer description (see tokenizer.ts)
  * GPT2LMHeadModel.from_pretrained(dir) loads our exports, and we load Hugging Face's GPT-2 checkpoints.
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { fromHfConfig, GPT2_VOCAB_SIZE, toHfConfig, validateConfig, type GPTConfig } from './config';
 import { paramLayout } from './params';
 import { readSafetensors, writeSafetensors } from './safetensors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { countParams, estimateBuffers, fromHfConfig, TINY_SHAKESPEARE_CONFIG, toHfConfig, validateConfig, type GPTConfig } from './config';
 import { paramLayout } from './params';
 

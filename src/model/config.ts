@@ -4,7 +4,7 @@
  * Validation runs before anything is allocated, so a bad config or one too big for the GPU is
  * a readable error instead of a WebGPU validation failure halfway through building the model.
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { paramLayout } from './params';
 
 export interface GPTConfig {

@@ -2,7 +2,7 @@
  * Corpus handling: validate and decode the user's text, split it into train/val like nanoGPT's
  * shakespeare_char prepare.py, and draw seeded batches like nanoGPT's get_batch.
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { SeededRandom } from './sampling';
 
 /** Decimal megabytes, as file managers and the error message show them. */

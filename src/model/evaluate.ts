@@ -3,7 +3,7 @@
  * (inputs t..t+T-1, targets t+1..t+T), B windows per submit; the mean of the window losses.
  */
 import { Readback, writeArray } from '../gpu/buffers';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import type { Activations, GPT } from './gpt';
 import { submitOps, type Op } from './ops';
 

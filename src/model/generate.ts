@@ -8,7 +8,7 @@
  */
 import { createStorage, readFloats, Readback } from '../gpu/buffers';
 import type { Buf } from '../gpu/dispatch';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { attentionDecode } from '../kernels/attention';
 import { embedDecode } from '../kernels/embed_decode';
 import { layernormForward } from '../kernels/layernorm';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomFloats, Rng } from '../../test/random';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { readSafetensors, writeSafetensors } from './safetensors';
 
 /** A safetensors file from a header object and raw data bytes, with no checks (to build bad files). */

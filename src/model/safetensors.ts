@@ -6,7 +6,7 @@
  * The reader trusts nothing in the file: every length and offset is checked before it is used,
  * and a bad file is reported in plain words (EngineError 'BAD_CHECKPOINT').
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 
 export type Dtype = 'F32' | 'F16' | 'BF16';
 

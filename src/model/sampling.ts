@@ -3,7 +3,7 @@
  * Order of operations follows Hugging Face's logits warpers: temperature, then top-k, then top-p
  * (nucleus) on the renormalised top-k distribution, then one categorical draw.
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 
 export interface SamplingOptions {
   /** Default 1; 0 means greedy (argmax). */

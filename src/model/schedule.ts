@@ -1,7 +1,7 @@
 /**
  * Learning-rate schedule, as nanoGPT's get_lr: linear warmup, then cosine decay to minLr, then flat.
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 
 export interface LrSchedule {
   /** Peak learning rate, reached at the end of warmup. */

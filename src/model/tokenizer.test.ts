@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { CharTokenizer, Gpt2Tokenizer, tokenizerFromJSON } from './tokenizer';
 
 function engineError(fn: () => unknown): EngineError {

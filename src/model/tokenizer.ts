@@ -12,7 +12,7 @@
  */
 import { encode as r50kEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 
 export type TokenizerJson = { type: 'char'; version: 1; vocab: string[] } | { type: 'gpt2'; version: 1 };
 

@@ -1,7 +1,7 @@
 /** Training loop behaviour: learning, divergence handling with the last good weights kept. */
 import { describe, expect, it } from 'vitest';
 import { readFloats, writeArray } from '../gpu/buffers';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { testDevice } from '../../test/gpu';
 import type { GPTConfig } from './config';
 import { BatchSampler } from './data';

@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import { loadTfjsWebgpu, TfjsGpt, type TfjsHyper } from '../../bench/tfjs-gpt';
-import { EngineError, engineErrorCode } from '../gpu/errors';
+import { EngineError, engineErrorCode } from '../errors';
 import { TINY_SHAKESPEARE_CONFIG, validateConfig, GPT2_VOCAB_SIZE, type GPTConfig } from '../model/config';
 import { BatchSampler } from '../model/data';
 import { Decoder, Recompute } from '../model/generate';

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { engineErrorCode } from '../gpu/errors';
+import { engineErrorCode } from '../errors';
 import { runBench } from './bench';
 import { evalCommand, generateCommand, logitsCommand } from './commands-infer';
 import { trainCommand } from './commands-train';

@@ -1,7 +1,7 @@
 /** `cli train`: a corpus file in, a model directory out; progress on stderr, evaluations as JSON lines with --json. */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { validateConfig, type GPTConfig } from '../model/config';
 import { checkCorpus, decodeCorpusBytes, splitTrainVal } from '../model/data';
 import { GPT } from '../model/gpt';

@@ -1,7 +1,7 @@
 /** Model directories on disk for the CLI and tests (the browser builds the same files in memory). */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { CONFIG_FILE, decodeCheckpoint, encodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
 
 /**

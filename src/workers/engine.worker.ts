@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { createGpuContext, type GpuContext } from '../gpu/device';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
 import { Decoder, generate } from '../model/generate';
 import { GPT } from '../model/gpt';
