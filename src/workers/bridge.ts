@@ -1,6 +1,6 @@
-/** The UI's handle on the engine worker. Errors keep their code in `name` (see src/gpu/errors.ts). */
+/** The UI's handle on the engine worker. Errors keep their code in `name` (see src/errors.ts). */
 import * as Comlink from 'comlink';
-import type { EngineApi } from './engine.worker';
+import type { EngineApi } from './api';
 
 export type Engine = Comlink.Remote<EngineApi>;
 

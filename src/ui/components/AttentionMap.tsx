@@ -4,13 +4,13 @@
  * window). Drawn on a canvas, one pixel per cell; grows as tokens stream in.
  */
 import { useEffect, useRef } from 'react';
-import { usePlayground } from './store';
+import { useStore } from '../store';
 
 export function AttentionMap() {
-  const attention = usePlayground((s) => s.attention);
-  const model = usePlayground((s) => s.model);
-  const view = usePlayground((s) => s.view);
-  const setView = usePlayground((s) => s.setView);
+  const attention = useStore((s) => s.attention);
+  const model = useStore((s) => s.model);
+  const view = useStore((s) => s.view);
+  const setView = useStore((s) => s.setView);
   const canvas = useRef<HTMLCanvasElement>(null);
   const rows = attention.rows[view.layer] ?? [];
   const T = rows.length;

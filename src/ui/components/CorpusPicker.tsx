@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import { BUNDLED_CORPORA } from '../store/training';
+import { useStore } from '../store';
+
+/** Training text in: drop or pick files (several are joined), paste, or one of the bundled corpora. */
+export function CorpusPicker() {
+  const busy = useStore((s) => s.corpusBusy || s.trainStatus !== 'idle');
+  const tokenizer = useStore((s) => s.tokenizer);
+  const chooseFiles = useStore((s) => s.chooseCorpusFiles);
+  const usePasted = useStore((s) => s.usePastedText);
+  const useBundled = useStore((s) => s.useBundledCorpus);
+  const setTokenizer = useStore((s) => s.setTokenizer);
+  const [over, setOver] = useState(false);
+  const [pasted, setPasted] = useState('');
+
+  return (
+    <div className="space-y-3">
+      <div
+        data-testid="drop-zone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          if (!busy) void chooseFiles([...e.dataTransfer.files]);
+        }}
+        className={`rounded-lg border-2 border-dashed p-4 text-center text-sm transition-colors ${over ? 'border-emerald-400 bg-emerald-950/40' : 'border-zinc-700'}`}
+      >
+        <p className="font-medium">Drop text files here</p>
+        <p className="mt-1 text-zinc-400">
+          or{' '}
+          <label className={`cursor-pointer text-emerald-400 underline ${busy ? 'pointer-events-none opacity-50' : ''}`}>
+            choose files
+            <input
+              type="file"
+              multiple
+              accept=".txt,.md,.csv,.json,.js,.ts,.py,.html,text/*"
+              aria-label="Training text"
+              className="sr-only"
+              disabled={busy}
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                e.target.value = '';
+                void chooseFiles(files);
+              }}
+            />
+          </label>{' '}
+          — any UTF-8 text, any language; several files are joined.
+        </p>
+        <div className="mt-3 flex flex-wrap justify-center gap-2">
+          {BUNDLED_CORPORA.map((c) => (
+            <button key={c.id} disabled={busy} onClick={() => void useBundled(c.id)} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40" title={c.about}>
+              {c.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <details className="text-sm">
+        <summary className="cursor-pointer text-zinc-400">Paste text instead</summary>
+        <textarea aria-label="Paste training text" value={pasted} onChange={(e) => setPasted(e.target.value)} className="mt-2 h-24 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-xs" placeholder="Paste a few thousand characters or more…" />
+        <button disabled={busy || pasted.length === 0} onClick={() => void usePasted(pasted)} className="mt-1 rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
+          Use pasted text
+        </button>
+      </details>
+      <label className="flex items-center gap-2 text-sm">
+        <span className="text-zinc-400">Tokenizer</span>
+        <select aria-label="Tokenizer" value={tokenizer} disabled={busy} onChange={(e) => void setTokenizer(e.target.value as 'char' | 'gpt2')} className="rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5">
+          <option value="char">Characters (one token per character)</option>
+          <option value="gpt2">GPT-2 BPE (50,257 tokens)</option>
+        </select>
+      </label>
+    </div>
+  );
+}

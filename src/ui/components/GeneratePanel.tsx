@@ -1,0 +1,63 @@
+import { useStore } from '../store';
+import { NumberField } from './NumberField';
+
+export function GeneratePanel() {
+  const prompt = useStore((s) => s.prompt);
+  const output = useStore((s) => s.output);
+  const generating = useStore((s) => s.generating);
+  const model = useStore((s) => s.model);
+  const sampling = useStore((s) => s.sampling);
+  const lastRun = useStore((s) => s.lastRun);
+  const error = useStore((s) => s.genError);
+  const training = useStore((s) => s.trainStatus !== 'idle');
+  const setPrompt = useStore((s) => s.setPrompt);
+  const setSampling = useStore((s) => s.setSampling);
+  const generate = useStore((s) => s.generate);
+  const stop = useStore((s) => s.stopGeneration);
+  const why = training ? 'Training is using the GPU: stop it to generate.' : !model ? 'Waiting for the model…' : undefined;
+
+  return (
+    <section className="rounded-lg border border-zinc-800 p-4" aria-label="Generate">
+      <label className="block text-sm font-medium" htmlFor="prompt">
+        Prompt
+      </label>
+      <textarea
+        id="prompt"
+        className="mt-1 h-24 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-sm"
+        value={prompt}
+        onChange={(e) => setPrompt(e.target.value)}
+      />
+      <div className="mt-2 flex flex-wrap items-center gap-3 text-sm">
+        <NumberField label="temperature" value={sampling.temperature} step={0.1} min={0} max={2} onChange={(v) => setSampling({ temperature: v })} width="w-16" />
+        <NumberField label="top-k" value={sampling.topK} step={1} min={0} max={1000} onChange={(v) => setSampling({ topK: v })} width="w-16" />
+        <NumberField label="top-p" value={sampling.topP} step={0.05} min={0.05} max={1} onChange={(v) => setSampling({ topP: v })} width="w-16" />
+        <NumberField label="tokens" value={sampling.maxNewTokens} step={50} min={1} max={5000} onChange={(v) => setSampling({ maxNewTokens: v })} />
+        <NumberField label="seed" value={sampling.seed} step={1} min={0} max={2 ** 31} onChange={(v) => setSampling({ seed: v })} width="w-24" />
+        {generating ? (
+          <button className="ml-auto rounded bg-red-700 px-4 py-1.5 font-medium" onClick={stop}>
+            Stop
+          </button>
+        ) : (
+          <button className="ml-auto rounded bg-emerald-600 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why} onClick={() => void generate()}>
+            Generate
+          </button>
+        )}
+      </div>
+      {why && model && <p className="mt-2 text-xs text-amber-300" data-testid="generate-disabled">{why}</p>}
+      <pre data-testid="output" className="mt-3 min-h-40 whitespace-pre-wrap break-words rounded bg-zinc-900 p-3 font-mono text-sm">
+        <span className="text-zinc-500">{output || generating ? prompt : ''}</span>
+        {output}
+      </pre>
+      {lastRun && !generating && (
+        <p className="mt-1 text-xs text-zinc-500" data-testid="speed">
+          {lastRun.tokens} tokens in {(lastRun.ms / 1000).toFixed(2)} s ({((1000 * lastRun.tokens) / lastRun.ms).toFixed(1)} tokens/s)
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-red-400">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,24 @@
+import { useStore } from '../store';
+
+export function Header() {
+  const gpu = useStore((s) => s.gpu);
+  return (
+    <header className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
+      <h1 className="text-3xl font-semibold tracking-tight">GPT Playground</h1>
+      <p className="text-zinc-400">Write with a GPT, train one on your own text, watch where it attends. On your GPU; nothing leaves this machine.</p>
+      <section className="basis-full text-sm" aria-label="GPU status">
+        {gpu.state === 'starting' && <p data-testid="gpu-status">Starting WebGPU…</p>}
+        {gpu.state === 'ready' && (
+          <p data-testid="gpu-status" className="text-zinc-400">
+            WebGPU ready: <span className="font-mono">{gpu.adapter}</span>
+          </p>
+        )}
+        {gpu.state === 'error' && (
+          <p data-testid="gpu-status" role="alert" className="text-red-400">
+            {gpu.message}
+          </p>
+        )}
+      </section>
+    </header>
+  );
+}

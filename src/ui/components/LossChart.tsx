@@ -1,0 +1,76 @@
+/**
+ * Train loss every step (raw, faint; smoothed, bright) and val loss at each evaluation, drawn with
+ * uPlot. The chart is built once and fed with setData on each (per-frame) update; uPlot draws
+ * 10,000 points in a few milliseconds. Val points sit on the step axis with gaps between them.
+ */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { useStore } from '../store';
+import type { LossCurves } from '../store/training';
+
+function toData(c: LossCurves): uPlot.AlignedData {
+  // One x axis: the steps, plus eval steps merged in (val values null elsewhere, spanGaps joins them).
+  const xs = c.step.slice();
+  const val = new Map(c.evalStep.map((s, i) => [s, c.valLoss[i]!]));
+  const valY: (number | null)[] = xs.map((s) => val.get(s) ?? null);
+  const raw: (number | null)[] = c.loss.slice();
+  const smooth: (number | null)[] = c.smooth.slice();
+  for (const [s, v] of val) {
+    if (xs.length && s <= xs[xs.length - 1]! && val.has(s) && xs.includes(s)) continue;
+    // an eval at a step with no step point (step 0, or the end): insert it in order
+    let i = xs.findIndex((x) => x > s);
+    if (i < 0) i = xs.length;
+    xs.splice(i, 0, s);
+    valY.splice(i, 0, v);
+    raw.splice(i, 0, null);
+    smooth.splice(i, 0, null);
+  }
+  return [xs, raw, smooth, valY];
+}
+
+export function LossChart() {
+  const curves = useStore((s) => s.curves);
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    const el = host.current!;
+    const opts: uPlot.Options = {
+      width: el.clientWidth || 400,
+      height: 220,
+      legend: { show: true },
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: false } },
+      axes: [
+        { stroke: '#a1a1aa', grid: { stroke: '#27272a' }, ticks: { stroke: '#3f3f46' }, label: 'step' },
+        { stroke: '#a1a1aa', grid: { stroke: '#27272a' }, ticks: { stroke: '#3f3f46' }, label: 'loss', size: 50 },
+      ],
+      series: [
+        { label: 'step' },
+        { label: 'train', stroke: 'rgba(52,211,153,0.25)', width: 1, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
+        { label: 'train (smoothed)', stroke: '#34d399', width: 2, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
+        { label: 'val', stroke: '#fbbf24', width: 2, spanGaps: true, points: { show: true, size: 6 }, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
+      ],
+    };
+    plot.current = new uPlot(opts, toData(useStore.getState().curves), el);
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(toData(curves));
+  }, [curves]);
+
+  return (
+    <figure>
+      <div ref={host} role="img" aria-label="Loss chart" data-testid="loss-chart" data-points={curves.step.length} data-evals={curves.evalStep.length} className="w-full" />
+      {curves.step.length === 0 && <figcaption className="text-xs text-zinc-500">The loss appears here once training starts.</figcaption>}
+    </figure>
+  );
+}

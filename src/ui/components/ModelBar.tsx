@@ -1,0 +1,50 @@
+import { useStore } from '../store';
+import { Alert } from './Alert';
+
+/** The model that generates now, and loading another one from files. */
+export function ModelBar() {
+  const model = useStore((s) => s.model);
+  const error = useStore((s) => s.modelError);
+  const loading = useStore((s) => s.modelLoading);
+  const busy = useStore((s) => s.generating || s.trainStatus !== 'idle');
+  const loadFiles = useStore((s) => s.loadModelFiles);
+  return (
+    <div className="mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-zinc-800 px-4 py-2 text-sm">
+      {model ? (
+        <p data-testid="model-status">
+          Model <strong>{model.name}</strong>
+          <span className="text-zinc-400">
+            {' '}
+            · {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size} · vocabulary {model.vocab_size} ({model.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'}) ·{' '}
+            {(model.params / 1e6).toFixed(2)}M parameters{model.valLoss !== undefined && ` · val loss ${model.valLoss.toFixed(3)}`}
+          </span>
+        </p>
+      ) : (
+        <p className="text-zinc-400" data-testid="model-status">
+          {loading ? 'Loading the model…' : error ? 'No model loaded.' : 'Waiting for WebGPU…'}
+        </p>
+      )}
+      <label className={`ml-auto cursor-pointer rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 ${busy ? 'pointer-events-none opacity-40' : ''}`} title={busy ? 'Wait for the generation or training to end' : undefined}>
+        Load model files…
+        <input
+          type="file"
+          multiple
+          accept=".safetensors,.json"
+          aria-label="model files"
+          className="sr-only"
+          disabled={busy}
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            if (files.length) void loadFiles(files);
+          }}
+        />
+      </label>
+      {error && (
+        <div className="basis-full">
+          <Alert message={error} testId="model-error" onDismiss={() => useStore.setState({ modelError: undefined })} />
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { useStore } from '../store';
+import { Alert } from './Alert';
+import { CorpusInfo } from './CorpusInfo';
+import { CorpusPicker } from './CorpusPicker';
+import { LossChart } from './LossChart';
+import { RecipeForm } from './RecipeForm';
+import { SampleList } from './SampleList';
+import { TrainControls } from './TrainControls';
+
+/** Train a new GPT on your own text, on this GPU: text in, recipe, run, watch it learn. */
+export function TrainPanel() {
+  const alert = useStore((s) => s.trainAlert);
+  const dismiss = useStore((s) => s.dismissTrainAlert);
+  return (
+    <section aria-label="Train" className="grid gap-4 lg:grid-cols-[2fr_3fr]">
+      <div className="space-y-4 rounded-lg border border-zinc-800 p-4">
+        <h2 className="font-medium">1. Training text</h2>
+        <CorpusPicker />
+        <CorpusInfo />
+        <h2 className="font-medium">2. Model and recipe</h2>
+        <RecipeForm />
+        <h2 className="font-medium">3. Train</h2>
+        <TrainControls />
+        <Alert message={alert} onDismiss={dismiss} testId="train-alert" />
+      </div>
+      <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
+        <h2 className="font-medium">Loss</h2>
+        <LossChart />
+        <SampleList />
+      </div>
+    </section>
+  );
+}

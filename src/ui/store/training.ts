@@ -1,0 +1,220 @@
+import * as Comlink from 'comlink';
+import { getEngine } from '../../workers/bridge';
+import type { CorpusPart, CorpusSummary, MemoryPlan, Preset, PresetId, Recipe, StepPoint, TokenizerKind, TrainEvent, TrainResult } from '../../workers/api';
+import { frameBatcher } from './batcher';
+import { describe } from './errors';
+import type { Slice } from './slice';
+
+/** Files larger than this are refused from their size alone, before a byte is read. */
+export const MAX_CORPUS_BYTES = 100_000_000;
+
+export const BUNDLED_CORPORA = [
+  { id: 'shakespeare', label: 'Shakespeare', file: 'tinyshakespeare.txt', about: '1.1M characters of plays' },
+  { id: 'names', label: 'Names', file: 'names.txt', about: '32,032 first names, one per line' },
+] as const;
+
+export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
+
+/**
+ * Loss curves for the chart, appended in place (uPlot reads these arrays directly); `version`
+ * changes on every append so subscribers redraw without anything being copied.
+ */
+export interface LossCurves {
+  version: number;
+  step: number[];
+  loss: number[];
+  smooth: number[];
+  evalStep: number[];
+  trainLoss: number[];
+  valLoss: number[];
+}
+
+export interface Sample {
+  step: number;
+  valLoss: number;
+  text: string;
+}
+
+export interface TrainingSlice {
+  corpus?: CorpusSummary;
+  corpusBusy: boolean;
+  /** The training panel's role "alert" message: what went wrong and what to do. */
+  trainAlert?: string;
+  tokenizer: TokenizerKind;
+  presets: Preset[];
+  presetId?: PresetId;
+  recipe?: Recipe;
+  plan?: MemoryPlan;
+  trainStatus: TrainStatus;
+  progress?: StepPoint;
+  curves: LossCurves;
+  samples: Sample[];
+  trainResult?: TrainResult;
+  /** Name the trained model gets (editable; defaults to the corpus file's name). */
+  trainName: string;
+
+  initTraining(presets: Preset[]): void;
+  chooseCorpusFiles(files: File[]): Promise<void>;
+  usePastedText(text: string): Promise<void>;
+  useBundledCorpus(id: (typeof BUNDLED_CORPORA)[number]['id']): Promise<void>;
+  setTokenizer(kind: TokenizerKind): Promise<void>;
+  choosePreset(id: PresetId): void;
+  setRecipe(r: Partial<Recipe>): void;
+  setTrainName(name: string): void;
+  startTraining(): Promise<void>;
+  pauseTraining(): void;
+  resumeTraining(): void;
+  stopTraining(): void;
+  dismissTrainAlert(): void;
+}
+
+const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth: [], evalStep: [], trainLoss: [], valLoss: [] });
+
+/** Exponential moving average of the per-step loss (debiased, as TensorBoard's smoothing). */
+const SMOOTHING = 0.9;
+
+export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
+  /** Re-plans memory for the current recipe and corpus (cheap; runs in the worker). */
+  const replan = async () => {
+    const { recipe } = get();
+    if (!recipe) return;
+    try {
+      const plan = await getEngine().planTraining(recipe);
+      if (get().recipe === recipe) set({ plan });
+    } catch (e) {
+      set({ trainAlert: describe(e).message });
+    }
+  };
+  const corpusRequest = async (what: () => Promise<CorpusSummary>) => {
+    set({ corpusBusy: true, trainAlert: undefined });
+    try {
+      const corpus = await what();
+      set({ corpus, trainName: corpus.name.replace(/\.[a-z0-9]{1,5}$/i, '') });
+      await replan();
+    } catch (e) {
+      // The corpus already chosen stays: the worker only replaces it on success.
+      set({ trainAlert: describe(e).message });
+    } finally {
+      set({ corpusBusy: false });
+    }
+  };
+  let ema = 0;
+  let emaSteps = 0;
+  const steps = frameBatcher<TrainEvent>((batch) => {
+    const c = get().curves;
+    let progress = get().progress;
+    const samples: Sample[] = [];
+    let status: TrainStatus | undefined;
+    for (const ev of batch) {
+      if (ev.kind === 'steps') {
+        for (const p of ev.steps) {
+          ema = SMOOTHING * ema + (1 - SMOOTHING) * p.loss;
+          emaSteps++;
+          c.step.push(p.step);
+          c.loss.push(p.loss);
+          c.smooth.push(ema / (1 - SMOOTHING ** emaSteps));
+          progress = p;
+        }
+      } else if (ev.kind === 'eval') {
+        c.evalStep.push(ev.step);
+        c.trainLoss.push(ev.trainLoss);
+        c.valLoss.push(ev.valLoss);
+        samples.push({ step: ev.step, valLoss: ev.valLoss, text: ev.sample });
+      } else if (get().trainStatus !== 'stopping') status = ev.state;
+    }
+    set((s) => ({
+      curves: { ...c, version: c.version + 1 },
+      progress,
+      samples: samples.length ? [...samples.reverse(), ...s.samples] : s.samples,
+      ...(status ? { trainStatus: status } : {}),
+    }));
+    if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
+  });
+
+  return {
+    corpusBusy: false,
+    tokenizer: 'char',
+    presets: [],
+    trainStatus: 'idle',
+    curves: emptyCurves(),
+    samples: [],
+    trainName: '',
+
+    initTraining: (presets) => {
+      const first = presets[0];
+      set({ presets, presetId: first?.id, recipe: first ? { ...first.recipe } : undefined });
+      void replan();
+    },
+    chooseCorpusFiles: async (files) => {
+      if (files.length === 0) return;
+      const total = files.reduce((n, f) => n + f.size, 0);
+      if (total > MAX_CORPUS_BYTES) {
+        // Refused from its size: a file this large is never read into the tab.
+        set({ trainAlert: `The text is too large: ${(total / 1e6).toFixed(1)} MB, the limit is ${MAX_CORPUS_BYTES / 1e6} MB. Use a smaller excerpt of it.` });
+        return;
+      }
+      await corpusRequest(async () => {
+        const parts: CorpusPart[] = [];
+        for (const f of files) parts.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+        return getEngine().setCorpus(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), get().tokenizer);
+      });
+    },
+    usePastedText: (text) => {
+      const bytes = new TextEncoder().encode(text);
+      return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: 'pasted text', bytes }], [bytes.buffer]), get().tokenizer));
+    },
+    useBundledCorpus: (id) => {
+      const c = BUNDLED_CORPORA.find((x) => x.id === id)!;
+      const url = new URL(`${import.meta.env.BASE_URL}corpora/${c.file}`, location.href).href;
+      return corpusRequest(() => getEngine().setCorpusFromUrl(url, c.file, get().tokenizer));
+    },
+    setTokenizer: async (kind) => {
+      set({ tokenizer: kind });
+      if (get().corpus) await corpusRequest(() => getEngine().setTokenizer(kind));
+    },
+    choosePreset: (id) => {
+      const p = get().presets.find((x) => x.id === id);
+      if (!p) return;
+      set({ presetId: id, recipe: { ...p.recipe } });
+      void replan();
+    },
+    setRecipe: (r) => {
+      const recipe = get().recipe;
+      if (!recipe) return;
+      set({ recipe: { ...recipe, ...r }, presetId: undefined });
+      void replan();
+    },
+    setTrainName: (trainName) => set({ trainName }),
+    dismissTrainAlert: () => set({ trainAlert: undefined }),
+
+    startTraining: async () => {
+      const { recipe, trainStatus, trainName, corpus } = get();
+      if (!recipe || trainStatus !== 'idle') return; // pressing Start twice starts one run
+      if (!corpus) {
+        set({ trainAlert: 'Choose a training text first: drop a file, paste text, or pick a bundled corpus.' });
+        return;
+      }
+      ema = 0;
+      emaSteps = 0;
+      set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined });
+      try {
+        const res = await getEngine().startTraining(recipe, trainName.trim() || corpus.name, Comlink.proxy((e: TrainEvent) => steps.push(e)));
+        steps.flush();
+        set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
+        get().setModel(res.model);
+      } catch (e) {
+        steps.flush();
+        set({ trainAlert: describe(e).message });
+      } finally {
+        set({ trainStatus: 'idle' });
+        document.title = 'GPT Playground — WebGPU';
+      }
+    },
+    pauseTraining: () => void getEngine().pauseTraining(),
+    resumeTraining: () => void getEngine().resumeTraining(),
+    stopTraining: () => {
+      set({ trainStatus: 'stopping' });
+      void getEngine().stopTraining();
+    },
+  };
+};

@@ -1,0 +1,139 @@
+/**
+ * The engine worker's API: what the UI may ask of the engine, and the data that crosses.
+ * The UI imports this module for its *types* only (and src/errors.ts for error codes); the worker
+ * (src/workers/engine.worker.ts) implements `EngineApi`. Callbacks cross as `Comlink.proxy`, big
+ * arrays as transferred buffers.
+ */
+import type { Preset, PresetId, Recipe } from '../model/presets';
+
+export type { Preset, PresetId, Recipe };
+export type TokenizerKind = 'char' | 'gpt2';
+
+export interface EngineInfo {
+  adapter: { vendor: string; architecture: string; description?: string };
+  features: string[];
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  /** Training recipes (defined once, in src/model/presets.ts). */
+  presets: Preset[];
+}
+
+export interface ModelInfo {
+  name: string;
+  n_layer: number;
+  n_head: number;
+  n_embd: number;
+  block_size: number;
+  vocab_size: number;
+  tokenizer: TokenizerKind;
+  /** Floats in the parameter buffer (GPT-2 counting, the tied head once). */
+  params: number;
+  /** Validation loss when it was trained here. */
+  valLoss?: number;
+}
+
+export interface SamplingSettings {
+  maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+}
+
+export interface TokenEvent {
+  /** Decoded text of this token (may be empty while a BPE character is incomplete). */
+  text: string;
+  token: number;
+  /** [layer] -> (NH, pos+1) attention row of the position that produced the token. */
+  attention?: Float32Array[];
+}
+
+/** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
+export interface CorpusPart {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface CorpusSummary {
+  /** File name(s), shown and used to name the trained model. */
+  name: string;
+  chars: number;
+  bytes: number;
+  /** Distinct code points in the text. */
+  distinctChars: number;
+  tokenizer: TokenizerKind;
+  vocabSize: number;
+  trainTokens: number;
+  valTokens: number;
+  /** The first few hundred characters. */
+  preview: string;
+}
+
+/** Memory a recipe needs on this adapter, computed before anything is allocated. */
+export interface MemoryPlan {
+  params: number;
+  bytes: { weights: number; gradients: number; adam: number; backup: number; activations: number; total: number };
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  /** Why it does not fit (TOO_LARGE) or is malformed (BAD_CONFIG); undefined when it fits. */
+  problem?: { code: 'TOO_LARGE' | 'BAD_CONFIG' | 'BAD_CORPUS'; message: string };
+}
+
+export type TrainEvent =
+  | { kind: 'steps'; steps: StepPoint[] }
+  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string }
+  | { kind: 'state'; state: 'running' | 'paused' };
+
+export interface StepPoint {
+  step: number;
+  total: number;
+  loss: number;
+  lr: number;
+  tokensPerSec: number;
+  elapsedMs: number;
+}
+
+export interface TrainResult {
+  reason: 'finished' | 'stopped' | 'diverged';
+  steps: number;
+  /** The trained model, now the one that generates. */
+  model: ModelInfo;
+  /** For 'diverged': what happened and what to try. */
+  message?: string;
+}
+
+export interface EngineApi {
+  /** Creates the GPU device (NO_WEBGPU when there is none). */
+  init(): Promise<EngineInfo>;
+  /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`). */
+  loadModelFromUrl(base: string, name: string): Promise<ModelInfo>;
+  /** A model directory the user picked or dropped (file name -> bytes). */
+  loadModelFromFiles(files: Map<string, Uint8Array>, name: string): Promise<ModelInfo>;
+  modelInfo(): Promise<ModelInfo>;
+  renameModel(name: string): Promise<ModelInfo>;
+
+  /** Streams tokens to `onToken`; resolves when done. A new generation or a load cancels this one. */
+  generate(
+    prompt: string,
+    opts: SamplingSettings & { captureAttention: boolean },
+    onToken: (t: TokenEvent) => void,
+    onPromptAttention?: (rows: Float32Array[][], promptTokens: string[]) => void,
+  ): Promise<{ tokens: number; ms: number }>;
+  cancelGeneration(): Promise<void>;
+
+  /** Checks, decodes and tokenizes a corpus (BAD_CORPUS when it is not usable text); keeps the previous one on error. */
+  setCorpus(parts: CorpusPart[], tokenizer: TokenizerKind): Promise<CorpusSummary>;
+  /** Fetches a bundled corpus (e.g. `corpora/tinyshakespeare.txt`) in the worker. */
+  setCorpusFromUrl(url: string, name: string, tokenizer: TokenizerKind): Promise<CorpusSummary>;
+  /** Re-tokenizes the current corpus. */
+  setTokenizer(tokenizer: TokenizerKind): Promise<CorpusSummary>;
+  /** Parameters and memory of a recipe for the current corpus, against this adapter's limits. */
+  planTraining(recipe: Recipe): Promise<MemoryPlan>;
+  /**
+   * Trains a new model on the current corpus; events stream to `onEvent` (step metrics batched).
+   * Resolves when training finishes or is stopped (the model becomes the one that generates);
+   * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST.
+   */
+  startTraining(recipe: Recipe, name: string, onEvent: (e: TrainEvent) => void): Promise<TrainResult>;
+  pauseTraining(): Promise<void>;
+  resumeTraining(): Promise<void>;
+  stopTraining(): Promise<void>;
+}

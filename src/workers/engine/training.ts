@@ -1,0 +1,138 @@
+/**
+ * Training in the worker: a new model on the current corpus, driven by the shared loop
+ * (src/model/session.ts). Step metrics are batched (one message per ~100 ms, not per step); each
+ * evaluation adds a short sample from the current weights. When training ends or is stopped, the
+ * weights of the last completed step become the model that generates.
+ */
+import { EngineError } from '../../errors';
+import type { GpuContext } from '../../gpu/device';
+import { readFloats } from '../../gpu/buffers';
+import { countParams, validateConfig, type GPTConfig } from '../../model/config';
+import { estimateBuffers } from '../../model/memory';
+import { Decoder } from '../../model/generate';
+import { GPT } from '../../model/gpt';
+import { initParams } from '../../model/params';
+import type { Recipe } from '../../model/presets';
+import { PauseGate, recipeConfig, recipeTrainOptions, trainingSession } from '../../model/session';
+import { Trainer } from '../../model/trainer';
+import type { MemoryPlan, StepPoint, TrainEvent, TrainResult } from '../api';
+import { checkLongEnough, currentCorpus } from './corpus';
+import { sampleText } from './generation';
+import { install } from './models';
+
+/** Characters of text sampled at each evaluation. */
+const SAMPLE_CHARS = 240;
+/** Step metrics cross to the UI at most this often. */
+const FLUSH_MS = 100;
+
+let gate: PauseGate | undefined;
+let onState: ((e: TrainEvent) => void) | undefined;
+
+export function pause(): void {
+  if (!gate || gate.paused) return;
+  gate.pause();
+  onState?.({ kind: 'state', state: 'paused' });
+}
+
+export function resume(): void {
+  if (!gate?.paused) return;
+  gate.resume();
+  onState?.({ kind: 'state', state: 'running' });
+}
+
+/** What the recipe needs on this adapter, before anything is allocated. */
+export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
+  const vocab = tryVocab();
+  const config = recipeConfig(recipe, vocab);
+  const lim = { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize };
+  const bytes = { weights: 0, gradients: 0, adam: 0, backup: 0, activations: 0, total: 0 };
+  let problem: MemoryPlan['problem'];
+  let params = 0;
+  try {
+    validateConfig(config); // shape first: the estimate needs a well-formed config
+    params = countParams(config);
+    for (const b of estimateBuffers(config, recipe.batch, recipe.block_size)) {
+      if (b.kind === 'batch') bytes.activations += b.bytes * b.count;
+      else if (b.count === 1) bytes.weights += b.bytes;
+      else {
+        // gradients, the two Adam moments and the last-good backup: one parameter-sized buffer each
+        bytes.gradients += b.bytes;
+        bytes.adam += 2 * b.bytes;
+        bytes.backup += b.bytes * (b.count - 3);
+      }
+    }
+    bytes.total = bytes.weights + bytes.gradients + bytes.adam + bytes.backup + bytes.activations;
+    validateConfig(config, lim, recipe.batch, recipe.block_size);
+    if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new EngineError('BAD_CONFIG', `Dropout must be at least 0 and below 1, but it is ${recipe.dropout}.`);
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    problem = { code: e.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_CONFIG', message: e.message };
+  }
+  return { params, bytes, limits: lim, problem };
+}
+
+function tryVocab(): number {
+  try {
+    return currentCorpus().tokenizer.vocabSize;
+  } catch {
+    return 65; // no corpus yet: plan for Shakespeare's characters
+  }
+}
+
+export async function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult> {
+  const corpus = currentCorpus();
+  checkLongEnough(corpus, recipe.block_size);
+  const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
+  const opts = recipeTrainOptions(recipe);
+  validateConfig(config, c.device.limits, opts.batch, opts.seqLen); // TOO_LARGE before any allocation
+  const model = new GPT(c.device, config, { training: true });
+  let trainer: Trainer | undefined;
+  let decoder: Decoder | undefined;
+  gate = new PauseGate();
+  onState = emit;
+  let pending: StepPoint[] = [];
+  let lastFlush = 0;
+  const flush = () => {
+    if (pending.length) emit({ kind: 'steps', steps: pending });
+    pending = [];
+    lastFlush = performance.now();
+  };
+  let steps = 0;
+  let valLoss: number | undefined;
+  const finish = async (reason: TrainResult['reason'], message?: string): Promise<TrainResult> => {
+    flush();
+    const params = await readFloats(c.device, model.params);
+    const info = install({ config, tokenizer: corpus.tokenizer, params }, name, c, valLoss);
+    return { reason, steps, model: info, message };
+  };
+  try {
+    model.setWeights(initParams(config, model.layout, recipe.seed));
+    trainer = new Trainer(model, corpus.train, corpus.val, opts);
+    decoder = new Decoder(model);
+    emit({ kind: 'state', state: 'running' });
+    for await (const ev of trainingSession(trainer, { evalEvery: recipe.evalEvery, signal, gate })) {
+      if (ev.kind === 'step') {
+        steps = ev.step;
+        pending.push({ step: ev.step, total: ev.steps, loss: ev.loss, lr: ev.lr, tokensPerSec: ev.tokensPerSec, elapsedMs: ev.elapsedMs });
+        if (performance.now() - lastFlush > FLUSH_MS) flush();
+      } else if (ev.kind === 'eval') {
+        flush();
+        valLoss = ev.valLoss;
+        const sample = await sampleText(decoder, corpus.tokenizer, SAMPLE_CHARS);
+        emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
+      } else {
+        return await finish(ev.reason);
+      }
+    }
+    throw new Error('training loop ended without an end event');
+  } catch (e) {
+    if (e instanceof EngineError && e.code === 'DIVERGED') return await finish('diverged', e.message);
+    throw e;
+  } finally {
+    gate = undefined;
+    onState = undefined;
+    decoder?.destroy();
+    trainer?.destroy();
+    model.destroy();
+  }
+}
