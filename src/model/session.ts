@@ -102,7 +102,7 @@ export async function* trainingSession(trainer: Trainer, opts: SessionOptions): 
       busy();
       if (pause) continue; // re-check stop after a pause
     }
-    pending.push(trainer.submitStep());
+    pending.push(submit(trainer));
     s++;
     if (pending.length > depth) yield stepEvent(await pending.shift()!);
   }
@@ -131,4 +131,9 @@ export function recipeTrainOptions(r: Recipe): TrainOptions {
     seed: r.seed,
     dropout: r.dropout,
   };
+}
+
+// TEMPORARY until Trainer.submitStep lands.
+function submit(t: Trainer): Promise<StepResult> {
+  return (t as unknown as { submitStep?: () => Promise<StepResult> }).submitStep?.() ?? t.trainStep();
 }

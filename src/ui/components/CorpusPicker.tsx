@@ -60,7 +60,7 @@ export function CorpusPicker() {
       </div>
       <details className="text-sm">
         <summary className="cursor-pointer text-zinc-400">Paste text instead</summary>
-        <textarea aria-label="Paste training text" value={pasted} onChange={(e) => setPasted(e.target.value)} className="mt-2 h-24 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-xs" placeholder="Paste a few thousand characters or more…" />
+        <textarea aria-label="Text to paste" value={pasted} onChange={(e) => setPasted(e.target.value)} className="mt-2 h-24 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-xs" placeholder="Paste a few thousand characters or more…" />
         <button disabled={busy || pasted.length === 0} onClick={() => void usePasted(pasted)} className="mt-1 rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
           Use pasted text
         </button>

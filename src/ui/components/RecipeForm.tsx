@@ -51,7 +51,7 @@ export function RecipeForm() {
       <p className="text-xs text-zinc-400">{active ? active.about : 'Custom recipe.'}</p>
       <details>
         <summary className="cursor-pointer text-zinc-400">Advanced</summary>
-        <fieldset disabled={locked} className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-3">
+        <fieldset disabled={locked} className="mt-2 grid grid-cols-2 gap-2">
           {FIELDS.map((f) => (
             <NumberField key={f.key} label={f.label} title={f.title} value={recipe[f.key]} step={f.step} min={f.min} max={f.max} onChange={(v) => setRecipe({ [f.key]: v })} width="w-24" />
           ))}

@@ -1,0 +1,143 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+
+/** A small mixed-script corpus: English, Chinese and emoji, enough for a tiny model to learn its characters. */
+function mixedCorpus(): string {
+  const lines = [
+    'the cat sat on the mat. 猫坐在垫子上。',
+    'a dog ran in the sun. 狗在阳光下奔跑。',
+    'we like green tea 🍵 我们喜欢绿茶。',
+    'the moon is bright tonight. 今晚月亮很亮。',
+  ];
+  let s = '';
+  for (let i = 0; s.length < 6000; i++) s += `${lines[i % lines.length]}\n`;
+  return s;
+}
+
+async function openTrainTab(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeVisible();
+}
+
+/** A recipe small enough for SwiftShader on a 2-core machine: ~25k parameters. */
+async function tinyRecipe(page: Page, r: { steps: number; evalEvery: number; block?: number; lr?: number }) {
+  await page.getByText('Advanced').click();
+  const set = async (label: string, v: number) => page.getByLabel(label, { exact: true }).fill(String(v));
+  await set('layers', 1);
+  await set('heads', 2);
+  await set('channels', 32);
+  await set('block size', r.block ?? 32);
+  await set('batch', 4);
+  await set('steps', r.steps);
+  await set('eval every', r.evalEvery);
+  await set('warmup', 5);
+  if (r.lr !== undefined) await set('learning rate', r.lr);
+}
+
+test('drop a text with Chinese and emoji, train, watch loss and samples, stop, and write with the new model', async ({ page }) => {
+  const corpus = mixedCorpus();
+  await openTrainTab(page);
+  await page.getByLabel('Training text').setInputFiles({ name: 'mixed.txt', mimeType: 'text/plain', buffer: Buffer.from(corpus) });
+  const summary = page.getByTestId('corpus-summary');
+  await expect(summary).toContainText('mixed.txt');
+  const distinct = new Set(corpus).size;
+  await expect(page.getByTestId('vocab-size')).toHaveText(String(distinct));
+  await tinyRecipe(page, { steps: 2000, evalEvery: 15 });
+  await expect(page.getByTestId('memory-plan')).toContainText('parameters');
+
+  // Long tasks on the main thread while training (the UI must stay responsive).
+  await page.evaluate(() => {
+    const w = window as unknown as { __long: number[] };
+    w.__long = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: 'longtask', buffered: false });
+  });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeHidden();
+  // Generate is disabled during training, with the reason.
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: 90_000 }).toBeGreaterThan(3);
+  await expect(page.getByTestId('train-progress')).toContainText('tokens/s');
+  await expect(page.getByTestId('training-sample').first()).toBeVisible({ timeout: 90_000 });
+  await expect.poll(async () => page.getByTestId('training-sample').count(), { timeout: 90_000 }).toBeGreaterThan(1); // step 0 and step 15
+  expect(await page.title()).toMatch(/Step \d+\/2000/);
+  await page.getByRole('tab', { name: 'Write' }).click();
+  await expect(page.getByRole('button', { name: 'Generate' })).toBeDisabled();
+  await expect(page.getByTestId('generate-disabled')).toContainText('Training');
+  await page.getByRole('tab', { name: 'Train' }).click();
+
+  // Pause takes effect, Resume continues.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible({ timeout: 30_000 });
+  const pausedAt = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+  await page.waitForTimeout(1500);
+  expect(Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeLessThanOrEqual(pausedAt + 2);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(pausedAt + 2);
+
+  await page.getByRole('button', { name: 'Stop training' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
+  const long = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
+  expect(long.filter((d) => d > 50), `main-thread tasks over 50 ms during training: ${long.join(', ')}`).toEqual([]);
+  await expect(page.getByTestId('model-status')).toContainText('mixed');
+
+  // The new model writes with the corpus's characters.
+  await page.getByRole('tab', { name: 'Write' }).click();
+  await page.getByLabel('Prompt').fill('猫');
+  await page.getByLabel('tokens').fill('40');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('speed')).toContainText('40 tokens', { timeout: 60_000 });
+  const out = (await page.getByTestId('output').innerText()).slice(1);
+  expect(out.length).toBeGreaterThan(10);
+  const allowed = new Set(corpus);
+  for (const ch of out) expect(allowed.has(ch), `generated ${JSON.stringify(ch)} not in the corpus`).toBe(true);
+});
+
+test('bad training texts get an alert that says what to do, and the chosen text stays', async ({ page }) => {
+  await openTrainTab(page);
+  await page.getByLabel('Training text').setInputFiles({ name: 'good.txt', mimeType: 'text/plain', buffer: Buffer.from(mixedCorpus()) });
+  await expect(page.getByTestId('corpus-summary')).toContainText('good.txt');
+  const alert = page.getByTestId('train-alert');
+  const cases: { name: string; buffer: Buffer; says: RegExp }[] = [
+    { name: 'empty.txt', buffer: Buffer.alloc(0), says: /empty/ },
+    { name: 'image.png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0xff, 0xfe, 0x00, 0x81]), says: /not UTF-8|binary/ },
+    { name: 'latin1.txt', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65, 0x0a]), says: /not UTF-8/ },
+    { name: 'nuls.txt', buffer: Buffer.from('abc\0def\0ghi'), says: /binary/ },
+  ];
+  for (const c of cases) {
+    await page.getByLabel('Training text').setInputFiles({ name: c.name, mimeType: 'application/octet-stream', buffer: c.buffer });
+    await expect(alert).toContainText(c.says);
+    await expect(page.getByTestId('corpus-summary')).toContainText('good.txt');
+    await alert.getByRole('button', { name: 'Dismiss' }).click();
+  }
+  // Too big: refused from its size alone (never read into the tab).
+  const huge = join(tmpdir(), 'huge-corpus.txt');
+  writeFileSync(huge, Buffer.alloc(101_000_000, 0x61));
+  await page.getByLabel('Training text').setInputFiles(huge);
+  await expect(alert).toContainText(/too large.*101\.0 MB/);
+  await expect(page.getByTestId('corpus-summary')).toContainText('good.txt');
+  await alert.getByRole('button', { name: 'Dismiss' }).click();
+
+  // Shorter than one block: the text loads, training is refused with what to do.
+  await page.getByLabel('Training text').setInputFiles({ name: 'short.txt', mimeType: 'text/plain', buffer: Buffer.from('to be or not to be, that is the question.\n'.repeat(3)) });
+  await expect(page.getByTestId('corpus-summary')).toContainText('short.txt');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(alert).toContainText(/too short.*context length/);
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare');
+
+  // One repeated character trains, and says the vocabulary is 1.
+  await page.getByLabel('Training text').setInputFiles({ name: 'aaaa.txt', mimeType: 'text/plain', buffer: Buffer.from('a'.repeat(2000)) });
+  await expect(page.getByTestId('vocab-size')).toHaveText('1');
+  await expect(page.getByTestId('corpus-summary')).toContainText('single distinct character');
+
+  // A model too large for the adapter is refused before anything is allocated.
+  await page.getByText('Advanced').click();
+  await page.getByLabel('channels', { exact: true }).fill('2048');
+  await page.getByLabel('layers', { exact: true }).fill('48');
+  await page.getByLabel('block size', { exact: true }).fill('1024');
+  await page.getByLabel('batch', { exact: true }).fill('512');
+  await expect(page.getByTestId('plan-problem')).toContainText('Too large for this GPU');
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeDisabled();
+});
