@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium, headless on SwiftShader (see docs/software-gpu.md). Never a downloaded browser.
+// Debian's Chromium, headless on SwiftShader (README: Browser requirements). Never a downloaded browser.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // PW_PORT lets two runs on one machine serve their own builds side by side.
 const port = Number(process.env.PW_PORT ?? 4173);
