@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { attentionBackward, attentionDecode, attentionForward, attentionNaive, kvCacheFill } from './attention';
 import * as ref from '../reference/attention';
+import type { AttentionDropout } from '../reference/dropout';
 import { encodeDispatches } from '../gpu/dispatch';
-import { readFloats, uploadBuffer } from '../gpu/buffers';
+import { createStorage, readFloats, uploadBuffer } from '../gpu/buffers';
 import { assertClose, runKernelCase, type Tol } from '../../test/kernel-case';
 import { checkGradient } from '../../test/gradcheck';
 import { subgroupKernelsRun, testDevice } from '../../test/gpu';
@@ -72,10 +73,6 @@ function expectBitIdentical(what: string, a: Float32Array, b: Float32Array, idx:
   expect(n).toBeGreaterThan(0);
 }
 
-function* range(n: number): Generator<number> {
-  for (let i = 0; i < n; i++) yield i;
-}
-
 describe('attention reference', () => {
   for (const [B, T, C, NH] of [
     [2, 5, 6, 2],
@@ -122,6 +119,75 @@ describe('attention forward / naive / backward vs reference', () => {
   }
 });
 
+
+/**
+ * Fused forward and backward with attention-weight dropout (plain kernels, DROPOUT = true) against
+ * the float64 reference with the same mask; delta is δ_t = dout_t·out_t of the dropped-out out.
+ */
+async function runAttentionDropout(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number, drop: AttentionDropout) {
+  const r = ref.attentionForward(qkv, B, T, C, NH, drop);
+  return runKernelCase({
+    name: `${name} [dropout p=${drop.p}]`,
+    inputs: { qkv, dout, seed: Uint32Array.of(drop.seed) },
+    outputs: { out: B * T * C, lse: B * NH * T, dqkv: B * T * 3 * C, delta: B * NH * T },
+    build: (dev, x) => {
+      const dropout = { p: drop.p, seed: { buffer: x.seed! }, stream: drop.stream };
+      return [
+        ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { dropout }),
+        ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { dropout }),
+      ];
+    },
+    expected: { out: r.out, lse: r.lse, delta: refDelta(dout, r.out, B, T, C, NH), dqkv: ref.attentionBackward(dout, qkv, B, T, C, NH, drop) },
+    tol: TOL,
+  });
+}
+
+describe('attention dropout', () => {
+  it('reference backward matches finite differences (mask fixed by seed and stream)', () => {
+    const [B, T, C, NH] = [2, 5, 6, 2];
+    const drop = { p: 0.3, seed: 17, stream: 4 };
+    const rng = new Rng(71);
+    const qkv = randomNormals(rng, B * T * 3 * C);
+    const dout = randomNormals(rng, B * T * C);
+    const analytic = ref.attentionBackward(dout, qkv, B, T, C, NH, drop);
+    checkGradient('attention dropout reference dqkv', (x) => ref.attentionForward(x, B, T, C, NH, drop).out, qkv, dout, analytic, { atol: 1e-7, rtol: 1e-6 });
+    // Not vacuous: the mask changes the output.
+    const plain = ref.attentionForward(qkv, B, T, C, NH).out;
+    expect(Array.from(ref.attentionForward(qkv, B, T, C, NH, drop).out)).not.toEqual(Array.from(plain));
+  });
+
+  // Every plain entry point: scalar main/dq/dkv (HS 1, 3, 17), main_vec4x2/dq_vec4x2 with dkv_vec4x2
+  // (HS 4, 32) or dkv_vec4 (HS 64); T in 1, 3, 17, 63, 65, 67.
+  const sizes: [number, number, number, number][] = [
+    [1, 1, 3, 1],
+    [2, 3, 8, 2],
+    [3, 17, 51, 3],
+    [1, 17, 4, 1],
+    [1, 63, 64, 1],
+    [2, 65, 128, 2],
+    [1, 65, 12, 4],
+    [2, 67, 64, 2],
+  ];
+  for (const [B, T, C, NH] of sizes) {
+    for (const p of [0.1, 0.5]) {
+      it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH}) p=${p}: forward and backward vs reference`, async () => {
+        const rng = new Rng(2000 * T + C + NH + B);
+        await runAttentionDropout(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH, { p, seed: 0xdeadbeef + T, stream: 5 + B });
+      });
+    }
+  }
+
+  it('p = 0 takes the unchanged kernels; dropout refuses the subgroup kernels', async () => {
+    const device = await testDevice();
+    const [dqkv, delta, dout, out, lse, qkv, seed] = Array.from({ length: 7 }, (_, i) => ({ buffer: createStorage(device, `b${i}`, 4096) }));
+    const zero = attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, { subgroups: false, dropout: { p: 0, seed: seed!, stream: 1 } });
+    expect(zero[0]!.label).toBe('attention_forward');
+    const on = attentionBackward(device, dqkv!, delta!, dout!, out!, lse!, qkv!, 1, 4, 8, 2, { dropout: { p: 0.1, seed: seed!, stream: 1 } });
+    expect(on.map((d) => d.label)).toEqual(['attention_backward_dq_dropout', 'attention_backward_dkv_dropout']);
+    expect(() => attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, { subgroups: true, dropout: { p: 0.1, seed: seed!, stream: 1 } })).toThrow(/plain kernels/);
+    for (const b of [dqkv, delta, dout, out, lse, qkv, seed]) b!.buffer.destroy();
+  });
+});
 
 describe('attention masking: the future is hidden exactly', () => {
   for (const [B, T, C, NH, cut, subgroups] of [

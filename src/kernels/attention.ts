@@ -1,26 +1,49 @@
 /**
  * Causal multi-head self-attention on a GPT-2 c_attn output qkv (B, T, 3C): rows [q | k | v], head h
  * at columns h*HS..(h+1)*HS of each part, HS = C / NH (1..64), scores scaled by 1/√HS.
+ * Training may drop attention weights (nanoGPT's attn_dropout) inside the fused kernels.
  */
-import forwardCode from './attention_forward.wgsl?raw';
-import backwardCode from './attention_backward.wgsl?raw';
+import rngCode from './dropout_rng.wgsl?raw';
+import forwardFile from './attention_forward.wgsl?raw';
+import backwardFile from './attention_backward.wgsl?raw';
 import naiveCode from './attention_naive.wgsl?raw';
 import decodeCode from './attention_decode.wgsl?raw';
 import forwardSubgroups from './attention_forward_subgroups.wgsl?raw';
 import backwardSubgroups from './attention_backward_subgroups.wgsl?raw';
 import { subgroupsUsable } from '../gpu/subgroups';
 import { createDispatch, getPipeline, grid1d, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { dropoutParams, type DropoutSpec } from './dropout';
 
-/** The subgroup modules: `enable subgroups;` + the kernel's file + its subgroup entry points (whole files joined). */
+/** Modules are whole files joined: the dropout hash, the kernel's file, and (with `enable subgroups;` first) its subgroup entry points. */
+const forwardCode = `${rngCode}\n${forwardFile}`;
+const backwardCode = `${rngCode}\n${backwardFile}`;
 const FORWARD_SG = `enable subgroups;\n${forwardCode}\n${forwardSubgroups}`;
 const BACKWARD_SG = `enable subgroups;\n${backwardCode}\n${backwardSubgroups}`;
 
 export interface AttentionOptions {
   /** Share rows between lanes with subgroup shuffles: default where src/gpu/subgroups.ts allows it; false forces the plain kernels. */
   subgroups?: boolean;
+  /**
+   * Dropout on the attention weights (training). With p > 0 the plain (non-subgroup) entry points
+   * run, specialised by DROPOUT = true: only they implement it. Backward must get the same spec.
+   */
+  dropout?: DropoutSpec;
+}
+
+/** Whether dropout is on; the subgroup kernels do not implement it. */
+function dropping(opts: AttentionOptions): boolean {
+  if (!opts.dropout || opts.dropout.p === 0) return false;
+  if (opts.subgroups) throw new Error('attention: dropout runs on the plain kernels only; do not request subgroups with it');
+  return true;
+}
+
+/** Uniforms {T, C, stream, threshold, scale} (the dropout fields are unread with DROPOUT off). */
+function attentionParams(T: number, C: number, opts: AttentionOptions): ArrayBuffer {
+  return packParams([{ u32: T }, { u32: C }, ...dropoutParams(opts.dropout?.p ?? 0, opts.dropout?.stream ?? 0)]);
 }
 
 function useSubgroups(device: GPUDevice, opts: AttentionOptions): boolean {
+  if (dropping(opts)) return false;
   const sg = opts.subgroups ?? subgroupsUsable(device);
   if (sg && !subgroupsUsable(device)) throw new Error('attention: subgroups requested, but this device cannot run the subgroup kernels');
   return sg;
@@ -45,14 +68,18 @@ export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: B
   // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
   const vec4 = HS % 4 === 0;
   const sg = vec4 && useSubgroups(device, opts);
+  const drop = dropping(opts);
+  const dropConst: Record<string, number> = drop ? { DROPOUT: 1 } : {};
+  // The plain entry points read a seed (binding 4) only with DROPOUT on; without, qkv fills the slot.
+  const seed = drop ? opts.dropout!.seed : qkv;
   return [
     createDispatch(device, {
-      label: sg ? 'attention_forward_sg' : 'attention_forward',
+      label: sg ? 'attention_forward_sg' : drop ? 'attention_forward_dropout' : 'attention_forward',
       pipeline: sg
         ? getPipeline(device, 'attention_forward_sg', FORWARD_SG, { HS, BR: ROWS / 2 }, 'main_vec4x2_sg')
-        : getPipeline(device, 'attention_forward', forwardCode, { HS, BR: vec4 ? ROWS / 2 : ROWS }, vec4 ? 'main_vec4x2' : 'main'),
-      params: packParams([{ u32: T }, { u32: C }]),
-      buffers: [out, lse, qkv],
+        : getPipeline(device, 'attention_forward', forwardCode, { HS, BR: vec4 ? ROWS / 2 : ROWS, ...dropConst }, vec4 ? 'main_vec4x2' : 'main'),
+      params: attentionParams(T, C, opts),
+      buffers: sg ? [out, lse, qkv] : [out, lse, qkv, seed],
       workgroups: [Math.ceil(T / ROWS), NH, B],
     }),
   ];
@@ -61,7 +88,7 @@ export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: B
 /** Backward (FlashAttention-2 style recomputation from lse). dqkv (B,T,3C) is overwritten. delta (B,NH,T) is scratch (rowsum(dout·out)). Deterministic: no float atomics. */
 export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout: Buf, out: Buf, lse: Buf, qkv: Buf, B: number, T: number, C: number, NH: number, opts: AttentionOptions = {}): Dispatch[] {
   const HS = headSize(C, NH);
-  const params = packParams([{ u32: T }, { u32: C }]);
+  const params = attentionParams(T, C, opts);
   const workgroups: [number, number, number] = [Math.ceil(T / ROWS), NH, B];
   // vec4 kernels where every head's columns are 4-aligned; two rows per thread (BR = 32 threads for
   // 64 rows) except dkv at HS > 32, where two rows' registers spill (attention_backward.wgsl).
@@ -72,20 +99,26 @@ export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout
   const dkv = !vec4 ? { entry: 'dkv', BR: ROWS } : HS <= 32 ? { entry: sg ? 'dkv_vec4x2_sg' : 'dkv_vec4x2', BR: ROWS / 2 } : { entry: 'dkv_vec4', BR: ROWS };
   const code = sg ? BACKWARD_SG : backwardCode;
   const name = sg ? 'attention_backward_sg' : 'attention_backward';
+  const drop = dropping(opts);
+  const dropConst: Record<string, number> = drop ? { DROPOUT: 1 } : {};
+  // The plain entry points read a seed (dq: binding 7, dkv: 6) only with DROPOUT on; without, qkv fills the slot.
+  const seed = drop ? opts.dropout!.seed : qkv;
+  const dkvSg = sg && HS <= 32;
+  const suffix = drop ? '_dropout' : '';
   return [
     // dq (and delta) first: dkv reads delta.
     createDispatch(device, {
-      label: `attention_backward_dq${sg ? '_sg' : ''}`,
-      pipeline: getPipeline(device, name, code, { HS, BR: dq.BR }, dq.entry),
+      label: `attention_backward_dq${sg ? '_sg' : suffix}`,
+      pipeline: getPipeline(device, name, code, { HS, BR: dq.BR, ...dropConst }, dq.entry),
       params,
-      buffers: [dqkv, delta, dout, out, lse, qkv],
+      buffers: sg ? [dqkv, delta, dout, out, lse, qkv] : [dqkv, delta, dout, out, lse, qkv, seed],
       workgroups,
     }),
     createDispatch(device, {
-      label: `attention_backward_dkv${sg && HS <= 32 ? '_sg' : ''}`,
-      pipeline: getPipeline(device, name, code, { HS, BR: dkv.BR }, dkv.entry),
+      label: `attention_backward_dkv${dkvSg ? '_sg' : suffix}`,
+      pipeline: getPipeline(device, name, code, { HS, BR: dkv.BR, ...dropConst }, dkv.entry),
       params,
-      buffers: [dqkv, delta, dout, lse, qkv],
+      buffers: dkvSg ? [dqkv, delta, dout, lse, qkv] : [dqkv, delta, dout, lse, qkv, seed],
       workgroups,
     }),
   ];

@@ -7,16 +7,22 @@
 //        dk_j = (1/√HS) Σ_{s≥j} P_sj (dout_s·v_j − δ_s) q_s
 // Run dq before dkv (dkv reads delta). Together they overwrite every element of dqkv.
 // Entry points: dq, dkv for any HS (scalar loads); dq_vec4x2, dkv_vec4x2, dkv_vec4 when HS % 4 == 0 (below).
-// Bindings: params {T, C}; then
-//   dq:  dqkv (B, T, 3C), delta (B, NH, T), dout (B, T, C), out (B, T, C), lse (B, NH, T), qkv (B, T, 3C)
-//   dkv: dqkv, delta, dout, lse, qkv
+// Bindings: params {T, C, stream, threshold, scale} (the last three for dropout); then
+//   dq:  dqkv (B, T, 3C), delta (B, NH, T), dout (B, T, C), out (B, T, C), lse (B, NH, T), qkv (B, T, 3C), seed (1) u32
+//   dkv: dqkv, delta, dout, lse, qkv, seed
+//   (seed: plain entry points only; the subgroup ones stop at qkv)
 //   qkv/dqkv rows are [q | k | v], head h at columns h*HS..(h+1)*HS of each part.
 // Dispatch (both): (ceil(T / 64), NH, B) workgroups of BR threads (64, or 32 for the two-row entry points). The inner index (key j in dq,
 //   query s in dkv) is walked uniformly by the whole workgroup, out-of-range rows masked, so the
 //   loads of the shared rows are uniform.
+// Attention dropout (override DROPOUT = true; the plain entry points only, which the wrapper takes
+//   when p > 0): with z_tj = keep/(1 − p) the forward's mask (regenerated from the seed, as in
+//   attention_forward.wgsl), dP_tj = z_tj · dout_t·v_j, so dq/dk use P_tj (z_tj dout_t·v_j − δ_t) and
+//   dv_j = Σ_s z_sj P_sj dout_s; δ_t = dout_t·out_t still holds with the dropped-out `out`.
+//   The seed is binding 7 in dq, 6 in dkv; with DROPOUT off it is never read (the wrapper binds qkv).
 // Reference: src/reference/attention.ts attentionBackward.
 
-struct Params { T: u32, C: u32, }
+struct Params { T: u32, C: u32, stream: u32, threshold: u32, scale: f32, } // dropout: stream, floor(p·2^32), 1/(1−p)
 
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -27,16 +33,41 @@ struct Params { T: u32, C: u32, }
 @group(0) @binding(4) var<storage, read> q_out: array<f32>;
 @group(0) @binding(5) var<storage, read> q_lse: array<f32>;
 @group(0) @binding(6) var<storage, read> q_qkv: array<f32>;
+@group(0) @binding(7) var<storage, read> q_seed: array<u32>;
 // dkv
 @group(0) @binding(1) var<storage, read_write> k_dqkv: array<f32>;
 @group(0) @binding(2) var<storage, read> k_delta: array<f32>;
 @group(0) @binding(3) var<storage, read> k_dout: array<f32>;
 @group(0) @binding(4) var<storage, read> k_lse: array<f32>;
 @group(0) @binding(5) var<storage, read> k_qkv: array<f32>;
+@group(0) @binding(6) var<storage, read> k_seed: array<u32>;
 
 override HS: u32 = 64u; // head size, 1..MAX_HS
 override BR: u32 = 64u; // rows (threads) per workgroup
 const MAX_HS = 64u;
+override DROPOUT = false;
+
+// The step's dropout key (dq's or dkv's seed binding); 0 (unused) when DROPOUT is off.
+fn dq_drop_key() -> u32 {
+  if (!DROPOUT) { return 0u; }
+  return dropout_key(q_seed[0], p.stream);
+}
+fn dkv_drop_key() -> u32 {
+  if (!DROPOUT) { return 0u; }
+  return dropout_key(k_seed[0], p.stream);
+}
+
+// Key of query row (b·NH + h)·T + t.
+fn drop_row_key(key: u32, row: u32) -> u32 {
+  if (!DROPOUT) { return 0u; }
+  return dropout_bits(key, row);
+}
+
+// z = 1/(1 − p) if key j of the row was kept, else 0; 1 when DROPOUT is off.
+fn drop_scale(row_key: u32, j: u32) -> f32 {
+  if (!DROPOUT) { return 1.0; }
+  return select(0.0, p.scale, dropout_bits(row_key, j) >= p.threshold);
+}
 
 @compute @workgroup_size(BR)
 fn dq(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) r: u32) {
@@ -65,6 +96,7 @@ fn dq(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @bu
   }
   q_delta[row] = delta;
   let L = q_lse[row];
+  let rk = drop_row_key(dq_drop_key(), row);
 
   for (var j = 0u; j <= last; j++) {
     if (j <= t) {
@@ -76,7 +108,7 @@ fn dq(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @bu
         s += q[i] * q_qkv[k + i];
         dp += g[i] * q_qkv[v + i];
       }
-      let ds = exp(s - L) * (dp - delta); // dL/dS_tj through the softmax
+      let ds = exp(s - L) * (dp * drop_scale(rk, j) - delta); // dL/dS_tj through the softmax
       for (var i = 0u; i < HS; i++) { dq[i] += ds * q_qkv[k + i]; }
     }
   }
@@ -95,6 +127,7 @@ fn dkv(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
   if (j >= T) { return; }
   let base = b * T * C3 + h * HS;
   let scale = inverseSqrt(f32(HS));
+  let key = dkv_drop_key();
 
   var k: array<f32, MAX_HS>;
   var v: array<f32, MAX_HS>;
@@ -118,10 +151,12 @@ fn dkv(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
         sc += k_qkv[q + i] * k[i];
         dp += k_dout[o + i] * v[i];
       }
+      let z = drop_scale(drop_row_key(key, row), j);
       let P = exp(sc - k_lse[row]);
-      let ds = P * (dp - k_delta[row]);
+      let ds = P * (z * dp - k_delta[row]);
+      let zP = z * P;
       for (var i = 0u; i < HS; i++) {
-        dv[i] += P * k_dout[o + i];
+        dv[i] += zP * k_dout[o + i];
         dk[i] += ds * k_qkv[q + i];
       }
     }
@@ -171,6 +206,7 @@ fn dkv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3
   if (j >= T) { return; }
   let base = b * T * C34 + h * HS4;
   let scale = inverseSqrt(f32(HS));
+  let key = dkv_drop_key();
 
   var k: array<vec4f, MAX_HS4>;
   var v: array<vec4f, MAX_HS4>;
@@ -198,10 +234,12 @@ fn dkv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3
         sc += dot(qs[i], k[i]);
         dp += dot(gs[i], v[i]);
       }
+      let z = drop_scale(drop_row_key(key, row), j);
       let P = exp(sc - k4_lse[row]);
-      let ds = P * (dp - k4_delta[row]);
+      let ds = P * (z * dp - k4_delta[row]);
+      let zP = z * P;
       for (var i = 0u; i < HS4; i++) {
-        dv[i] += P * gs[i];
+        dv[i] += zP * gs[i];
         dk[i] += ds * qs[i];
       }
     }
@@ -258,6 +296,9 @@ fn dq_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
   if (has1) { q4_delta[row + 1u] = delta1; }
   let L0 = q4_lse[row];
   let L1 = q4_lse[select(row, row + 1u, has1)];
+  let key = dq_drop_key();
+  let rk0 = drop_row_key(key, row);
+  let rk1 = drop_row_key(key, select(row, row + 1u, has1));
 
   var kj: array<vec4f, MAX_HS4>;
   for (var j = 0u; j <= last; j++) {
@@ -276,9 +317,9 @@ fn dq_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
         dp0 += dot(g0[i], vv);
         dp1 += dot(g1[i], vv);
       }
-      let ds1 = exp(s1 - L1) * (dp1 - delta1);
+      let ds1 = exp(s1 - L1) * (dp1 * drop_scale(rk1, j) - delta1);
       if (j <= t0) {
-        let ds0 = exp(s0 - L0) * (dp0 - delta0);
+        let ds0 = exp(s0 - L0) * (dp0 * drop_scale(rk0, j) - delta0);
         for (var i = 0u; i < HS4; i++) {
           dq0[i] += ds0 * kj[i];
           dq1[i] += ds1 * kj[i];
@@ -309,6 +350,7 @@ fn dkv_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
   let j1 = select(j0, j0 + 1u, has1);
   let base = b * T * C34 + h * HS4;
   let scale = inverseSqrt(f32(HS));
+  let key = dkv_drop_key();
 
   var k0: array<vec4f, MAX_HS4>;
   var k1: array<vec4f, MAX_HS4>;
@@ -350,20 +392,25 @@ fn dkv_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
       }
       let L = k4_lse[row];
       let D = k4_delta[row];
+      let rk = drop_row_key(key, row);
+      let z0 = drop_scale(rk, j0);
       let P0 = exp(sc0 - L);
-      let ds0 = P0 * (dp0 - D);
+      let ds0 = P0 * (z0 * dp0 - D);
+      let zP0 = z0 * P0;
       if (s >= j1) {
+        let z1 = drop_scale(rk, j1);
         let P1 = exp(sc1 - L);
-        let ds1 = P1 * (dp1 - D);
+        let ds1 = P1 * (z1 * dp1 - D);
+        let zP1 = z1 * P1;
         for (var i = 0u; i < HS4; i++) {
-          dv0[i] += P0 * gs[i];
+          dv0[i] += zP0 * gs[i];
           dk0[i] += ds0 * qs[i];
-          dv1[i] += P1 * gs[i];
+          dv1[i] += zP1 * gs[i];
           dk1[i] += ds1 * qs[i];
         }
       } else {
         for (var i = 0u; i < HS4; i++) {
-          dv0[i] += P0 * gs[i];
+          dv0[i] += zP0 * gs[i];
           dk0[i] += ds0 * qs[i];
         }
       }

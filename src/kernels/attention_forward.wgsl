@@ -1,8 +1,9 @@
 // Causal self-attention forward, fused (FlashAttention-style online softmax; T×T never stored).
 //   out[b,t,h*HS+i] = Σ_{j≤t} softmax_j(q_t·k_j / √HS) · v_j[i]
 //   lse[b,h,t]      = log Σ_{j≤t} exp(q_t·k_j / √HS)          (kept for the backward pass)
-// Bindings: params {T, C}; out (B, T, C); lse (B, NH, T); qkv (B, T, 3C), rows [q | k | v],
-//   head h at columns h*HS..(h+1)*HS of each part.
+// Bindings: params {T, C, stream, threshold, scale} (the last three for dropout); out (B, T, C);
+//   lse (B, NH, T); qkv (B, T, 3C), rows [q | k | v], head h at columns h*HS..(h+1)*HS of each part;
+//   seed (1) u32 (`main`, `main_vec4x2` only; see dropout below).
 // Entry points: `main` for any HS (scalar loads, one thread per query row), `main_vec4x2` when
 //   HS % 4 == 0 (the same algorithm on vec4 loads and registers, two query rows per thread; about
 //   3x faster on lavapipe). It reads binding 3 as array<vec4f>: with HS % 4 == 0 every row offset
@@ -11,9 +12,14 @@
 //   Keys are walked in tiles of BC with one rescale of the accumulator per tile. The key index is
 //   the same for every thread of the workgroup (threads past their diagonal are masked, not
 //   diverged), so k/v reads are uniform: broadcasts on a GPU, scalar loads on llvmpipe.
+// Attention dropout (training; override DROPOUT = true, `main` and `main_vec4x2` only — the wrapper
+//   takes these when p > 0): out_t = Σ_j z_tj · softmax_j · v_j with z_tj = keep/(1 − p) from
+//   dropout_rng.wgsl (row key of (b·NH + h)·T + t, column j); lse is unchanged (the mask acts after the
+//   softmax). Binding 4 is the one-u32 per-step seed; with DROPOUT off it is never read (the wrapper
+//   binds qkv there) and the constant-false branches fold away.
 // Reference: src/reference/attention.ts attentionForward.
 
-struct Params { T: u32, C: u32, }
+struct Params { T: u32, C: u32, stream: u32, threshold: u32, scale: f32, } // dropout: stream, floor(p·2^32), 1/(1−p)
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -21,6 +27,7 @@ struct Params { T: u32, C: u32, }
 @group(0) @binding(3) var<storage, read> qkv: array<f32>;
 // main_vec4: the same buffer, 4 floats per element
 @group(0) @binding(3) var<storage, read> qkv4: array<vec4f>;
+@group(0) @binding(4) var<storage, read> seed: array<u32>;
 
 override HS: u32 = 64u;   // head size, 1..MAX_HS
 override BR: u32 = 64u;   // query rows (threads) per workgroup
@@ -28,6 +35,19 @@ const MAX_HS = 64u;       // private arrays need a constant size
 const MAX_HS4 = 16u;
 const BC = 16u;           // keys per tile
 const NEG_BIG = -3.0e38;  // "minus infinity" that stays finite (exp of it minus anything is 0)
+override DROPOUT = false;
+
+// Dropout key of query row (b·NH + h)·T + t; 0 (unused) when DROPOUT is off.
+fn drop_row_key(row: u32) -> u32 {
+  if (!DROPOUT) { return 0u; }
+  return dropout_bits(dropout_key(seed[0], p.stream), row);
+}
+
+// z = 1/(1 − p) if key j of the row is kept, else 0; 1 when DROPOUT is off.
+fn drop_scale(row_key: u32, j: u32) -> f32 {
+  if (!DROPOUT) { return 1.0; }
+  return select(0.0, p.scale, dropout_bits(row_key, j) >= p.threshold);
+}
 
 @compute @workgroup_size(BR)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) r: u32) {
@@ -52,6 +72,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   }
   var m = NEG_BIG; // running max of the scores
   var l = 0.0;     // running Σ_j exp(s_j − m)
+  let rk = drop_row_key((b * nwg.y + h) * T + t);
   var s: array<f32, BC>;
 
   for (var k0 = 0u; k0 <= last; k0 += BC) {
@@ -77,9 +98,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
       for (var j = 0u; j < BC; j++) {
         if (j < n) {
           let e = exp(s[j] - mNew);
-          l += e;
+          l += e; // the softmax's normaliser sums every weight, dropped or not
+          let w = e * drop_scale(rk, k0 + j);
           let v = base + (k0 + j) * C3 + 2u * C;
-          for (var i = 0u; i < HS; i++) { acc[i] += e * qkv[v + i]; }
+          for (var i = 0u; i < HS; i++) { acc[i] += w * qkv[v + i]; }
         }
       }
       m = mNew;
@@ -131,6 +153,8 @@ fn main_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
   var l1 = 0.0;
   var s0: array<f32, BC>;
   var s1: array<f32, BC>;
+  let rk0 = drop_row_key((b * nwg.y + h) * T + t0);
+  let rk1 = drop_row_key((b * nwg.y + h) * T + t1);
 
   for (var k0 = 0u; k0 <= last; k0 += BC) {
     if (k0 <= t1) {
@@ -171,16 +195,18 @@ fn main_vec4x2(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
           let v = base + (k0 + j) * C34 + 2u * C4;
           let e1 = exp(s1[j] - mNew1);
           l1 += e1;
+          let w1 = e1 * drop_scale(rk1, k0 + j);
           if (j < n0) {
             let e0 = exp(s0[j] - mNew0);
             l0 += e0;
+            let w0 = e0 * drop_scale(rk0, k0 + j);
             for (var i = 0u; i < HS4; i++) {
               let vv = qkv4[v + i];
-              acc0[i] += e0 * vv;
-              acc1[i] += e1 * vv;
+              acc0[i] += w0 * vv;
+              acc1[i] += w1 * vv;
             }
           } else {
-            for (var i = 0u; i < HS4; i++) { acc1[i] += e1 * qkv4[v + i]; }
+            for (var i = 0u; i < HS4; i++) { acc1[i] += w1 * qkv4[v + i]; }
           }
         }
       }

@@ -14,6 +14,11 @@
  * included), so its embedding lookup, tied head and their gradients run one dispatch per chunk, the
  * head writing and reading column blocks of the (N, V) logits (matmul's lda/ldc). One chunk, the
  * whole vocabulary, wherever it fits.
+ *
+ * Dropout (training only, nanoGPT's four sites: after the embedding sum, on the attention weights,
+ * after each c_proj) is a recording option, not part of the config. Masks are regenerated from a
+ * per-step seed buffer (acts.seed) and a stream id per site (`dropoutStream`), never stored; with
+ * p = 0 the recorded program is exactly the one without dropout.
  */
 import { createStorage } from '../gpu/buffers';
 import type { Buf, Dispatch } from '../gpu/dispatch';
@@ -24,6 +29,7 @@ import { encoderBackwardWpe, encoderBackwardWte, encoderForward, type VocabRange
 import { geluBackward } from '../kernels/gelu';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
 import { matmul } from '../kernels/matmul';
+import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { columnSum, sumReduce } from '../kernels/reduce';
 import { residualForward } from '../kernels/residual';
 import { validateConfig, type GPTConfig } from './config';
@@ -65,6 +71,8 @@ export interface Activations {
   logits: GPUBuffer; // (N, V); holds dlogits after a training forward
   losses: GPUBuffer; // (N)
   loss: GPUBuffer; // (1) mean loss
+  /** (1) u32: the dropout seed of the current step, written by the trainer (training buffers only). */
+  seed?: GPUBuffer;
   back?: {
     dresidual: GPUBuffer; // (N, C) gradient of the residual stream, accumulated
     dnc: GPUBuffer; // (N, C)
@@ -84,6 +92,21 @@ export interface GPTOptions {
    * Smaller values split wte into more chunks (tests exercise the split path with small models).
    */
   maxBindingBytes?: number;
+}
+
+/** Recording options of a training pass. Eval and inference ('eval', 'none') never drop. */
+export interface RecordOptions {
+  /** nanoGPT's dropout rate in [0, 1); default 0. recordBackward must get the forward's. */
+  dropout?: number;
+}
+
+/**
+ * Stream id of each dropout site, so that every site draws its own mask from the step's seed:
+ * the embedding, then per layer l the attention weights, the attention c_proj output and the MLP
+ * c_proj output. src/reference/gpt.ts numbers them the same way.
+ */
+export function dropoutStream(site: 'embedding' | 'attn' | 'attn_resid' | 'mlp_resid', layer = 0): number {
+  return site === 'embedding' ? 0 : 1 + 3 * layer + ['attn', 'attn_resid', 'mlp_resid'].indexOf(site);
 }
 
 export class GPT {
@@ -209,37 +232,56 @@ export class GPT {
         dfchGelu: mk('dfch_gelu', N * 4 * C),
         delta: mk('attn.delta', B * NH * T),
       };
+      acts.seed = mk('dropout.seed', 1);
     }
     return acts;
   }
 
+  /** The dropout of a pass: undefined when off (p = 0, or not a training pass). */
+  private dropoutOf(a: Activations, loss: 'none' | 'eval' | 'train', opts: RecordOptions): { p: number; seed: Buf } | undefined {
+    const p = opts.dropout ?? 0;
+    if (!(p >= 0 && p < 1)) throw new EngineError('BAD_CONFIG', `dropout must be in [0, 1), got ${p}`);
+    if (p === 0 || loss !== 'train') return undefined;
+    if (!a.seed) throw new Error('dropout needs activations allocated for training (the seed buffer)');
+    return { p, seed: { buffer: a.seed } };
+  }
+
   /**
    * Forward pass. loss: 'none' leaves logits; 'eval' also writes losses and the mean loss;
-   * 'train' additionally overwrites logits with dlogits (scaled by 1/N) for the backward pass.
+   * 'train' additionally overwrites logits with dlogits (scaled by 1/N) for the backward pass,
+   * and applies `opts.dropout` (masks drawn from the seed in a.seed).
    */
-  recordForward(a: Activations, loss: 'none' | 'eval' | 'train'): Op[] {
+  recordForward(a: Activations, loss: 'none' | 'eval' | 'train', opts: RecordOptions = {}): Op[] {
     const d = this.device;
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
     const { B, T } = a;
     const N = B * T;
     const ops: Op[] = [];
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
-    for (const r of this.wteChunks) ops.push(encoderForward(d, b(a.encoded), b(a.tokens), this.wte(r), this.p('wpe.weight'), B, T, C, r));
+    const drop = this.dropoutOf(a, loss, opts);
+    // out = inp + drop(branch): the residual add, with the branch's dropout fused in when on.
+    const residual = (out: GPUBuffer, inp: GPUBuffer, branch: GPUBuffer, stream: number): Op =>
+      drop ? dropoutForward(d, b(out), b(branch), N * C, drop.p, drop.seed, stream, b(inp)) : residualForward(d, b(out), b(inp), b(branch), N * C);
+    // x = drop(wte[tokens] + wpe): with dropout the sum goes through scratch.
+    const embedded = drop ? a.scratch : a.encoded;
+    for (const r of this.wteChunks) ops.push(encoderForward(d, b(embedded), b(a.tokens), this.wte(r), this.p('wpe.weight'), B, T, C, r));
+    if (drop) ops.push(dropoutForward(d, b(a.encoded), b(a.scratch), N * C, drop.p, drop.seed, dropoutStream('embedding')));
     for (let l = 0; l < L; l++) {
       const h = `h.${l}.`;
       const x = a.layers[l]!;
       const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
-      // x = x + attn(ln_1(x))
+      const attnDrop = drop && { dropout: { ...drop, stream: dropoutStream('attn', l) } };
+      // x = x + drop(c_proj(attn(ln_1(x))))
       ops.push(layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C));
       ops.push(matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }));
-      ops.push(...attentionForward(d, b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH));
+      ops.push(...attentionForward(d, b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH, attnDrop || {}));
       ops.push(matmul(d, { out: b(a.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }));
-      ops.push(residualForward(d, b(x.res2), b(input), b(a.scratch), N * C));
-      // x = x + mlp(ln_2(x))
+      ops.push(residual(x.res2, input, a.scratch, dropoutStream('attn_resid', l)));
+      // x = x + drop(mlp(ln_2(x)))
       ops.push(layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C));
       ops.push(matmul(d, { out: b(x.fchGelu), preact: b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }));
       ops.push(matmul(d, { out: b(a.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }));
-      ops.push(residualForward(d, b(x.res3), b(x.res2), b(a.scratch), N * C));
+      ops.push(residual(x.res3, x.res2, a.scratch, dropoutStream('mlp_resid', l)));
     }
     const last = L > 0 ? a.layers[L - 1]!.res3 : a.encoded;
     ops.push(layernormForward(d, b(a.lnf), b(a.lnfMean), b(a.lnfRstd), b(last), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C));
@@ -254,8 +296,11 @@ export class GPT {
     return ops;
   }
 
-  /** Backward pass: gradients of the mean loss into `grads` (overwritten). Needs a 'train' forward first. */
-  recordBackward(a: Activations): Op[] {
+  /**
+   * Backward pass: gradients of the mean loss into `grads` (overwritten). Needs a 'train' forward
+   * first, recorded with the same options (dropout masks are regenerated from the same seed).
+   */
+  recordBackward(a: Activations, opts: RecordOptions = {}): Op[] {
     const d = this.device;
     const back = a.back;
     if (!back || !this.grads) throw new Error('backward needs training buffers');
@@ -264,6 +309,14 @@ export class GPT {
     const N = B * T;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     const ops: Op[] = [];
+    const drop = this.dropoutOf(a, 'train', opts);
+    // The gradient of a dropped-out branch: pushes d branch = mask · d residual into scratch (free
+    // during backward) and returns scratch; without dropout, d residual itself.
+    const dbranch = (stream: number): Buf => {
+      if (!drop) return b(back.dresidual);
+      ops.push(dropoutBackward(d, b(a.scratch), b(back.dresidual), N * C, drop.p, drop.seed, stream));
+      return b(a.scratch);
+    };
     // a.logits holds dlogits: written by the cross-entropy of the 'train' forward.
 
     // Head: logits = lnf · wteᵀ  =>  dlnf = dlogits · wte, dwte = dlogitsᵀ · lnf (overwrites dwte;
@@ -284,28 +337,33 @@ export class GPT {
       const x = a.layers[l]!;
       const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
       const dres = b(back.dresidual); // here: d res3 (= d res2 through the skip connection)
-      // MLP: res3 = res2 + fchGelu · Wproj + bproj
-      ops.push(matmul(d, { out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dres, M: 4 * C, K: N, N: C, layout: 'tn' }));
-      ops.push(columnSum(d, this.g(h + 'mlp.c_proj.bias'), dres, N, C));
-      ops.push(matmul(d, { out: b(back.dfchGelu), a: dres, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
+      // MLP: res3 = res2 + drop(fchGelu · Wproj + bproj)
+      const dmlp = dbranch(dropoutStream('mlp_resid', l));
+      ops.push(matmul(d, { out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dmlp, M: 4 * C, K: N, N: C, layout: 'tn' }));
+      ops.push(columnSum(d, this.g(h + 'mlp.c_proj.bias'), dmlp, N, C));
+      ops.push(matmul(d, { out: b(back.dfchGelu), a: dmlp, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
       ops.push(geluBackward(d, b(back.dfch), b(x.fch), b(back.dfchGelu), N * 4 * C));
       ops.push(matmul(d, { out: this.g(h + 'mlp.c_fc.weight'), a: b(x.ln2), b: b(back.dfch), M: C, K: N, N: 4 * C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'mlp.c_fc.bias'), b(back.dfch), N, 4 * C));
       ops.push(matmul(d, { out: b(back.dnc), a: b(back.dfch), b: this.p(h + 'mlp.c_fc.weight'), M: N, K: 4 * C, N: C, layout: 'nt' }));
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_2.weight'), this.g(h + 'ln_2.bias'), b(back.dnc), b(x.res2), this.p(h + 'ln_2.weight'), b(x.ln2Mean), b(x.ln2Rstd), N, C));
-      // Attention: res2 = input + atty · Wproj + bproj; dresidual is now d res2.
-      ops.push(matmul(d, { out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dres, M: C, K: N, N: C, layout: 'tn' }));
-      ops.push(columnSum(d, this.g(h + 'attn.c_proj.bias'), dres, N, C));
-      ops.push(matmul(d, { out: b(back.dnc), a: dres, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
-      ops.push(...attentionBackward(d, b(back.dqkv), b(back.delta), b(back.dnc), b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH));
+      // Attention: res2 = input + drop(atty · Wproj + bproj); dresidual is now d res2.
+      const dattn = dbranch(dropoutStream('attn_resid', l));
+      ops.push(matmul(d, { out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dattn, M: C, K: N, N: C, layout: 'tn' }));
+      ops.push(columnSum(d, this.g(h + 'attn.c_proj.bias'), dattn, N, C));
+      ops.push(matmul(d, { out: b(back.dnc), a: dattn, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
+      const attnDrop = drop && { dropout: { ...drop, stream: dropoutStream('attn', l) } };
+      ops.push(...attentionBackward(d, b(back.dqkv), b(back.delta), b(back.dnc), b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH, attnDrop || {}));
       ops.push(matmul(d, { out: this.g(h + 'attn.c_attn.weight'), a: b(x.ln1), b: b(back.dqkv), M: C, K: N, N: 3 * C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'attn.c_attn.bias'), b(back.dqkv), N, 3 * C));
       ops.push(matmul(d, { out: b(back.dnc), a: b(back.dqkv), b: this.p(h + 'attn.c_attn.weight'), M: N, K: 3 * C, N: C, layout: 'nt' }));
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_1.weight'), this.g(h + 'ln_1.bias'), b(back.dnc), b(input), this.p(h + 'ln_1.weight'), b(x.ln1Mean), b(x.ln1Rstd), N, C));
     }
-    // Embeddings: dwte += scatter of dresidual by token (deterministic buckets), dwpe = sum over batch.
-    for (const r of this.wteChunks) ops.push(encoderBackwardWte(d, this.wte(r, 'grads'), b(back.dresidual), b(a.buckets), B, T, C, r));
-    ops.push(encoderBackwardWpe(d, this.g('wpe.weight'), b(back.dresidual), B, T, C));
+    // Embeddings: x = drop(wte[tokens] + wpe): dwte += scatter of d(sum) by token (deterministic
+    // buckets), dwpe = sum over batch.
+    const dembedded = dbranch(dropoutStream('embedding'));
+    for (const r of this.wteChunks) ops.push(encoderBackwardWte(d, this.wte(r, 'grads'), dembedded, b(a.buckets), B, T, C, r));
+    ops.push(encoderBackwardWpe(d, this.g('wpe.weight'), dembedded, B, T, C));
     return ops;
   }
 

@@ -7,6 +7,7 @@
  * definition of every layer.
  */
 import * as attention from './attention';
+import type { AttentionDropout } from './dropout';
 import * as crossentropy from './crossentropy';
 import * as encoder from './encoder';
 import { geluBackward, geluForward } from './gelu';
@@ -78,17 +79,18 @@ export function headBackward(dx: Float64Array, dwte: Float64Array, dlogits: Floa
 /**
  * Causal multi-head self-attention. qkv (B,T,3C), row = [q | k | v], head h = columns h*HS..(h+1)*HS
  * of each part. att (B,NH,T,T) = softmax(q·k / sqrt(HS)) over t2 <= t, zero above the diagonal;
- * out (B,T,C) = att · v, heads side by side.
+ * out (B,T,C) = att · v, heads side by side; with `drop`, att · v with att's weights dropped out
+ * (att itself stays the softmax).
  */
-export function attentionForward(out: Float64Array, att: Float64Array, qkv: Float64Array, B: number, T: number, C: number, NH: number): void {
-  const r = attention.attentionForward(qkv, B, T, C, NH);
+export function attentionForward(out: Float64Array, att: Float64Array, qkv: Float64Array, B: number, T: number, C: number, NH: number, drop?: AttentionDropout): void {
+  const r = attention.attentionForward(qkv, B, T, C, NH, drop);
   out.set(r.out);
   att.set(r.probs);
 }
 
 /** dqkv (B,T,3C) += gradient of attentionForward given dout (B,T,C) (att is recomputed from qkv). */
-export function attentionBackward(dqkv: Float64Array, dout: Float64Array, qkv: Float64Array, _att: Float64Array, B: number, T: number, C: number, NH: number): void {
-  addInto(dqkv, attention.attentionBackward(dout, qkv, B, T, C, NH));
+export function attentionBackward(dqkv: Float64Array, dout: Float64Array, qkv: Float64Array, _att: Float64Array, B: number, T: number, C: number, NH: number, drop?: AttentionDropout): void {
+  addInto(dqkv, attention.attentionBackward(dout, qkv, B, T, C, NH, drop));
 }
 
 export function geluForwardInto(out: Float64Array, inp: Float64Array): void {

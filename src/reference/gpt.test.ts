@@ -177,6 +177,33 @@ describe('reference GPT-2: backward', () => {
   });
 });
 
+describe('reference GPT-2: dropout', () => {
+  const B = 2;
+  const T = 5;
+  const rng = new Rng(79);
+  const tokens = randomInts(rng, B * T, tiny.vocab_size);
+  const targets = randomInts(rng, B * T, tiny.vocab_size);
+  const p = randomParams(tiny, 8);
+  const drop = { p: 0.3, seed: 4242 };
+
+  it('changes the loss; p = 0 is no dropout; the seed picks the masks', () => {
+    const plain = refForward(tiny, p, tokens, B, T, targets).loss!;
+    const dropped = refForward(tiny, p, tokens, B, T, targets, drop).loss!;
+    expect(Math.abs(dropped - plain)).toBeGreaterThan(1e-3);
+    expect(refForward(tiny, p, tokens, B, T, targets, { p: 0, seed: 1 }).loss).toBe(plain);
+    expect(refForward(tiny, p, tokens, B, T, targets, drop).loss).toBe(dropped);
+    expect(refForward(tiny, p, tokens, B, T, targets, { ...drop, seed: 4243 }).loss).not.toBe(dropped);
+  });
+
+  it('backward matches finite differences with the masks fixed (every tensor)', () => {
+    const g = refBackward(tiny, p, refForward(tiny, p, tokens, B, T, targets, drop), tokens, targets, B, T);
+    for (const name of Object.keys(refParamShapes(tiny))) {
+      const loss = (x: Float64Array) => [refForward(tiny, { ...p, [name]: x }, tokens, B, T, targets, drop).loss!];
+      checkGradient(`${name} (dropout)`, loss, p[name]!, [1], g[name]!, { atol: 1e-8, rtol: 1e-6 }, 1e-5, 40);
+    }
+  });
+});
+
 describe('reference AdamW', () => {
   it('decays matrices and embeddings only', () => {
     expect(refIsDecayed('wte.weight')).toBe(true);

@@ -5,13 +5,15 @@
  *
  * Parameters use Hugging Face GPT-2 names (no `transformer.` prefix) and Conv1D layouts (in, out).
  * Pre-norm blocks: x += attn(ln_1(x)); x += mlp(ln_2(x)); then ln_f and a head tied to wte.
+ * Optional training dropout at nanoGPT's four sites, with the GPU's masks (src/reference/dropout.ts).
  */
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { SeededRandom } from '../model/sampling';
 import {
   attentionBackward, attentionForward, crossEntropyBackward, crossEntropyLoss, encoderBackward, encoderForward,
   geluBackwardInto, geluForwardInto, headBackward, headForward, layernormBackward, layernormForward, matmulBackward, matmulForward,
 } from './gpt-layers';
+import { dropoutForward } from './dropout';
 
 export interface RefConfig {
   n_layer: number;
@@ -82,9 +84,22 @@ interface LayerActs {
   res3: Float64Array; // (N,C) block output
 }
 
+/**
+ * Training dropout: rate p and the step's seed. Each site draws from its own stream, numbered as
+ * the GPU model does (src/model/gpt.ts dropoutStream): 0 the embedding; per layer l, 1+3l the
+ * attention weights, 2+3l the attention c_proj output, 3+3l the MLP c_proj output.
+ */
+export interface RefDropout {
+  p: number;
+  seed: number;
+}
+
+const stream = { embedding: 0, attn: (l: number) => 1 + 3 * l, attnResid: (l: number) => 2 + 3 * l, mlpResid: (l: number) => 3 + 3 * l };
+
 export interface RefCache {
   B: number;
   T: number;
+  dropout?: RefDropout;
   encoded: Float64Array; // (N,C)
   layers: LayerActs[];
   lnf: Float64Array; lnfMean: Float64Array; lnfRstd: Float64Array;
@@ -96,8 +111,11 @@ export interface RefForward {
   cache: RefCache;
 }
 
-/** tokens, targets: (B,T) row-major. loss = mean cross-entropy over all B*T positions (when targets are given). */
-export function refForward(c: RefConfig, p: RefParams, tokens: ArrayLike<number>, B: number, T: number, targets?: ArrayLike<number>): RefForward {
+/**
+ * tokens, targets: (B,T) row-major. loss = mean cross-entropy over all B*T positions (when targets are given).
+ * dropout: a training forward's (masks fixed by the seed, so the loss is a smooth function of p).
+ */
+export function refForward(c: RefConfig, p: RefParams, tokens: ArrayLike<number>, B: number, T: number, targets?: ArrayLike<number>, dropout?: RefDropout): RefForward {
   checkConfig(c);
   checkParams(c, p);
   checkTokens(c, tokens, B, T, 'token');
@@ -105,9 +123,14 @@ export function refForward(c: RefConfig, p: RefParams, tokens: ArrayLike<number>
   const { n_embd: C, n_head: NH, vocab_size: V } = c;
   const N = B * T;
   const f = (n: number) => new Float64Array(n);
+  const drop = dropout && dropout.p > 0 ? dropout : undefined;
+  // x + drop(branch), or x + branch without dropout.
+  const addBranch = (out: Float64Array, x: Float64Array, branch: Float64Array, s: number) =>
+    out.set(drop ? dropoutForward(branch, drop.p, drop.seed, s, x) : branch.map((v, i) => x[i]! + v));
 
-  const encoded = f(N * C);
+  const encoded = f(N * C); // drop(wte[tokens] + wpe): the residual stream entering block 0
   encoderForward(encoded, tokens, get(p, 'wte.weight'), get(p, 'wpe.weight'), B, T, C);
+  if (drop) encoded.set(dropoutForward(encoded, drop.p, drop.seed, stream.embedding));
   const layers: LayerActs[] = [];
   let x: Float64Array = encoded; // residual stream (N,C)
   for (let l = 0; l < c.n_layer; l++) {
@@ -118,16 +141,16 @@ export function refForward(c: RefConfig, p: RefParams, tokens: ArrayLike<number>
     };
     layernormForward(a.ln1, a.ln1Mean, a.ln1Rstd, x, w('ln_1.weight'), w('ln_1.bias'), N, C);
     matmulForward(a.qkv, a.ln1, w('attn.c_attn.weight'), w('attn.c_attn.bias'), N, C, 3 * C);
-    attentionForward(a.atty, a.att, a.qkv, B, T, C, NH);
+    attentionForward(a.atty, a.att, a.qkv, B, T, C, NH, drop && { ...drop, stream: stream.attn(l) });
     const attnOut = f(N * C); // c_proj output: not needed by backward
     matmulForward(attnOut, a.atty, w('attn.c_proj.weight'), w('attn.c_proj.bias'), N, C, C);
-    for (let i = 0; i < N * C; i++) a.res2[i] = x[i]! + attnOut[i]!;
+    addBranch(a.res2, x, attnOut, stream.attnResid(l));
     layernormForward(a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w('ln_2.weight'), w('ln_2.bias'), N, C);
     matmulForward(a.fch, a.ln2, w('mlp.c_fc.weight'), w('mlp.c_fc.bias'), N, C, 4 * C);
     geluForwardInto(a.fchGelu, a.fch);
     const mlpOut = f(N * C);
     matmulForward(mlpOut, a.fchGelu, w('mlp.c_proj.weight'), w('mlp.c_proj.bias'), N, 4 * C, C);
-    for (let i = 0; i < N * C; i++) a.res3[i] = a.res2[i]! + mlpOut[i]!;
+    addBranch(a.res3, a.res2, mlpOut, stream.mlpResid(l));
     layers.push(a);
     x = a.res3;
   }
@@ -138,7 +161,7 @@ export function refForward(c: RefConfig, p: RefParams, tokens: ArrayLike<number>
   const logits = f(N * V);
   headForward(logits, lnf, get(p, 'wte.weight'), N, C, V);
 
-  const out: RefForward = { logits, cache: { B, T, encoded, layers, lnf, lnfMean, lnfRstd } };
+  const out: RefForward = { logits, cache: { B, T, dropout: drop, encoded, layers, lnf, lnfMean, lnfRstd } };
   if (targets) out.loss = crossEntropyLoss(logits, targets, N, V);
   return out;
 }
@@ -150,6 +173,9 @@ export function refBackward(c: RefConfig, p: RefParams, fwd: RefForward, tokens:
   if (cache.B !== B || cache.T !== T) throw new EngineError('BAD_CONFIG', `refBackward: forward ran with B=${cache.B}, T=${cache.T}, not B=${B}, T=${T}.`);
   const { n_embd: C, n_head: NH, vocab_size: V } = c;
   const N = B * T;
+  const drop = cache.dropout;
+  // d branch = mask · d residual for a dropped-out branch (the forward's mask), else d residual.
+  const dbranch = (dres: Float64Array, s: number) => (drop ? dropoutForward(dres, drop.p, drop.seed, s) : dres);
   const g: RefParams = {};
   for (const [name, a] of Object.entries(p)) g[name] = new Float64Array(a.length);
   const f = (n: number) => new Float64Array(n);
@@ -167,27 +193,27 @@ export function refBackward(c: RefConfig, p: RefParams, fwd: RefForward, tokens:
     const a = cache.layers[l]!;
     const w = (n: string) => get(p, `h.${l}.${n}`);
     const dw = (n: string) => get(g, `h.${l}.${n}`);
-    // res3 = res2 + mlp(ln2(res2)): the skip passes dres through unchanged.
+    // res3 = res2 + drop(mlp(ln2(res2))): the skip passes dres through unchanged.
     const dres2 = Float64Array.from(dres);
     const dfchGelu = f(N * 4 * C);
-    matmulBackward(dfchGelu, dw('mlp.c_proj.weight'), dw('mlp.c_proj.bias'), dres, a.fchGelu, w('mlp.c_proj.weight'), N, 4 * C, C);
+    matmulBackward(dfchGelu, dw('mlp.c_proj.weight'), dw('mlp.c_proj.bias'), dbranch(dres, stream.mlpResid(l)), a.fchGelu, w('mlp.c_proj.weight'), N, 4 * C, C);
     const dfch = f(N * 4 * C);
     geluBackwardInto(dfch, dfchGelu, a.fch);
     const dln2 = f(N * C);
     matmulBackward(dln2, dw('mlp.c_fc.weight'), dw('mlp.c_fc.bias'), dfch, a.ln2, w('mlp.c_fc.weight'), N, C, 4 * C);
     layernormBackward(dres2, dw('ln_2.weight'), dw('ln_2.bias'), dln2, a.res2, w('ln_2.weight'), a.ln2Mean, a.ln2Rstd, N, C);
-    // res2 = inp + attn(ln1(inp)).
+    // res2 = inp + drop(attn(ln1(inp))).
     const dinp = Float64Array.from(dres2);
     const datty = f(N * C);
-    matmulBackward(datty, dw('attn.c_proj.weight'), dw('attn.c_proj.bias'), dres2, a.atty, w('attn.c_proj.weight'), N, C, C);
+    matmulBackward(datty, dw('attn.c_proj.weight'), dw('attn.c_proj.bias'), dbranch(dres2, stream.attnResid(l)), a.atty, w('attn.c_proj.weight'), N, C, C);
     const dqkv = f(N * 3 * C);
-    attentionBackward(dqkv, datty, a.qkv, a.att, B, T, C, NH);
+    attentionBackward(dqkv, datty, a.qkv, a.att, B, T, C, NH, drop && { ...drop, stream: stream.attn(l) });
     const dln1 = f(N * C);
     matmulBackward(dln1, dw('attn.c_attn.weight'), dw('attn.c_attn.bias'), dqkv, a.ln1, w('attn.c_attn.weight'), N, C, 3 * C);
     layernormBackward(dinp, dw('ln_1.weight'), dw('ln_1.bias'), dln1, a.inp, w('ln_1.weight'), a.ln1Mean, a.ln1Rstd, N, C);
     dres = dinp;
   }
-  encoderBackward(get(g, 'wte.weight'), get(g, 'wpe.weight'), dres, tokens, B, T, C);
+  encoderBackward(get(g, 'wte.weight'), get(g, 'wpe.weight'), dbranch(dres, stream.embedding), tokens, B, T, C);
   return g;
 }
 
