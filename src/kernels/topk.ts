@@ -1,0 +1,28 @@
+import code from './topk.wgsl?raw';
+import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+
+/**
+ * Next-token candidates: softmax(logits / temperature) then the K most likely tokens.
+ * out (2K): probabilities, then ids as u32 bits. logits (V). One workgroup (batch-1 decode).
+ * Change the temperature with `setTemperature` (rewrites the uniform; no new dispatch).
+ */
+export function softmaxTopK(device: GPUDevice, out: Buf, logits: Buf, V: number, K: number): { dispatch: Dispatch; setTemperature(t: number): void } {
+  if (!(K >= 1 && K <= V)) throw new Error(`top-k needs 1 <= K <= V, got K=${K} V=${V}`);
+  const params = (t: number) => packParams([{ u32: V }, { u32: K }, { f32: t }]);
+  const dispatch = createDispatch(device, {
+    label: 'softmax_topk',
+    pipeline: getPipeline(device, 'softmax_topk', code, { WG: 256 }),
+    params: params(1),
+    buffers: [out, logits],
+    workgroups: 1,
+  });
+  return {
+    dispatch,
+    setTemperature: (t) => device.queue.writeBuffer(dispatch.params!, 0, params(t)),
+  };
+}
+
+/** Splits the kernel's output (2K floats, e.g. a view of a read-back) into probabilities and ids. */
+export function unpackTopK(out: Float32Array, K: number): { probs: Float32Array; ids: Uint32Array } {
+  return { probs: out.subarray(0, K), ids: new Uint32Array(out.buffer, out.byteOffset + 4 * K, K) };
+}
