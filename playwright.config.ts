@@ -33,7 +33,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build --logLevel warn --outDir dist-e2e-${port} && npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir dist-e2e-${port}`,
+    command: `npx vite build --logLevel warn --outDir dist-e2e-${port} && npx vite preview --host 127.0.0.1 --port ${port} --strictPort --bypass-lock --outDir dist-e2e-${port}`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,
