@@ -17,7 +17,8 @@ export default defineConfig({
     rollupOptions: {
       input: {
         cli: 'src/node/cli.ts',
-        ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts', 'bench-profile': 'bench/profile-step.ts' } : {}),
+        // The benchmarks depend on the product, never the reverse: each is an entry of its own.
+        ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts', 'bench-model': 'bench/model.ts', 'bench-profile': 'bench/profile-step.ts' } : {}),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

@@ -1,5 +1,6 @@
 /**
- * Timing helpers shared by the kernel benchmarks (bench/kernels.ts, bench/attention.ts).
+ * Timing and output helpers shared by the benchmarks (bench/kernels.ts, bench/attention.ts;
+ * median, tables and stdout also bench/model.ts and bench/profile-step.ts).
  *
  * A case times two `Runner`s, ours and a peer's, on the same adapter in the same process. The
  * repeats alternate between the two, so that load from other processes (a software adapter shares
@@ -103,6 +104,21 @@ export function benchResult(name: string, flops: number, ours_ms: number, peer_m
   return { name, ours_gflops, peer_gflops, ratio: ours_gflops / peer_gflops, ours_ms, peer_ms, peer };
 }
 
+/**
+ * Fixed-width text table: a header line, a rule, one line per row. Text columns (the first, and
+ * those in `leftAligned`) are padded on the right, numbers on the left.
+ */
+export function textTable(head: readonly string[], rows: readonly string[][], leftAligned: readonly number[] = []): string {
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || leftAligned.includes(i) ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+  return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Resolves once the text (and a newline) is flushed: process.exit right after a plain write can cut a piped stdout. */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(text + '\n', () => resolve()));
+}
+
 /** Fixed-width text table of the results. */
 export function formatTable(results: readonly BenchResult[]): string {
   const head = ['case', 'ours GFLOP/s', 'peer GFLOP/s', 'ratio', 'ours ms', 'peer ms', 'peer'];
@@ -115,7 +131,5 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.peer_ms.toFixed(1),
     r.peer,
   ]);
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
-  return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return textTable(head, rows, [head.length - 1]);
 }

@@ -12,7 +12,8 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { attentionCases } from './attention';
-import { benchResult, dispatchRunner, formatTable, log, timePair, type BenchResult, type Runner } from './harness';
+import { benchResult, dispatchRunner, formatTable, log, timePair, writeStdout, type BenchResult, type Runner } from './harness';
+import { loadTfjsWebgpu } from './tfjs-gpt';
 import { createStorage, readFloats, uploadBuffer } from '../src/gpu/buffers';
 import { matmul, type MatmulLayout } from '../src/kernels/matmul';
 import { createNodeContext, nodeGpu } from '../src/node/webgpu';
@@ -44,19 +45,6 @@ function inputs(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = Math.sin(i * 12.9898 + seed * 78.233);
   return x;
-}
-
-/** TensorFlow.js with its WebGPU backend on Dawn's GPU (the one our engine uses). */
-async function loadTfjs(gpu: GPU): Promise<Tf> {
-  // The backend registers itself only if navigator.gpu exists when it is imported. Node 21+ has a
-  // read-only globalThis.navigator: define the property rather than assign it.
-  const g = globalThis as { navigator?: { gpu?: GPU } };
-  if (!g.navigator?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
-  const tf = (await import('@tensorflow/tfjs-core')) as Tf;
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not initialise its WebGPU backend');
-  await tf.ready();
-  return tf;
 }
 
 /** The parts of the WebGPU backend used to wait for its work without reading a tensor back. */
@@ -137,7 +125,7 @@ async function main(): Promise<number> {
   const ctx = await createNodeContext();
   const { device } = ctx;
   log(`adapter: ${JSON.stringify(ctx.adapterInfo)}`);
-  const tf = await loadTfjs(nodeGpu());
+  const { tf } = await loadTfjsWebgpu(nodeGpu());
   const started = performance.now();
   const cases: BenchResult[] = [];
   for (const c of MATMUL_CASES) cases.push(await matmulCase(device, tf, c));
@@ -147,11 +135,6 @@ async function main(): Promise<number> {
   if (json) log(table);
   await writeStdout(json ? JSON.stringify({ adapter: ctx.adapterInfo, cases }) : table);
   return 0;
-}
-
-/** Resolves once the text is flushed: process.exit right after a plain write can cut a piped stdout. */
-function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve) => process.stdout.write(text + '\n', () => resolve()));
 }
 
 main().then(

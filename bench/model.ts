@@ -1,5 +1,5 @@
 /**
- * `cli bench [--json] [--quick]`: training and decode throughput, on one adapter, in one process.
+ * `npm run bench:model [-- --json] [--quick]`: training and decode throughput, on one adapter, in one process.
  *
  * Training: tokens/s of our Trainer (the real loop: one submit per step, loss read back) against
  * the same step in TensorFlow.js's WebGPU backend (bench/tfjs-gpt.ts), same config, batch,
@@ -12,21 +12,23 @@
  * context-1 (it attends to `context` tokens), and the recompute path runs the same `context`
  * tokens. The two paths' logits are compared on every timed token.
  *
- * With --json, stdout carries exactly one JSON object; the table and progress go to stderr.
+ * With --json, stdout carries exactly one JSON object; the table and progress go to stderr. The
+ * process exits explicitly at the end (Dawn keeps Node alive); status 1 if a case failed.
  */
 import { existsSync } from 'node:fs';
-import { loadTfjsWebgpu, TfjsGpt, type TfjsHyper } from '../../bench/tfjs-gpt';
-import { EngineError, engineErrorCode } from '../errors';
-import { TINY_SHAKESPEARE_CONFIG, validateConfig, GPT2_VOCAB_SIZE, type GPTConfig } from '../model/config';
-import { BatchSampler } from '../model/data';
-import { Decoder, Recompute } from '../model/generate';
-import { GPT } from '../model/gpt';
-import { initParams, paramLayout } from '../model/params';
-import { SeededRandom } from '../model/sampling';
-import { Trainer, type TrainOptions } from '../model/trainer';
-import type { CliArgs } from './cli';
-import { loadModelDir } from './model-dir';
-import { createNodeContext, nodeGpu } from './webgpu';
+import { parseArgs } from 'node:util';
+import { EngineError, engineErrorCode } from '../src/errors';
+import { TINY_SHAKESPEARE_CONFIG, validateConfig, GPT2_VOCAB_SIZE, type GPTConfig } from '../src/model/config';
+import { BatchSampler } from '../src/model/data';
+import { Decoder, Recompute } from '../src/model/generate';
+import { GPT } from '../src/model/gpt';
+import { initParams, paramLayout } from '../src/model/params';
+import { SeededRandom } from '../src/model/random';
+import { Trainer, type TrainOptions } from '../src/model/trainer';
+import { loadModelDir } from '../src/node/model-dir';
+import { createNodeContext, nodeGpu } from '../src/node/webgpu';
+import { median, textTable, writeStdout } from './harness';
+import { loadTfjsWebgpu, TfjsGpt, type TfjsHyper } from './tfjs-gpt';
 
 const SHIPPED_MODEL_DIR = 'public/weights/shakespeare-char';
 const SEED = 1337;
@@ -120,12 +122,6 @@ export interface BenchReport {
   quick: boolean;
   train: TrainRow[];
   decode: DecodeRow[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function randomTokens(n: number, vocab: number, seed: number): Uint32Array {
@@ -348,12 +344,6 @@ async function decodeCase(device: GPUDevice, c: ModelCase, plan: Plan, log: (s: 
 const fmtRate = (x: number | null | undefined) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const fmtRatio = (x: number | null | undefined) => (x == null ? '—' : `${x.toFixed(2)}x`);
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 export function formatReport(r: BenchReport): string {
   const a = r.adapter;
   const out: string[] = [];
@@ -361,7 +351,7 @@ export function formatReport(r: BenchReport): string {
   out.push(`Peer: ${r.peer}${r.quick ? '   (--quick: fewest steps, figures are rough)' : ''}`);
   out.push('', 'Training (tokens/s, median step; higher is better)');
   out.push(
-    table(
+    textTable(
       ['model', 'B', 'T', 'ours', 'tfjs', 'ours/tfjs', 'first loss ours / tfjs'],
       r.train.map((t) =>
         t.skipped || t.error
@@ -372,7 +362,7 @@ export function formatReport(r: BenchReport): string {
   );
   out.push('', 'Decode (tokens/s at a fixed context, logits read every token)');
   out.push(
-    table(
+    textTable(
       ['model', 'context', 'KV cache', 'recompute', 'cache/recompute', 'max |Δlogit|'],
       r.decode.map((d) =>
         d.skipped || d.error
@@ -398,9 +388,9 @@ export function formatReport(r: BenchReport): string {
   return out.join('\n');
 }
 
-export async function runBench(args: CliArgs): Promise<void> {
+export async function runBench(args: { json?: boolean; quick?: boolean }): Promise<void> {
   const json = !!args.json;
-    const log = (s: string) => process.stderr.write(`${s}\n`);
+  const log = (s: string) => process.stderr.write(`${s}\n`);
   // With --json nothing but the report may reach stdout: route stray console output (TensorFlow.js, Dawn) to stderr.
   const saved = { log: console.log, info: console.info };
   if (json) console.log = console.info = (...xs: unknown[]) => console.error(...xs);
@@ -462,9 +452,9 @@ export async function runBench(args: CliArgs): Promise<void> {
     const text = formatReport(report);
     if (json) {
       process.stderr.write(`\n${text}\n`);
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      await writeStdout(JSON.stringify(report, null, 2));
     } else {
-      process.stdout.write(`\n${text}\n`);
+      await writeStdout(`\n${text}`);
     }
     if (failed) throw new Error('some benchmark cases failed (see "error" in the report)');
   } finally {
@@ -472,3 +462,18 @@ export async function runBench(args: CliArgs): Promise<void> {
     console.info = saved.info;
   }
 }
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+  await runBench(values);
+  return 0;
+}
+
+main().then(
+  (rc) => process.exit(rc),
+  (e: unknown) => {
+    process.stderr.write(`error: ${errorText(e)}\n`);
+    if (process.env.DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exit(1);
+  },
+);

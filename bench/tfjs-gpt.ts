@@ -1,6 +1,7 @@
 /**
  * The peer of the model benchmark: one GPT-2 training step written with TensorFlow.js's WebGPU
- * backend, on the same adapter as our engine (`cli bench`, src/node/bench.ts).
+ * backend, on the same adapter as our engine (`npm run bench:model`, bench/model.ts). Its loader
+ * also serves the kernel benchmark (bench/kernels.ts).
  *
  * Same math as src/model/gpt.ts + trainer.ts, written the way a TensorFlow.js user would:
  * token + position embedding; L pre-norm blocks [layernorm (eps 1e-5) -> fused qkv linear ->
@@ -13,7 +14,7 @@
  * Weights come from the same flat buffer as ours (paramLayout order, Conv1D (in, out) layout), so
  * the first step's loss of both on the same batch agrees: a check that the two do the same work.
  *
- * TensorFlow.js is loaded lazily (the CLI's other commands never pay for it), and its WebGPU
+ * TensorFlow.js is loaded lazily (only when a benchmark starts its peer), and its WebGPU
  * backend registers itself only when `navigator.gpu` exists at import time.
  */
 import type * as TF from '@tensorflow/tfjs-core';

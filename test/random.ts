@@ -1,13 +1,9 @@
-/** Seeded random numbers for tests: the engine's mulberry32 (SeededRandom) + Box-Muller. Same seed, same inputs, every run. */
-import { SeededRandom } from '../src/model/sampling';
+/** Seeded random numbers for tests: the engine's generator (mulberry32 + Box-Muller). Same seed, same inputs, every run. */
+import { NormalRandom } from '../src/model/random';
 
-export class Rng extends SeededRandom {
+export class Rng extends NormalRandom {
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();
-  }
-  normal(): number {
-    const u = Math.max(this.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

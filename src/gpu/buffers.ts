@@ -1,4 +1,7 @@
-/** Buffer creation, upload and read-back. Every `readBuffer` is a CPU-GPU sync point. */
+/**
+ * Buffer creation, upload and read-back, and the count of GPU bytes the engine holds. Every
+ * `readBuffer` is a CPU-GPU sync point.
+ */
 
 // WebGPU's usage flag values, spelled out so this module loads before any WebGPU globals exist (Node).
 export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -11,8 +14,42 @@ export function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
+/** Bytes of the live buffers made by `createBuffer` below, per device. */
+const bytesInUse = new WeakMap<GPUDevice, number>();
+
+function count(device: GPUDevice, bytes: number): void {
+  bytesInUse.set(device, (bytesInUse.get(device) ?? 0) + bytes);
+}
+
+/**
+ * device.createBuffer, counted in `gpuBytesInUse` until the buffer's `destroy()` (the first call;
+ * later calls do not count again). Every buffer the engine makes goes through here, so that the
+ * count is what the engine holds (a buffer made with device.createBuffer directly is not counted).
+ */
+export function createBuffer(device: GPUDevice, descriptor: GPUBufferDescriptor): GPUBuffer {
+  const buffer = device.createBuffer(descriptor);
+  const bytes = descriptor.size;
+  count(device, bytes);
+  const destroy = buffer.destroy.bind(buffer);
+  let live = true;
+  buffer.destroy = () => {
+    if (live) count(device, -bytes);
+    live = false;
+    destroy();
+  };
+  return buffer;
+}
+
+/**
+ * Bytes of GPU buffers made through this module (storage, uniforms, staging) on `device` and not
+ * yet destroyed: what the engine holds, for the UI to show and for tests to find leaks.
+ */
+export function gpuBytesInUse(device: GPUDevice): number {
+  return bytesInUse.get(device) ?? 0;
+}
+
 export function createStorage(device: GPUDevice, label: string, bytes: number): GPUBuffer {
-  return device.createBuffer({ label, size: alignUp(Math.max(bytes, 4), 4), usage: STORAGE });
+  return createBuffer(device, { label, size: alignUp(Math.max(bytes, 4), 4), usage: STORAGE });
 }
 
 export function uploadBuffer(device: GPUDevice, label: string, data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
@@ -23,7 +60,7 @@ export function uploadBuffer(device: GPUDevice, label: string, data: Float32Arra
 
 /** Copies `bytes` from `src` at `offset` to the CPU. SYNC POINT: waits for all submitted work. */
 export async function readBuffer(device: GPUDevice, src: GPUBuffer, offset = 0, bytes = src.size - offset): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ label: 'readback', size: alignUp(bytes, 4), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  const staging = createBuffer(device, { label: 'readback', size: alignUp(bytes, 4), usage: USAGE.MAP_READ | USAGE.COPY_DST });
   const enc = device.createCommandEncoder({ label: 'readback' });
   enc.copyBufferToBuffer(src, offset, staging, 0, alignUp(bytes, 4));
   device.queue.submit([enc.finish()]);
@@ -54,7 +91,7 @@ export class Readback {
     readonly capacityBytes: number,
     label = 'readback',
   ) {
-    this.staging = device.createBuffer({ label, size: alignUp(Math.max(capacityBytes, 4), 4), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    this.staging = createBuffer(device, { label, size: alignUp(Math.max(capacityBytes, 4), 4), usage: USAGE.MAP_READ | USAGE.COPY_DST });
   }
 
   /** Copies `count` floats of `src` from `offsetFloats` and returns them. SYNC POINT. */

@@ -9,6 +9,8 @@
  * the kernel has one), bindings 1..n are storage buffers in the order the wrapper lists them.
  */
 
+import { createBuffer, USAGE } from './buffers';
+
 /** A region of a GPU buffer: offsets must be multiples of 256 bytes (minStorageBufferOffsetAlignment). */
 export type Buf = GPUBufferBinding;
 
@@ -19,6 +21,11 @@ export interface Dispatch {
   workgroups: [number, number, number];
   /** Uniform buffer holding Params, when the kernel has one; rewrite it with `setParams`. */
   params?: GPUBuffer;
+  /**
+   * Buffers made for this dispatch alone (its uniform buffer, a kernel's scratch), freed by
+   * `destroyDispatch` (or destroyOps in src/model/ops.ts). The buffers it binds are the caller's.
+   */
+  owned: GPUBuffer[];
 }
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -65,10 +72,10 @@ export function createDispatch(device: GPUDevice, spec: DispatchSpec): Dispatch 
   let params: GPUBuffer | undefined;
   if (spec.params) {
     const bytes = spec.params instanceof ArrayBuffer ? new Uint8Array(spec.params) : new Uint8Array(spec.params.buffer as ArrayBuffer, spec.params.byteOffset, spec.params.byteLength);
-    params = device.createBuffer({
+    params = createBuffer(device, {
       label: `${spec.label}.params`,
       size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16),
-      usage: 0x40 | 0x8, // UNIFORM | COPY_DST
+      usage: USAGE.UNIFORM | USAGE.COPY_DST,
     });
     device.queue.writeBuffer(params, 0, bytes);
     entries.push({ binding: 0, resource: { buffer: params } });
@@ -81,7 +88,13 @@ export function createDispatch(device: GPUDevice, spec: DispatchSpec): Dispatch 
   if (workgroups.some((n) => n > max)) {
     throw new Error(`${spec.label}: dispatch ${workgroups.join('x')} exceeds ${max} workgroups per dimension`);
   }
-  return { label: spec.label, pipeline: spec.pipeline, bindGroup, workgroups, params };
+  return { label: spec.label, pipeline: spec.pipeline, bindGroup, workgroups, params, owned: params ? [params] : [] };
+}
+
+/** Frees what the dispatch owns (its uniform buffer, scratch); it must not be encoded again. Idempotent. */
+export function destroyDispatch(d: Dispatch): void {
+  for (const b of d.owned) b.destroy();
+  d.owned.length = 0;
 }
 
 /** Rewrites a dispatch's uniforms (e.g. the decode position); takes effect at the next submit. */

@@ -4,17 +4,6 @@ import { createDispatch, getPipeline, grid1d, packParams, type Buf, type Dispatc
 /** Elements per workgroup: 256 threads × 4 consecutive elements each. */
 const PER_WG = 1024;
 
-/** out = gelu(inp) over n floats (tanh form, clamped as src/reference/gelu.ts). */
-export function geluForward(device: GPUDevice, out: Buf, inp: Buf, n: number): Dispatch {
-  return createDispatch(device, {
-    label: 'gelu_forward',
-    pipeline: getPipeline(device, 'gelu_forward', code, {}, 'forward'),
-    params: packParams([{ u32: n }]),
-    buffers: [out, inp],
-    workgroups: grid1d(Math.ceil(n / PER_WG)),
-  });
-}
-
 /** dinp = gelu'(inp) · dout over n floats. dinp is overwritten and must not alias dout. */
 export function geluBackward(device: GPUDevice, dinp: Buf, inp: Buf, dout: Buf, n: number): Dispatch {
   return createDispatch(device, {

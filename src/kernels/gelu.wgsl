@@ -1,20 +1,17 @@
-// GELU, tanh form (GPT-2 gelu_new), forward and backward, elementwise over n floats:
+// GELU backward, tanh form (GPT-2 gelu_new), elementwise over n floats:
 //   gelu(x) = 0.5·x·(1 + tanh(u)),  u = clamp(√(2/π)·(x + 0.044715·x³), -10, 10).
 // The clamp keeps WGSL's tanh away from arguments where some drivers return NaN (exp overflow);
 // at |u| >= 10, tanh(u) is ±1 in f32 anyway. Where u is clamped its derivative is 0.
-// Entry points (bindings 1..n are per entry point, as the wrapper passes them):
-//   forward:  params {n}, out (n), inp (n)
-//   backward: params {n}, dinp (n), inp (n), dout (n)   dinp = gelu'(inp)·dout, overwritten
+// The forward is fused into the MLP's matmul epilogue (matmul.wgsl, GELU override), which keeps
+// the pre-activation for this kernel to read.
+// Entry point backward: params {n}, dinp (n), inp (n), dout (n)   dinp = gelu'(inp)·dout, overwritten
 // Dispatch: each thread owns 4 consecutive elements (vector math, one bounds check per 4);
 //   ceil(n / 1024) workgroups of 256, folded into a 2-D grid (x, y) past 65535.
-// Reference: src/reference/gelu.ts (geluForward, geluBackward).
+// Reference: src/reference/gelu.ts (geluBackward).
 
 struct Params { n: u32, }
 
 @group(0) @binding(0) var<uniform> p: Params;
-
-@group(0) @binding(1) var<storage, read_write> fw_out: array<f32>;
-@group(0) @binding(2) var<storage, read> fw_inp: array<f32>;
 
 @group(0) @binding(1) var<storage, read_write> bw_dinp: array<f32>;
 @group(0) @binding(2) var<storage, read> bw_inp: array<f32>;
@@ -23,11 +20,6 @@ struct Params { n: u32, }
 const S: f32 = 0.7978845608028654; // √(2/π)
 const K: f32 = 0.044715;
 const CLAMP: f32 = 10.0; // GELU_CLAMP in src/reference/gelu.ts
-
-fn gelu4(x: vec4<f32>) -> vec4<f32> {
-  let u = clamp(S * (x + K * x * x * x), vec4(-CLAMP), vec4(CLAMP));
-  return 0.5 * x * (1.0 + tanh(u));
-}
 
 fn gelu_grad4(x: vec4<f32>) -> vec4<f32> {
   let u_raw = S * (x + K * x * x * x);
@@ -40,21 +32,6 @@ fn gelu_grad4(x: vec4<f32>) -> vec4<f32> {
 // First element of this thread's 4.
 fn first(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return 4u * (gid.x + gid.y * nwg.x * 256u);
-}
-
-@compute @workgroup_size(256)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = first(gid, nwg);
-  if (i + 3u < p.n) {
-    let y = gelu4(vec4(fw_inp[i], fw_inp[i + 1u], fw_inp[i + 2u], fw_inp[i + 3u]));
-    fw_out[i] = y.x;
-    fw_out[i + 1u] = y.y;
-    fw_out[i + 2u] = y.z;
-    fw_out[i + 3u] = y.w;
-  } else {
-    // The last 1..3 elements when n is not a multiple of 4.
-    for (var j = i; j < p.n; j++) { fw_out[j] = gelu4(vec4(fw_inp[j])).x; }
-  }
 }
 
 @compute @workgroup_size(256)

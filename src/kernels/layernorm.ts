@@ -13,7 +13,7 @@ function params(N: number, C: number): ArrayBuffer {
 
 /**
  * LayerNorm forward, eps 1e-5. out: (N, C); mean, rstd: (N), kept for the backward;
- * inp: (N, C); weight, bias: (C). One workgroup per row.
+ * inp: (N, C); weight, bias: (C). One thread per row, ROWS_PER_WG rows per workgroup.
  */
 export function layernormForward(device: GPUDevice, out: Buf, mean: Buf, rstd: Buf, inp: Buf, weight: Buf, bias: Buf, N: number, C: number): Dispatch {
   return createDispatch(device, {
@@ -27,10 +27,11 @@ export function layernormForward(device: GPUDevice, out: Buf, mean: Buf, rstd: B
 
 /**
  * LayerNorm backward. dinp (N, C) is ACCUMULATED (+=: it is the residual stream's gradient);
- * dweight, dbias (C) are OVERWRITTEN. Three dispatches, in order: dinp (one workgroup per row),
+ * dweight, dbias (C) are OVERWRITTEN. Three dispatches, in order: dinp (one thread per row),
  * per-chunk column partial sums of dweight/dbias, then their in-order sum. No atomics, so the
  * result is bit-for-bit deterministic. Allocates its partial-sum scratch buffer here, at load
- * time (ceil(N/256)·C·8 bytes); it lives as long as the returned dispatches.
+ * time (ceil(N/256)·C·8 bytes), owned by the second dispatch (the one that writes it): it is
+ * freed with the dispatches (destroyDispatch / destroyOps).
  */
 export function layernormBackward(
   device: GPUDevice,
@@ -46,9 +47,18 @@ export function layernormBackward(
   C: number,
 ): Dispatch[] {
   const nchunk = Math.ceil(N / ROWS_PER_CHUNK);
-  const partial = { buffer: createStorage(device, 'layernorm_backward.partial', nchunk * C * 8) };
+  const scratch = createStorage(device, 'layernorm_backward.partial', nchunk * C * 8);
+  const partial = { buffer: scratch };
   const pipe = (entry: string, constants: Record<string, number> = {}) =>
     getPipeline(device, `layernorm_${entry}`, code, constants, entry);
+  const partialSums = createDispatch(device, {
+    label: 'layernorm_backward_partial',
+    pipeline: pipe('backward_partial'),
+    params: params(N, C),
+    buffers: [partial, dout, inp, mean, rstd],
+    workgroups: [Math.ceil(C / 64), nchunk],
+  });
+  partialSums.owned.push(scratch);
   return [
     createDispatch(device, {
       label: 'layernorm_backward_dinp',
@@ -57,13 +67,7 @@ export function layernormBackward(
       buffers: [dinp, dout, inp, weight, mean, rstd],
       workgroups: grid1d(Math.ceil(N / ROWS_PER_WG)),
     }),
-    createDispatch(device, {
-      label: 'layernorm_backward_partial',
-      pipeline: pipe('backward_partial'),
-      params: params(N, C),
-      buffers: [partial, dout, inp, mean, rstd],
-      workgroups: [Math.ceil(C / 64), nchunk],
-    }),
+    partialSums,
     createDispatch(device, {
       label: 'layernorm_backward_finish',
       pipeline: pipe('backward_finish'),

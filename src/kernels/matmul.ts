@@ -2,7 +2,7 @@ import common from './matmul.wgsl?raw';
 import plainEntry from './matmul_plain.wgsl?raw';
 import subgroupEntry from './matmul_subgroups.wgsl?raw';
 import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
-import { USAGE } from '../gpu/buffers';
+import { createBuffer, USAGE } from '../gpu/buffers';
 import { subgroupsUsable } from '../gpu/subgroups';
 
 /** The two modules (matmul.wgsl's header): whole files joined, nothing spliced into them. */
@@ -54,7 +54,7 @@ const placeholders = new WeakMap<GPUDevice, { read: GPUBuffer; write: GPUBuffer 
 function placeholder(device: GPUDevice): { read: GPUBuffer; write: GPUBuffer } {
   let p = placeholders.get(device);
   if (!p) {
-    const make = (label: string) => device.createBuffer({ label, size: 16, usage: USAGE.STORAGE });
+    const make = (label: string) => createBuffer(device, { label, size: 16, usage: USAGE.STORAGE });
     placeholders.set(device, (p = { read: make('matmul.unused_read'), write: make('matmul.unused_write') }));
   }
   return p;

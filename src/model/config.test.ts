@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
-import { countParams, estimateBuffers, fromHfConfig, TINY_SHAKESPEARE_CONFIG, toHfConfig, validateConfig, type GPTConfig } from './config';
+import { countParams, fromHfConfig, TINY_SHAKESPEARE_CONFIG, toHfConfig, validateConfig, type GPTConfig } from './config';
 import { paramLayout } from './params';
+import { engineError } from '../../test/engine-error';
 
 const GPT2_SMALL: GPTConfig = { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: 50257 };
 /** WebGPU's guaranteed minimums: 128 MiB per binding, 256 MiB per buffer. */
 const DEFAULT_LIMITS = { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 };
 const BIG_LIMITS = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 32 };
-
-/** Runs fn and returns the EngineError it throws (failing the test if it does not). */
-function engineError(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EngineError);
-    return e as EngineError;
-  }
-  throw new Error('expected an EngineError');
-}
 
 describe('config', () => {
   it('has the nanoGPT Shakespeare CPU recipe', () => {
@@ -71,13 +60,6 @@ describe('config', () => {
     // Absurd sizes fail fast instead of building a huge layout.
     expect(engineError(() => validateConfig({ ...TINY_SHAKESPEARE_CONFIG, n_layer: 1e9 }, DEFAULT_LIMITS)).code).toBe('TOO_LARGE');
     expect(engineError(() => validateConfig({ ...TINY_SHAKESPEARE_CONFIG, n_embd: 2 ** 40, n_head: 1 })).code).toBe('TOO_LARGE');
-  });
-
-  it('estimates the parameter-sized buffers from the padded layout', () => {
-    const est = estimateBuffers(TINY_SHAKESPEARE_CONFIG, 8);
-    const total = paramLayout(TINY_SHAKESPEARE_CONFIG).totalFloats * 4;
-    expect(est[0]).toMatchObject({ name: 'parameters', bytes: total, count: 1 });
-    expect(est.find((b) => b.name.includes('logits'))?.bytes).toBe(8 * 64 * 65 * 4);
   });
 });
 

@@ -5,16 +5,12 @@
  * a readable error instead of a WebGPU validation failure halfway through building the model.
  */
 import { EngineError } from '../errors';
-import { paramLayout } from './params';
+import { countParams, type DeviceLimits, type GPTConfig } from './hparams';
+import { checkBuffersFit } from './memory';
 
-export interface GPTConfig {
-  n_layer: number;
-  n_head: number;
-  n_embd: number;
-  /** Context length (Hugging Face's n_positions). */
-  block_size: number;
-  vocab_size: number;
-}
+export { countParams, type DeviceLimits, type GPTConfig } from './hparams';
+// For the modules that still import the estimate from here (src/workers/engine/training.ts); import it from './memory'.
+export { estimateBuffers, type BufferEstimate } from './memory';
 
 /** nanoGPT's "train on a CPU / laptop" Shakespeare recipe (character level, 65 symbols). */
 export const TINY_SHAKESPEARE_CONFIG: GPTConfig = Object.freeze({
@@ -25,79 +21,10 @@ export const TINY_SHAKESPEARE_CONFIG: GPTConfig = Object.freeze({
   vocab_size: 65,
 });
 
-/** The two adapter limits that decide whether a model fits (GPUSupportedLimits subset). */
-export interface DeviceLimits {
-  maxStorageBufferBindingSize: number;
-  maxBufferSize: number;
-}
-
 /** GPT-2's vocabulary size; a checkpoint with it and no tokenizer.json is GPT-2 BPE. */
 export const GPT2_VOCAB_SIZE = 50257;
 const GPT2_EOT_ID = 50256;
 const LAYER_NORM_EPS = 1e-5;
-
-/** Real parameter count (no alignment padding; the tied LM head counted once, as GPT-2 reports 124M). */
-export function countParams(c: GPTConfig): number {
-  const C = c.n_embd;
-  const perLayer = 12 * C * C + 13 * C; // qkv 3C²+3C, attn proj C²+C, mlp 8C²+5C, two layernorms 4C
-  return c.vocab_size * C + c.block_size * C + c.n_layer * perLayer + 2 * C;
-}
-
-/**
- * One kind of GPU buffer the engine allocates: `count` buffers of `bytes` each. Kernels bind at
- * most `largestBinding` bytes of one of them at a time (a parameter-sized buffer is bound one
- * tensor at a time, so its largest binding is its largest tensor).
- */
-export interface BufferEstimate {
-  name: string;
-  /** 'model': sized by the config alone (parameters and their training state); 'batch': by (B, T). */
-  kind: 'model' | 'batch';
-  bytes: number;
-  count: number;
-  largestBinding: number;
-  /** What the user can change to shrink it. */
-  fix: string;
-}
-
-/**
- * The buffers training with batch B and T (default block_size) needs (fp32), following the engine's
- * allocation plan: GPT's constructor (parameter-sized buffers), GPT.allocActivations (one buffer
- * per activation per layer; attention keeps only its log-sum-exp, never a (T,T) score matrix)
- * and the trainer (a backup of the last good weights). Keep in step with those when they change.
- * Inference needs a subset, so a config that passes for training also fits generation.
- */
-export function estimateBuffers(c: GPTConfig, batch: number, seqLen = c.block_size): BufferEstimate[] {
-  const layout = paramLayout(c);
-  const paramBytes = layout.totalFloats * 4;
-  // wte is bound in row chunks that fit (GPT.wteChunks); every other tensor is bound whole.
-  // (A loop, no spread: deep models list 10⁵ tensors.)
-  const largestTensor = layout.tensors.reduce((m, t) => (t.name === 'wte.weight' ? m : Math.max(m, t.size)), 0) * 4;
-  const shrinkModel = 'use fewer layers, a smaller n_embd or a smaller vocabulary';
-  const shrinkBatch = 'reduce the batch size or block_size';
-  const N = batch * seqLen;
-  const C = c.n_embd;
-  const L = c.n_layer;
-  const act = (name: string, floats: number, count: number, fix = shrinkBatch): BufferEstimate => ({
-    name,
-    kind: 'batch',
-    bytes: floats * 4,
-    count,
-    largestBinding: floats * 4,
-    fix,
-  });
-  return [
-    // Kernels bind parameter-sized buffers one tensor, or one binding-sized chunk, at a time.
-    { name: 'parameters', kind: 'model', bytes: paramBytes, count: 1, largestBinding: largestTensor, fix: shrinkModel },
-    { name: 'gradients, Adam moments and weight backup', kind: 'model', bytes: paramBytes, count: 4, largestBinding: largestTensor, fix: shrinkModel },
-    act('(B,T,C) activations', N * C, 5 * L + 5), // per layer: ln1 atty res2 ln2 res3; encoded scratch lnf; 2 gradients
-    act('(B,T,3C) attention q,k,v', N * 3 * C, L + 1), // + its gradient
-    act('(B,T,4C) MLP hidden', N * 4 * C, 2 * L + 2), // fch and gelu(fch), + their gradients
-    act('(B,T,vocab) logits', N * c.vocab_size, 1, `${shrinkBatch}, or use a smaller vocabulary`),
-    act('(B,heads,T) attention statistics', batch * c.n_head * seqLen, L + 1),
-    act('(B,T) per-token values', N, 4 * L + 5), // layernorm means/rstds, tokens, targets, losses
-    act('token buckets', 3 * N + 1, 1),
-  ];
-}
 
 function isPositiveInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 1;
@@ -108,13 +35,9 @@ function show(v: unknown): string {
   return typeof v === 'number' || v === undefined ? String(v) : JSON.stringify(v);
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
 /**
  * Throws EngineError 'BAD_CONFIG' for a malformed config and 'TOO_LARGE' when a buffer would not
- * fit the adapter's limits. Without `limits` only the shape of the config is checked (CPU tools
+ * fit the adapter's limits (the memory estimate: memory.ts). Without `limits` only the shape of the config is checked (CPU tools
  * such as checkpoint conversion have no adapter). Without `batch` only the model's own buffers are
  * checked (generation: the decoder needs no (T, vocab) buffers); with it, also the activations of
  * a (batch, seqLen) training step, seqLen defaulting to block_size.
@@ -139,32 +62,7 @@ export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch?: numb
   if (!Number.isSafeInteger(countParams(c) * 4 * 4)) {
     throw new EngineError('TOO_LARGE', `This model has ${countParams(c).toExponential(2)} parameters, far more than any GPU can hold.`);
   }
-  if (!limits) return;
-
-  // Cheap early exit before building the layout (which lists every tensor) for absurd configs.
-  const minParamBytes = countParams(c) * 4;
-  if (minParamBytes > limits.maxBufferSize) {
-    throw new EngineError(
-      'TOO_LARGE',
-      `The model's parameters need ${mib(minParamBytes)} in one GPU buffer, but this GPU allows at most ${mib(limits.maxBufferSize)} per buffer (maxBufferSize). Use fewer layers, a smaller n_embd or a smaller vocabulary.`,
-    );
-  }
-  const shape = (b: BufferEstimate) => (b.kind === 'batch' ? ` (batch ${batch}, sequence length ${seqLen})` : '');
-  for (const b of estimateBuffers(c, batch ?? 1, seqLen)) {
-    if (batch === undefined && b.kind === 'batch') continue;
-    if (!Number.isSafeInteger(b.bytes) || b.bytes > limits.maxBufferSize) {
-      throw new EngineError(
-        'TOO_LARGE',
-        `The ${b.name} buffer needs ${mib(b.bytes)}${shape(b)}, but this GPU allows at most ${mib(limits.maxBufferSize)} per buffer (maxBufferSize). To fit, ${b.fix}.`,
-      );
-    }
-    if (b.largestBinding > limits.maxStorageBufferBindingSize) {
-      throw new EngineError(
-        'TOO_LARGE',
-        `A shader would bind ${mib(b.largestBinding)} of the ${b.name} at once${shape(b)}, but this GPU binds at most ${mib(limits.maxStorageBufferBindingSize)} (maxStorageBufferBindingSize). To fit, ${b.fix}.`,
-      );
-    }
-  }
+  if (limits) checkBuffersFit(c, limits, batch, seqLen);
 }
 
 /** config.json as transformers' GPT2Config reads it (GPT2LMHeadModel.from_pretrained works on our exports). */

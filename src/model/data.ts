@@ -3,7 +3,7 @@
  * shakespeare_char prepare.py, and draw seeded batches like nanoGPT's get_batch.
  */
 import { EngineError } from '../errors';
-import { SeededRandom } from './sampling';
+import { SeededRandom } from './random';
 
 /** Decimal megabytes, as file managers and the error message show them. */
 const MB = 1_000_000;

@@ -5,7 +5,7 @@
 import { Readback, writeArray } from '../gpu/buffers';
 import { EngineError } from '../errors';
 import type { Activations, GPT } from './gpt';
-import { submitOps, type Op } from './ops';
+import { destroyOps, submitOps, type Op } from './ops';
 
 export async function evaluateTokens(model: GPT, tokens: Uint32Array, B = 8, T = model.config.block_size): Promise<{ loss: number; windows: number }> {
   const windows = Math.floor((tokens.length - 1) / T);
@@ -41,7 +41,10 @@ export async function evaluateTokens(model: GPT, tokens: Uint32Array, B = 8, T =
       sum += (await readback.floats(acts.loss, 0, 1))[0]! * b; // the batch mean covers b windows
     }
   } finally {
-    for (const p of programs.values()) model.destroyActivations(p.acts);
+    for (const p of programs.values()) {
+      destroyOps(p.ops);
+      model.destroyActivations(p.acts);
+    }
     readback.destroy();
   }
   return { loss: sum / windows, windows };

@@ -1,8 +1,10 @@
 /**
  * A recorded GPU program: dispatches plus the few buffer operations that live outside a compute
  * pass (clears, copies). Recorded once at load time, encoded every step into ONE command encoder.
+ * The program owns what recording made (each dispatch's uniform buffer, kernel scratch) and frees
+ * it in destroyOps; the buffers it reads and writes belong to whoever allocated them.
  */
-import { encodeDispatches, type Buf, type Dispatch } from '../gpu/dispatch';
+import { destroyDispatch, encodeDispatches, type Buf, type Dispatch } from '../gpu/dispatch';
 
 export type Op = Dispatch | { clear: Buf } | { copy: { src: Buf; dst: Buf; bytes: number } };
 
@@ -39,4 +41,12 @@ export function submitOps(device: GPUDevice, ops: readonly Op[], label = 'ops'):
   const encoder = device.createCommandEncoder({ label });
   encodeOps(encoder, ops, label);
   device.queue.submit([encoder.finish()]);
+}
+
+/**
+ * Frees what recording `ops` made (see Dispatch.owned); the ops must not be encoded afterwards.
+ * Idempotent, so lists that share dispatches may each be destroyed.
+ */
+export function destroyOps(ops: readonly Op[]): void {
+  for (const op of ops) if (isDispatch(op)) destroyDispatch(op);
 }

@@ -6,8 +6,8 @@
  * (in, out), so checkpoints copy straight in. Weight-decayed tensors come first so AdamW can
  * treat [0, decayFloats) and [decayFloats, totalFloats) as two contiguous ranges.
  */
-import type { GPTConfig } from './config';
-import { SeededRandom } from './sampling';
+import type { GPTConfig } from './hparams';
+import { NormalRandom } from './random';
 
 export interface TensorSpec {
   name: string;
@@ -91,29 +91,6 @@ export function paramLayout(c: GPTConfig): ParamLayout {
   return { tensors, byName: new Map(tensors.map((t) => [t.name, t])), decayFloats, totalFloats: offset };
 }
 
-/** Seeded normal(0, 1) source: mulberry32 uniforms (SeededRandom), Box-Muller normals (both outputs used). */
-class NormalRng {
-  private rng: SeededRandom;
-  private spare: number | undefined;
-  constructor(seed: number) {
-    this.rng = new SeededRandom(seed);
-  }
-  private uniform(): number {
-    return this.rng.next();
-  }
-  normal(): number {
-    if (this.spare !== undefined) {
-      const s = this.spare;
-      this.spare = undefined;
-      return s;
-    }
-    const r = Math.sqrt(-2 * Math.log(1 - this.uniform())); // 1 - u is in (0, 1]: log never sees 0
-    const theta = 2 * Math.PI * this.uniform();
-    this.spare = r * Math.sin(theta);
-    return r * Math.cos(theta);
-  }
-}
-
 /**
  * GPT-2 initialisation (as nanoGPT): weights and embeddings normal(0, 0.02); the two residual
  * projections (attn.c_proj, mlp.c_proj) normal(0, 0.02/√(2·n_layer)) so the residual stream's
@@ -122,7 +99,7 @@ class NormalRng {
  */
 export function initParams(c: GPTConfig, layout: ParamLayout, seed: number): Float32Array {
   const params = new Float32Array(layout.totalFloats);
-  const rng = new NormalRng(seed);
+  const rng = new NormalRandom(seed);
   const projStd = 0.02 / Math.sqrt(2 * c.n_layer);
   for (const t of layout.tensors) {
     const view = params.subarray(t.offset, t.offset + t.size);

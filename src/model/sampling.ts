@@ -4,6 +4,10 @@
  * (nucleus) on the renormalised top-k distribution, then one categorical draw.
  */
 import { EngineError } from '../errors';
+import type { SeededRandom } from './random';
+
+// src/reference/gpt.ts still imports SeededRandom from here; it lives in random.ts (import it from there).
+export { SeededRandom } from './random';
 
 export interface SamplingOptions {
   /** Default 1; 0 means greedy (argmax). */
@@ -12,31 +16,6 @@ export interface SamplingOptions {
   topK?: number;
   /** Nucleus: keep the smallest set of most likely tokens whose probability is >= p; 1 (default) = off. */
   topP?: number;
-}
-
-/**
- * mulberry32: tiny, fast and good enough for sampling; the whole state is one uint32, so a
- * generation can be reproduced (or resumed) from `state`.
- */
-export class SeededRandom {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** The generator's whole state: assigning a saved value replays the same sequence. */
-  get state(): number {
-    return this.s;
-  }
-  set state(v: number) {
-    this.s = v >>> 0;
-  }
 }
 
 /**

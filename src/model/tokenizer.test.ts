@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
 import { CharTokenizer, Gpt2Tokenizer, tokenizerFromJSON } from './tokenizer';
-
-function engineError(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EngineError);
-    return e as EngineError;
-  }
-  throw new Error('expected an EngineError');
-}
+import { engineError } from '../../test/engine-error';
 
 describe('Gpt2Tokenizer', () => {
   const tok = new Gpt2Tokenizer();

@@ -5,7 +5,7 @@ import { evaluateTokens } from '../model/evaluate';
 import { Decoder, generate, Recompute } from '../model/generate';
 import { GPT } from '../model/gpt';
 import type { Checkpoint } from '../model/checkpoint';
-import { num, promptOf, required, type CliArgs } from './cli';
+import { num, promptOf, required, type CliArgs } from './args';
 import { loadModelDir } from './model-dir';
 import { createNodeContext } from './webgpu';
 
