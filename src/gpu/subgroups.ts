@@ -8,7 +8,7 @@
  * once, when the device is created; anything else (no feature, other sizes, another numbering)
  * keeps the plain kernels.
  */
-import { USAGE } from './buffers';
+import { createBuffer, USAGE } from './buffers';
 
 const ok = new WeakMap<GPUDevice, boolean>();
 
@@ -32,8 +32,8 @@ export async function probeSubgroups(device: GPUDevice): Promise<boolean> {
   let usable = false;
   if (device.features.has('subgroups')) {
     device.pushErrorScope('validation');
-    const out = device.createBuffer({ size: 72 * 4, usage: USAGE.STORAGE | USAGE.COPY_SRC });
-    const read = device.createBuffer({ size: 72 * 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const out = createBuffer(device, { size: 72 * 4, usage: USAGE.STORAGE | USAGE.COPY_SRC });
+    const read = createBuffer(device, { size: 72 * 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const module = device.createShaderModule({ label: 'subgroups_probe', code: PROBE });
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
