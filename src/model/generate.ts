@@ -3,10 +3,14 @@
  * The prompt is fed through the same decode step token by token, which also yields each row of
  * the prompt's T×T attention maps for the attention explorer.
  *
+ * With capture on, each step also ranks the next-token candidates on the GPU (softmax then top-k,
+ * src/kernels/topk.wgsl) and ONE read-back per token carries the top-k, every layer's attention row
+ * and (when sampling needs them) the logits: one sync point a token, not one per layer.
+ *
  * When the context reaches the block size, the cache is rebuilt from the most recent half of the
  * context (positions restart at 0), as nanoGPT crops idx to the last block_size tokens.
  */
-import { createStorage, readFloats, Readback } from '../gpu/buffers';
+import { createBuffer, createStorage, readFloats, Readback, USAGE } from '../gpu/buffers';
 import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../errors';
 import { attentionDecode } from '../kernels/attention';
@@ -14,9 +18,36 @@ import { embedDecode } from '../kernels/embed_decode';
 import { layernormForward } from '../kernels/layernorm';
 import { matmul } from '../kernels/matmul';
 import { residualForward } from '../kernels/residual';
+import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import type { Activations, GPT } from './gpt';
-import { encodeOps, submitOps, type Op } from './ops';
+import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { sampleToken, SeededRandom, type SamplingOptions } from './sampling';
+
+/** Next-token candidates kept per step (the explorer shows this many). */
+export const CANDIDATES = 10;
+
+/** The K most likely next tokens at one position, most likely first: softmax(logits / temperature). */
+export interface Candidates {
+  ids: Uint32Array;
+  probs: Float32Array;
+}
+
+/** What one decode step reads back (in one mapAsync). */
+export interface StepRead {
+  /** The next-token logits (V), for sampling. */
+  logits?: boolean;
+  /** Every layer's attention row and the next-token candidates. */
+  capture?: boolean;
+}
+
+export interface StepResult {
+  logits?: Float32Array;
+  /** [layer] -> (NH, pos+1): views into one ArrayBuffer (`captured`), transfer that once. */
+  attention?: Float32Array[];
+  candidates?: Candidates;
+  /** The buffer behind `attention` and `candidates` (and nothing else): transferable. */
+  captured?: ArrayBuffer;
+}
 
 export class Decoder {
   readonly maxT: number;
@@ -26,13 +57,18 @@ export class Decoder {
   private logits: GPUBuffer; // (V)
   private probs: GPUBuffer[] = []; // per layer (NH, maxT)
   private bufs: GPUBuffer[] = [];
-  private readback: Readback; // logits (V) or one layer's probs (NH, maxT), reused every token
+  private candidates: GPUBuffer; // (2K): probs then ids, see topk.wgsl
+  private topk: ReturnType<typeof softmaxTopK>;
+  private K: number;
+  /** [capture: top-k (2K), attention rows (L, NH, pos+1)] [logits (V)], reused every token. */
+  private staging: GPUBuffer;
 
   constructor(readonly model: GPT) {
     const d = model.device;
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
-    this.readback = new Readback(d, 4 * Math.max(V, NH * block_size), 'decode.readback');
+    this.K = Math.min(CANDIDATES, V);
+    this.staging = createBuffer(d, { label: 'decode.staging', size: 4 * (2 * this.K + L * NH * block_size + V), usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const mk = (label: string, floats: number) => {
       const b = createStorage(d, label, floats * 4);
       this.bufs.push(b);
@@ -80,67 +116,115 @@ export class Decoder {
     for (const r of model.wteChunks) {
       this.ops.push(matmul(d, { out: { buffer: this.logits, offset: r.lo * 4 }, a: b(ln), b: model.wte(r), M: 1, K: C, N: r.hi - r.lo, layout: 'nt' }));
     }
+    this.candidates = mk('decode.candidates', 2 * this.K);
+    this.topk = softmaxTopK(d, b(this.candidates), b(this.logits), V, this.K);
+  }
+
+  /** Temperature of the candidates' softmax (as sampling applies it; 0 = greedy). */
+  setTemperature(t: number): void {
+    this.topk.setTemperature(t);
   }
 
   /**
-   * Feeds `token` at position `pos` (its k/v enter the cache). Returns the next-token logits when
-   * asked, and the attention row of every layer and head: probs[l][h * (pos+1) + j] for j <= pos.
+   * Feeds `token` at position `pos` (its k/v enter the cache). Reads back what `read` asks for in
+   * ONE copy + mapAsync: the next-token logits, and with capture the candidates at this position
+   * and the attention row of every layer and head (attention[l][h * (pos+1) + j], j <= pos).
    * SYNC POINT when anything is read back.
    */
-  async step(token: number, pos: number, read: { logits?: boolean; attention?: boolean } = { logits: true }): Promise<{ logits?: Float32Array; attention?: Float32Array[] }> {
+  async step(token: number, pos: number, read: StepRead = { logits: true }): Promise<StepResult> {
     if (pos < 0 || pos >= this.maxT) throw new Error(`decode position ${pos} outside the block size ${this.maxT}`);
     const d = this.model.device;
+    const { n_head: NH, vocab_size: V } = this.model.config;
+    const K = this.K;
     d.queue.writeBuffer(this.token, 0, new Uint32Array([token]));
     for (const set of this.setPos) set(pos);
     const enc = d.createCommandEncoder({ label: 'decode' });
-    encodeOps(enc, this.ops, 'decode');
-    d.queue.submit([enc.finish()]);
-    const out: { logits?: Float32Array; attention?: Float32Array[] } = {};
-    if (read.logits) out.logits = await this.readback.floats(this.logits);
-    if (read.attention) {
-      const NH = this.model.config.n_head;
-      out.attention = [];
+    encodeOps(enc, read.capture ? [...this.ops, this.topk.dispatch] : this.ops, 'decode');
+    // Staging layout: [top-k (2K)][layer 0 (NH, pos+1)]...[layer L-1][logits (V)]
+    const n = pos + 1;
+    const capFloats = read.capture ? 2 * K + this.probs.length * NH * n : 0;
+    if (read.capture) {
+      enc.copyBufferToBuffer(this.candidates, 0, this.staging, 0, 8 * K);
+      let off = 2 * K;
       for (const probs of this.probs) {
-        const all = await this.readback.floats(probs, 0, NH * this.maxT);
-        const row = new Float32Array(NH * (pos + 1));
-        for (let h = 0; h < NH; h++) row.set(all.subarray(h * this.maxT, h * this.maxT + pos + 1), h * (pos + 1));
-        out.attention.push(row);
+        for (let h = 0; h < NH; h++, off += n) enc.copyBufferToBuffer(probs, 4 * h * this.maxT, this.staging, 4 * off, 4 * n);
       }
     }
+    if (read.logits) enc.copyBufferToBuffer(this.logits, 0, this.staging, 4 * capFloats, 4 * V);
+    d.queue.submit([enc.finish()]);
+    const out: StepResult = {};
+    const bytes = 4 * (capFloats + (read.logits ? V : 0));
+    if (bytes === 0) return out;
+    await this.staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes); // SYNC POINT: one per token
+    const range = this.staging.getMappedRange(0, bytes);
+    if (read.capture) {
+      const captured = range.slice(0, 4 * capFloats);
+      const all = new Float32Array(captured);
+      out.captured = captured;
+      out.candidates = unpackTopK(all.subarray(0, 2 * K), K);
+      out.attention = this.probs.map((_, l) => all.subarray(2 * K + l * NH * n, 2 * K + (l + 1) * NH * n));
+    }
+    if (read.logits) out.logits = new Float32Array(range.slice(4 * capFloats, bytes));
+    this.staging.unmap();
     return out;
   }
 
   destroy(): void {
     for (const b of this.bufs) b.destroy();
-    this.readback.destroy();
+    destroyOps([...this.ops, this.topk.dispatch]);
+    this.staging.destroy();
   }
+}
+
+/**
+ * What generate() needs of a decoder: the GPU Decoder above, or the CPU one the engine falls back to
+ * without WebGPU (src/reference/decode.ts, RefDecoder).
+ */
+export interface TokenDecoder {
+  readonly maxT: number;
+  readonly model: { readonly config: { n_layer: number } };
+  /** `attention` asks a decoder without `capture` (the CPU one) for the rows alone. */
+  step(token: number, pos: number, read?: StepRead & { attention?: boolean }): Promise<StepResult>;
+  /** Temperature of the candidates' softmax; a decoder without candidates has none. */
+  setTemperature?(t: number): void;
+  destroy(): void;
 }
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   seed?: number;
-  /** Capture attention rows (per layer and head) for the prompt and every generated token. */
+  /** Capture attention rows (per layer and head) and next-token candidates at every position. */
   captureAttention?: boolean;
   signal?: AbortSignal;
 }
 
-export interface GeneratedToken {
-  token: number;
-  /** Attention of the position that produced this token: [layer] -> (NH, pos+1) row-major. */
+/** What the explorer keeps of one position: its attention row per layer and what it predicts next. */
+export interface PositionTrace {
+  /** [layer] -> (NH, n) row-major, n = the positions this query saw (pos+1 until the cache is rebuilt). */
   attention?: Float32Array[];
+  /** The next-token candidates predicted at this position (the GPU decoder only). */
+  candidates?: Candidates;
+  /** The one buffer behind both (transfer it, do not copy). */
+  captured?: ArrayBuffer;
+}
+
+/** A sampled token, with the trace of the position that produced it (the previous one). */
+export interface GeneratedToken extends PositionTrace {
+  token: number;
 }
 
 export interface PromptAttention {
-  /** [layer] -> rows of the prompt: row t is (NH, t+1). */
-  rows: Float32Array[][];
+  /** Positions 0 .. T-2 of the prompt; the last prompt position arrives with the first token. */
+  positions: PositionTrace[];
 }
 
 /**
  * Streams sampled tokens. The prompt must be non-empty (callers start from a newline for an empty
- * prompt, as nanoGPT's sample.py does). Same seed, same tokens.
+ * prompt, as nanoGPT's sample.py does). Same seed, same tokens, with capture on or off: capture only
+ * adds read-back (in the same mapAsync as the logits), never a draw from the rng.
  */
 export async function* generate(
-  decoder: Decoder,
+  decoder: TokenDecoder,
   prompt: number[],
   opts: GenerateOptions,
   onPromptAttention?: (a: PromptAttention) => void,
@@ -149,23 +233,26 @@ export async function* generate(
   const rng = new SeededRandom(opts.seed ?? 1337);
   const maxT = decoder.maxT;
   const capture = !!opts.captureAttention;
+  if (capture) decoder.setTemperature?.(opts.temperature ?? 1);
   let context = prompt.slice(-maxT);
-  const promptRows: Float32Array[][] = capture ? Array.from({ length: decoder.model.config.n_layer }, () => []) : [];
-  let last: { logits?: Float32Array; attention?: Float32Array[] } = {};
+  const positions: PositionTrace[] = [];
+  let last: StepResult = {};
+  const trace = (r: StepResult): PositionTrace => ({ attention: r.attention, candidates: r.candidates, captured: r.captured });
   const feed = async (tokens: number[], recordPrompt: boolean) => {
     for (let t = 0; t < tokens.length; t++) {
       checkAbort(opts.signal);
       const isLast = t === tokens.length - 1;
-      last = await decoder.step(tokens[t]!, t, { logits: isLast, attention: capture && (recordPrompt || isLast) });
-      if (recordPrompt && capture && last.attention) last.attention.forEach((row, l) => promptRows[l]!.push(row));
+      const want = capture && (recordPrompt || isLast);
+      last = await decoder.step(tokens[t]!, t, { logits: isLast, capture: want, attention: want });
+      if (recordPrompt && capture && !isLast) positions.push(trace(last));
     }
   };
   await feed(context, true);
-  if (capture) onPromptAttention?.({ rows: promptRows });
+  if (capture) onPromptAttention?.({ positions });
   for (let i = 0; i < opts.maxNewTokens; i++) {
     checkAbort(opts.signal);
     const token = sampleToken(last.logits!, opts, rng);
-    yield { token, attention: last.attention };
+    yield { token, ...trace(last) };
     context.push(token);
     if (i === opts.maxNewTokens - 1) break;
     if (context.length > maxT) {
@@ -173,7 +260,7 @@ export async function* generate(
       context = context.slice(-Math.max(1, Math.floor(maxT / 2)));
       await feed(context, false);
     } else {
-      last = await decoder.step(token, context.length - 1, { logits: true, attention: capture });
+      last = await decoder.step(token, context.length - 1, { logits: true, capture, attention: capture });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { AttentionMap } from './components/AttentionMap';
+import { AttentionExplorer } from './components/AttentionExplorer';
 import { GeneratePanel } from './components/GeneratePanel';
 import { Header } from './components/Header';
 import { ModelBar } from './components/ModelBar';
@@ -42,9 +42,9 @@ export function App() {
       </nav>
       <div id={`panel-${tab}`} role="tabpanel" className="mt-4">
         {tab === 'write' ? (
-          <div className="grid gap-4 lg:grid-cols-[3fr_2fr]">
+          <div className="grid gap-4">
             <GeneratePanel />
-            <AttentionMap />
+            <AttentionExplorer />
           </div>
         ) : (
           <TrainPanel />

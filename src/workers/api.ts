@@ -39,12 +39,37 @@ export interface SamplingSettings {
   seed: number;
 }
 
-export interface TokenEvent {
-  /** Decoded text of this token (may be empty while a BPE character is incomplete). */
-  text: string;
-  token: number;
-  /** [layer] -> (NH, pos+1) attention row of the position that produced the token. */
+/** Next-token candidates at one position: the K most likely tokens (softmax at the sampling temperature). */
+export interface CandidateList {
+  ids: Uint32Array;
+  probs: Float32Array;
+  /** Each candidate decoded alone. */
+  texts: string[];
+}
+
+/** What the attention explorer gets of one position. Its arrays share one transferred buffer. */
+export interface PositionTrace {
+  /** [layer] -> (NH, n) row-major: this query's weights over the n positions it saw (n = pos+1 until the cache is rebuilt). */
   attention?: Float32Array[];
+  /** What the model predicts after this position. */
+  candidates?: CandidateList;
+}
+
+/** A generated token, with the trace of the position that produced it (the one before it). */
+export interface TokenEvent extends PositionTrace {
+  /** Decoded text of this token as the output shows it (may be empty while a BPE character is incomplete). */
+  text: string;
+  /** The token decoded alone (an axis label). */
+  label: string;
+  token: number;
+}
+
+/** The prompt as the model saw it (cropped to the block size) and the traces of its positions but the last. */
+export interface PromptTrace {
+  ids: number[];
+  labels: string[];
+  /** Positions 0 .. T-2; position T-1 arrives with the first generated token. */
+  positions: PositionTrace[];
 }
 
 /** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
@@ -115,7 +140,7 @@ export interface EngineApi {
     prompt: string,
     opts: SamplingSettings & { captureAttention: boolean },
     onToken: (t: TokenEvent) => void,
-    onPromptAttention?: (rows: Float32Array[][], promptTokens: string[]) => void,
+    onPromptAttention?: (p: PromptTrace) => void,
   ): Promise<{ tokens: number; ms: number }>;
   cancelGeneration(): Promise<void>;
 

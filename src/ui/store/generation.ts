@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
-import type { SamplingSettings, TokenEvent } from '../../workers/api';
+import type { PromptTrace, SamplingSettings, TokenEvent } from '../../workers/api';
 import { frameBatcher } from './batcher';
 import { describe } from './errors';
 import type { Slice } from './slice';
@@ -29,21 +29,19 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   generate: async () => {
     const st = get();
     if (st.generating || !st.model) return;
-    set({ generating: true, output: '', genError: undefined, attention: { tokens: [], rows: [] } });
-    const tokens = frameBatcher<TokenEvent>((batch) =>
-      set((s) => {
-        // New arrays for the layers that grew (the rows themselves are shared, not copied).
-        const rows = s.attention.rows.map((r) => r.slice());
-        for (const ev of batch) ev.attention?.forEach((row, l) => rows[l]?.push(row));
-        return { output: s.output + batch.map((e) => e.text).join(''), attention: { tokens: [...s.attention.tokens, ...batch.map((e) => e.text)], rows } };
-      }),
-    );
+    set({ generating: true, output: '', genError: undefined });
+    get().clearAttention();
+    // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not copied).
+    const tokens = frameBatcher<TokenEvent>((batch) => {
+      set((s) => ({ output: s.output + batch.map((e) => e.text).join('') }));
+      get().appendTokens(batch);
+    });
     try {
       const res = await getEngine().generate(
         st.prompt,
         { ...st.sampling, captureAttention: true },
         Comlink.proxy((ev: TokenEvent) => tokens.push(ev)),
-        Comlink.proxy((rows: Float32Array[][], promptTokens: string[]) => set({ attention: { tokens: promptTokens, rows } })),
+        Comlink.proxy((p: PromptTrace) => get().startTrace(p)),
       );
       tokens.flush();
       set({ lastRun: res });

@@ -1,17 +1,24 @@
 /** Generation in the worker: streams tokens (and attention rows) of the loaded model. */
-import { Decoder, generate } from '../../model/generate';
+import * as Comlink from 'comlink';
+import { generate, type TokenDecoder, type PositionTrace as ModelTrace } from '../../model/generate';
 import { promptTokens, TextStream } from '../../model/text-stream';
 import type { Tokenizer } from '../../model/tokenizer';
-import type { SamplingSettings, TokenEvent } from '../api';
+import type { PositionTrace, PromptTrace, SamplingSettings, TokenEvent } from '../api';
 
 export interface GenerateRequest {
-  decoder: Decoder;
+  decoder: TokenDecoder;
   tokenizer: Tokenizer;
   prompt: string;
   opts: SamplingSettings & { captureAttention: boolean };
   signal: AbortSignal;
   onToken: (t: TokenEvent) => void;
-  onPromptAttention?: (rows: Float32Array[][], promptTokens: string[]) => void;
+  onPromptAttention?: (p: PromptTrace) => void;
+}
+
+/** A position's trace as it crosses to the UI: candidates get their texts; the buffer is transferred, not copied. */
+function crossing(t: ModelTrace, tokenizer: Tokenizer): PositionTrace {
+  const c = t.candidates;
+  return { attention: t.attention, candidates: c && { ids: c.ids, probs: c.probs, texts: Array.from(c.ids, (id) => tokenizer.decode([id])) } };
 }
 
 export async function runGeneration(r: GenerateRequest): Promise<{ tokens: number; ms: number }> {
@@ -20,16 +27,20 @@ export async function runGeneration(r: GenerateRequest): Promise<{ tokens: numbe
   const stream = new TextStream(r.tokenizer);
   const t0 = performance.now();
   let n = 0;
-  const onPrompt = (a: { rows: Float32Array[][] }) => r.onPromptAttention?.(a.rows, shownPrompt.map((id) => r.tokenizer.decode([id])));
+  const onPrompt = (a: { positions: ModelTrace[] }) => {
+    const trace: PromptTrace = { ids: shownPrompt, labels: shownPrompt.map((id) => r.tokenizer.decode([id])), positions: a.positions.map((t) => crossing(t, r.tokenizer)) };
+    r.onPromptAttention?.(Comlink.transfer(trace, a.positions.flatMap((t) => (t.captured ? [t.captured] : []))));
+  };
   for await (const step of generate(r.decoder, ids, { ...r.opts, signal: r.signal }, onPrompt)) {
     n++;
-    r.onToken({ text: stream.push(step.token), token: step.token, attention: step.attention });
+    const ev: TokenEvent = { text: stream.push(step.token), label: r.tokenizer.decode([step.token]), token: step.token, ...crossing(step, r.tokenizer) };
+    r.onToken(step.captured ? Comlink.transfer(ev, [step.captured]) : ev);
   }
   return { tokens: n, ms: performance.now() - t0 };
 }
 
 /** A short sample from a model being trained (at each evaluation): fixed seed, so samples compare across steps. */
-export async function sampleText(decoder: Decoder, tokenizer: Tokenizer, chars: number, signal?: AbortSignal): Promise<string> {
+export async function sampleText(decoder: TokenDecoder, tokenizer: Tokenizer, chars: number, signal?: AbortSignal): Promise<string> {
   const stream = new TextStream(tokenizer);
   const maxNewTokens = tokenizer.kind === 'char' ? chars : Math.ceil(chars / 4);
   for await (const step of generate(decoder, promptTokens(tokenizer, '\n'), { maxNewTokens, temperature: 0.8, topK: 0, topP: 1, seed: 1, signal })) stream.push(step.token);

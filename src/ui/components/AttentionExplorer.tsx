@@ -1,0 +1,83 @@
+/**
+ * The attention explorer: layer and head pickers (or the mean of heads), a Token slider that steps
+ * through prompt + output, the main heatmap, the next-token candidates of the selected position,
+ * and every layer × head at a glance.
+ */
+import { useStore } from '../store';
+import { MEAN_HEAD } from '../store/attention';
+import { AttentionMap } from './AttentionMap';
+import { AttentionOverview } from './AttentionOverview';
+import { tokenLabel } from './AttentionPaint';
+import { Candidates } from './Candidates';
+
+export function AttentionExplorer() {
+  const model = useStore((s) => s.model);
+  const view = useStore((s) => s.view);
+  const setView = useStore((s) => s.setView);
+  const N = useStore((s) => s.attention.positions.length);
+  const labels = useStore((s) => s.attention.labels);
+  const selectedPos = useStore((s) => s.selectedPos);
+  const select = useStore((s) => s.selectPosition);
+  if (!model) return null;
+  const layer = Math.min(view.layer, model.n_layer - 1);
+  const head = Math.min(view.head, model.n_head - 1);
+  const sel = selectedPos ?? N - 1;
+  const field = 'rounded border border-zinc-700 bg-zinc-900 px-1.5 py-0.5';
+  return (
+    <section className="rounded-lg border border-zinc-800 p-4" aria-label="Attention explorer">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
+        <h2 className="font-medium">Attention</h2>
+        <label className="flex items-center gap-1.5">
+          Layer
+          <select aria-label="Layer" className={field} value={layer} onChange={(e) => setView({ layer: Number(e.target.value) })}>
+            {Array.from({ length: model.n_layer }, (_, i) => (
+              <option key={i} value={i}>
+                {i}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex items-center gap-1.5">
+          Head
+          <select aria-label="Head" className={field} value={head} onChange={(e) => setView({ head: Number(e.target.value) })}>
+            <option value={MEAN_HEAD}>mean of heads</option>
+            {Array.from({ length: model.n_head }, (_, i) => (
+              <option key={i} value={i}>
+                {i}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex min-w-[14rem] flex-1 items-center gap-2">
+          Token
+          <input
+            type="range"
+            aria-label="Token"
+            aria-valuetext={N > 0 ? `position ${sel}: ${tokenLabel(labels[sel] ?? '')}` : undefined}
+            className="flex-1 accent-sky-400"
+            min={0}
+            max={Math.max(0, N - 1)}
+            value={Math.max(0, sel)}
+            disabled={N === 0}
+            onChange={(e) => select(Number(e.target.value))}
+          />
+          <span className="w-24 truncate font-mono text-xs text-zinc-400" aria-live="polite">
+            {N > 0 ? `${sel}: ${tokenLabel(labels[sel] ?? '')}` : '—'}
+          </span>
+        </label>
+        {selectedPos !== null && (
+          <button type="button" className="text-xs text-sky-300 underline" onClick={() => select(null)}>
+            follow newest
+          </button>
+        )}
+      </div>
+      <div className="mt-3 grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <AttentionMap />
+        <div className="flex min-w-0 flex-col gap-4">
+          <Candidates />
+          <AttentionOverview />
+        </div>
+      </div>
+    </section>
+  );
+}
