@@ -4,6 +4,10 @@ import { defineConfig } from '@playwright/test';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // PW_PORT lets two runs on one machine serve their own builds side by side.
 const port = Number(process.env.PW_PORT ?? 4173);
+// The built page is served as a static host serves a project page: under a sub path, by a plain
+// file server (no dev-server rewrites). Tests open it with page.goto('./').
+const subPath = 'gpt-playground';
+const outDir = `dist-e2e-${port}`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -14,7 +18,7 @@ export default defineConfig({
   workers: 1,
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: `http://127.0.0.1:${port}/${subPath}/`,
     trace: 'on-first-retry',
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -33,8 +37,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build --logLevel warn --outDir dist-e2e-${port} && npx vite preview --host 127.0.0.1 --port ${port} --strictPort --bypass-lock --outDir dist-e2e-${port}`,
-    url: `http://127.0.0.1:${port}`,
+    command: `rm -rf ${outDir} && npx vite build --logLevel warn --outDir ${outDir}/${subPath} && node scripts/serve-static.mjs ${outDir} ${port}`,
+    url: `http://127.0.0.1:${port}/${subPath}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,
   },

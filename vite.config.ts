@@ -3,6 +3,9 @@ import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
 
 export default defineConfig({
+  // Relative URLs in the build: dist/ works from any folder of any static host (a project page's
+  // sub path too). Code that hands a URL to the worker makes it absolute against the page first.
+  base: './',
   plugins: [react(), tailwindcss()],
   worker: { format: 'es' },
   build: { target: 'es2022' },

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 
 test('the page opens and the engine worker gets a WebGPU device', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('./');
   await expect(page.getByRole('heading', { name: 'GPT Playground' })).toBeVisible();
   await expect(page.getByTestId('gpu-status')).toContainText('WebGPU ready', { timeout: 60_000 });
 });
 
 test('the shipped model loads and streams text with attention maps', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('./');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
   await page.getByLabel('tokens').fill('40');
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -27,7 +27,7 @@ test('the shipped model loads and streams text with attention maps', async ({ pa
 });
 
 test('stop cancels a long generation', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('./');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
   await page.getByLabel('tokens').fill('5000');
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -39,7 +39,7 @@ test('stop cancels a long generation', async ({ page }) => {
 });
 
 test('a corrupt checkpoint is refused in plain words and the current model keeps working', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('./');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
   // A truncated safetensors file: 8-byte header length that points past the end of the file.
   const bad = Buffer.alloc(16);

@@ -17,7 +17,7 @@ function mixedCorpus(): string {
 }
 
 async function openTrainTab(page: Page) {
-  await page.goto('/');
+  await page.goto('./');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(page.getByRole('button', { name: 'Start training' })).toBeVisible();

@@ -20,14 +20,52 @@ export interface CreateContextOptions {
   onUncapturedError?: (message: string) => void;
 }
 
+/**
+ * Why there is no WebGPU device, as three different things a user can do something about:
+ * - 'no-api': `navigator.gpu` is missing (the browser has no WebGPU, or has it off, or the page is
+ *   not a secure context);
+ * - 'no-adapter': requestAdapter() gave null or did not answer (GPU or driver blocklisted, hardware
+ *   acceleration off, no usable GPU);
+ * - 'no-device': the adapter refused (or never answered) requestDevice.
+ */
+export type NoWebGpuReason = 'no-api' | 'no-adapter' | 'no-device';
+
+/** NO_WEBGPU with its reason (the reason stays in this thread; callers pass it on explicitly). */
+export class NoWebGpuError extends EngineError {
+  readonly reason: NoWebGpuReason;
+  constructor(reason: NoWebGpuReason, message: string) {
+    super('NO_WEBGPU', message);
+    this.reason = reason;
+  }
+}
+
+/** Adapter and device requests that never settle (seen with broken drivers) count as failures after this long. */
+const REQUEST_TIMEOUT_MS = 20_000;
+
+function withTimeout<T>(p: Promise<T>, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), REQUEST_TIMEOUT_MS);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
+
 export async function createGpuContext(gpu: GPU | undefined, opts: CreateContextOptions = {}): Promise<GpuContext> {
   if (!gpu) {
-    throw new EngineError('NO_WEBGPU', 'WebGPU is not available here. Use a recent Chrome or Edge (113+), or enable WebGPU in your browser settings.');
+    throw new NoWebGpuError('no-api', 'This browser has no WebGPU: navigator.gpu is missing (WebGPU is not built in, is switched off, or the page is not a secure context).');
   }
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    throw new EngineError('NO_WEBGPU', 'No WebGPU adapter was found. Check that hardware acceleration is on, or install a Vulkan driver (Mesa lavapipe works without a GPU).');
+  const noAdapter = (why: string) =>
+    new NoWebGpuError('no-adapter', `This browser has WebGPU, but it gave no GPU adapter (${why}). The GPU or its driver may be blocklisted, or hardware acceleration is off.`);
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), () => noAdapter(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`));
+  } catch (e) {
+    if (e instanceof NoWebGpuError) throw e;
+    throw noAdapter((e as Error).message);
   }
+  if (!adapter) throw noAdapter('requestAdapter() returned null');
   const want: (keyof GPUSupportedLimits)[] = [
     'maxStorageBufferBindingSize',
     'maxBufferSize',
@@ -42,9 +80,9 @@ export async function createGpuContext(gpu: GPU | undefined, opts: CreateContext
   const features = [...adapter.features].filter((f) => f === 'timestamp-query' || f === 'shader-f16' || f === 'subgroups') as GPUFeatureName[];
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
+    device = await withTimeout(adapter.requestDevice({ requiredLimits, requiredFeatures: features }), () => new Error(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`));
   } catch (e) {
-    throw new EngineError('NO_WEBGPU', `The WebGPU adapter refused to create a device: ${(e as Error).message}`);
+    throw new NoWebGpuError('no-device', `The WebGPU adapter refused to create a device (${(e as Error).message}). The browser may block WebGPU for this GPU.`);
   }
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   device.addEventListener('uncapturederror', (ev) => {

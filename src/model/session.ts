@@ -47,7 +47,7 @@ export interface SessionOptions {
   /** Stop: the loop ends at the next step boundary; the weights are those of the last completed step. */
   signal?: AbortSignal;
   gate?: PauseGate;
-  /** Steps queued on the GPU beyond the one whose loss is being read (default 1). */
+  /** Steps queued on the GPU beyond the one whose loss is being read (default 1, at most MAX_STEPS_IN_FLIGHT - 1). */
   inFlight?: number;
   /** Evaluate before the first step too (a baseline point on the curve). Default true. */
   evalAtStart?: boolean;
@@ -102,7 +102,7 @@ export async function* trainingSession(trainer: Trainer, opts: SessionOptions): 
       busy();
       if (pause) continue; // re-check stop after a pause
     }
-    pending.push(submit(trainer));
+    pending.push(trainer.submitStep());
     s++;
     if (pending.length > depth) yield stepEvent(await pending.shift()!);
   }
@@ -133,7 +133,3 @@ export function recipeTrainOptions(r: Recipe): TrainOptions {
   };
 }
 
-// TEMPORARY until Trainer.submitStep lands.
-function submit(t: Trainer): Promise<StepResult> {
-  return (t as unknown as { submitStep?: () => Promise<StepResult> }).submitStep?.() ?? t.trainStep();
-}

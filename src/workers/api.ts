@@ -5,11 +5,16 @@
  * arrays as transferred buffers.
  */
 import type { Preset, PresetId, Recipe } from '../model/presets';
+import type { NoWebGpuReason } from '../gpu/device';
 
-export type { Preset, PresetId, Recipe };
+export type { NoWebGpuReason, Preset, PresetId, Recipe };
 export type TokenizerKind = 'char' | 'gpt2';
 
 export interface EngineInfo {
+  /** 'cpu' when the browser has no WebGPU: small models generate on the CPU, training is not offered. */
+  backend: 'webgpu' | 'cpu';
+  /** Why there is no WebGPU (when backend is 'cpu'). */
+  noWebGpu?: { reason: NoWebGpuReason; message: string };
   adapter: { vendor: string; architecture: string; description?: string };
   features: string[];
   limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
@@ -18,6 +23,8 @@ export interface EngineInfo {
 }
 
 export interface ModelInfo {
+  /** Its id in the model library (src/workers/engine/library.ts); undefined for a model not kept there. */
+  id?: string;
   name: string;
   n_layer: number;
   n_head: number;
@@ -29,6 +36,33 @@ export interface ModelInfo {
   params: number;
   /** Validation loss when it was trained here. */
   valLoss?: number;
+}
+
+/** A model kept in the browser (trained or imported here). */
+export interface LibraryEntry extends Omit<ModelInfo, 'id'> {
+  id: string;
+  source: 'trained' | 'imported';
+  created: number;
+  updated: number;
+  /** Training step of the saved weights. */
+  step?: number;
+  /** Bytes of its three files. */
+  bytes: number;
+}
+
+export interface LibraryState {
+  models: LibraryEntry[];
+  /** The model in use when the page was last open ('shipped' or a library id). */
+  activeId?: string;
+  /** navigator.storage.estimate(): bytes used and available to this site. */
+  usage?: number;
+  quota?: number;
+}
+
+/** Bytes of a model download so far; total when the server gave every file's size. */
+export interface LoadProgress {
+  loaded: number;
+  total?: number;
 }
 
 export interface SamplingSettings {
@@ -105,7 +139,11 @@ export interface MemoryPlan {
 export type TrainEvent =
   | { kind: 'steps'; steps: StepPoint[] }
   | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string }
-  | { kind: 'state'; state: 'running' | 'paused' };
+  | { kind: 'state'; state: 'running' | 'paused' }
+  /** The weights of `step` are saved in the library (at each evaluation and at the end). */
+  | { kind: 'saved'; step: number; id: string }
+  /** Something the user must know that does not stop training (e.g. storage full: not saved). */
+  | { kind: 'alert'; message: string };
 
 export interface StepPoint {
   step: number;
@@ -126,14 +164,28 @@ export interface TrainResult {
 }
 
 export interface EngineApi {
-  /** Creates the GPU device (NO_WEBGPU when there is none). */
+  /** Creates the GPU device; without WebGPU, says why and runs on the CPU (backend 'cpu'). */
   init(): Promise<EngineInfo>;
-  /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`). */
-  loadModelFromUrl(base: string, name: string): Promise<ModelInfo>;
+  /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`, as an absolute URL), streamed with progress. */
+  loadModelFromUrl(base: string, name: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   /** A model directory the user picked or dropped (file name -> bytes). */
   loadModelFromFiles(files: Map<string, Uint8Array>, name: string): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo>;
   renameModel(name: string): Promise<ModelInfo>;
+
+  /** The model library: models trained or imported in this browser. */
+  listModels(): Promise<LibraryState>;
+  /** Loads a library model and makes it the one that generates (and the one reopened next visit). */
+  useModel(id: string): Promise<ModelInfo>;
+  /** Remembers which model to reopen next visit ('shipped' for the shipped model). */
+  setActiveModel(id: string): Promise<void>;
+  renameStoredModel(id: string, name: string): Promise<void>;
+  /** Deletes a library model (BUSY while it is being trained). The model in use keeps working. */
+  deleteModel(id: string): Promise<void>;
+  /** A .zip of model.safetensors, config.json and tokenizer.json: a library model by id, or the model in use. */
+  exportModel(id?: string): Promise<{ name: string; zip: Uint8Array }>;
+  /** A dropped or picked .zip, or the loose files (or a folder's files): loaded, kept in the library, made current. */
+  importModel(parts: CorpusPart[], name: string): Promise<ModelInfo>;
 
   /** Streams tokens to `onToken`; resolves when done. A new generation or a load cancels this one. */
   generate(

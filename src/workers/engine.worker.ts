@@ -11,20 +11,15 @@ import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from '../mo
 import { PRESETS } from '../model/presets';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
-import { device, lostOr } from './engine/device';
+import { backend, device, lostOr, webGpuProblem } from './engine/device';
+import { downloadFiles } from './engine/download';
 import { runGeneration } from './engine/generation';
 import { Jobs } from './engine/jobs';
+import * as library from './engine/library';
 import * as models from './engine/models';
 import * as training from './engine/training';
 
 const jobs = new Jobs();
-
-async function fetchFile(base: string, name: string): Promise<Uint8Array | undefined> {
-  const res = await fetch(`${base}/${name}`);
-  if (res.status === 404) return undefined;
-  if (!res.ok) throw new EngineError('BAD_CHECKPOINT', `Could not download ${name}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 /** Runs `fn`, reporting a failure caused by a lost device as DEVICE_LOST. */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -37,27 +32,26 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 const api: EngineApi = {
   async init() {
-    const c = await device();
+    const c = await backend();
+    if (c === 'cpu') {
+      return { backend: 'cpu', noWebGpu: webGpuProblem(), adapter: { vendor: 'CPU', architecture: '' }, features: [], limits: { maxBufferSize: 0, maxStorageBufferBindingSize: 0 }, presets: [...PRESETS] };
+    }
     const { maxBufferSize, maxStorageBufferBindingSize } = c.device.limits;
-    return { adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS] };
+    return { backend: 'webgpu', adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS] };
   },
 
-  loadModelFromUrl(base, name) {
+  loadModelFromUrl(base, name, onProgress) {
     return jobs.run('load', () =>
       guarded(async () => {
-        const c = await device();
-        const files = new Map<string, Uint8Array>();
-        for (const f of [MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE]) {
-          const bytes = await fetchFile(base, f);
-          if (bytes) files.set(f, bytes);
-        }
+        const c = await backend();
+        const files = await downloadFiles(base, [MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE], onProgress);
         return models.install(decodeCheckpoint(files), name, c);
       }),
     );
   },
 
   loadModelFromFiles(files, name) {
-    return jobs.run('load', () => guarded(async () => models.install(decodeCheckpoint(files), name, await device())));
+    return jobs.run('load', () => guarded(async () => models.install(decodeCheckpoint(files), name, await backend())));
   },
 
   async modelInfo() {
@@ -65,7 +59,56 @@ const api: EngineApi = {
   },
 
   async renameModel(name) {
-    return models.rename(name);
+    const info = models.rename(name);
+    if (info.id) await library.rename(info.id, name);
+    return info;
+  },
+
+  listModels() {
+    return library.list();
+  },
+
+  useModel(id) {
+    return jobs.run('load', () =>
+      guarded(async () => {
+        const { ck, name, valLoss } = await library.load(id);
+        const info = models.install(ck, name, await backend(), valLoss, id);
+        await library.setActive(id);
+        return info;
+      }),
+    );
+  },
+
+  setActiveModel(id) {
+    return library.setActive(id);
+  },
+
+  async renameStoredModel(id, name) {
+    await library.rename(id, name);
+    if (models.loadedId() === id) models.rename(name);
+  },
+
+  async deleteModel(id) {
+    if (training.trainingModelId() === id) throw new EngineError('BUSY', 'This model is being trained. Stop training before deleting it.');
+    await library.remove(id);
+  },
+
+  async exportModel(id) {
+    const out = id ? await library.exportZip(id) : { name: models.info().name, zip: library.zipCheckpoint(models.current().ck) };
+    return Comlink.transfer(out, [out.zip.buffer as ArrayBuffer]);
+  },
+
+  importModel(parts, name) {
+    return jobs.run('load', () =>
+      guarded(async () => {
+        const ck = decodeCheckpoint(library.unpack(parts));
+        const id = library.newId();
+        const info = models.install(ck, name, await backend(), undefined, id);
+        await library.save(id, ck, { name, source: 'imported' });
+        await library.setActive(id);
+        return info;
+      }),
+    );
   },
 
   generate(prompt, opts, onToken, onPromptAttention) {

@@ -37,11 +37,11 @@ export function GeneratePanel() {
         <NumberField label="tokens" value={sampling.maxNewTokens} step={50} min={1} max={5000} onChange={(v) => setSampling({ maxNewTokens: v })} />
         <NumberField label="seed" value={sampling.seed} step={1} min={0} max={2 ** 31} onChange={(v) => setSampling({ seed: v })} width="w-24" />
         {generating ? (
-          <button className="ml-auto rounded bg-red-700 px-4 py-1.5 font-medium" onClick={stop}>
+          <button className="ml-auto rounded bg-red-700 px-4 py-1.5 font-medium" onClick={stop} aria-keyshortcuts="Escape" title="Stop (Esc)">
             Stop
           </button>
         ) : (
-          <button className="ml-auto rounded bg-emerald-600 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why} onClick={() => void generate()}>
+          <button className="ml-auto rounded bg-emerald-600 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why ?? 'Generate (Ctrl+Enter or ⌘+Enter)'} aria-keyshortcuts="Control+Enter Meta+Enter" onClick={() => void generate()}>
             Generate
           </button>
         )}

@@ -1,4 +1,5 @@
 import { useStore } from '../store';
+import { NoWebGpu } from './NoWebGpu';
 
 export function Header() {
   const gpu = useStore((s) => s.gpu);
@@ -13,12 +14,18 @@ export function Header() {
             WebGPU ready: <span className="font-mono">{gpu.adapter}</span>
           </p>
         )}
+        {gpu.state === 'cpu' && (
+          <p data-testid="gpu-status" className="text-amber-300">
+            Running on the CPU: WebGPU is unavailable
+          </p>
+        )}
         {gpu.state === 'error' && (
           <p data-testid="gpu-status" role="alert" className="text-red-400">
             {gpu.message}
           </p>
         )}
       </section>
+      {gpu.state === 'cpu' && <NoWebGpu reason={gpu.reason} message={gpu.message} />}
     </header>
   );
 }

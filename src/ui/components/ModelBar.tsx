@@ -1,11 +1,13 @@
 import { useStore } from '../store';
 import { Alert } from './Alert';
+import { LoadProgress } from './LoadProgress';
 
 /** The model that generates now, and loading another one from files. */
 export function ModelBar() {
   const model = useStore((s) => s.model);
   const error = useStore((s) => s.modelError);
   const loading = useStore((s) => s.modelLoading);
+  const gpuState = useStore((s) => s.gpu.state);
   const busy = useStore((s) => s.generating || s.trainStatus !== 'idle');
   const loadFiles = useStore((s) => s.loadModelFiles);
   return (
@@ -17,11 +19,12 @@ export function ModelBar() {
             {' '}
             · {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size} · vocabulary {model.vocab_size} ({model.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'}) ·{' '}
             {(model.params / 1e6).toFixed(2)}M parameters{model.valLoss !== undefined && ` · val loss ${model.valLoss.toFixed(3)}`}
+            {gpuState === 'cpu' && ' · on the CPU'}
           </span>
         </p>
       ) : (
         <p className="text-zinc-400" data-testid="model-status">
-          {loading ? 'Loading the model…' : error ? 'No model loaded.' : 'Waiting for WebGPU…'}
+          {loading ? <LoadProgress /> : error ? 'No model loaded.' : gpuState === 'error' ? 'No model: the engine did not start (see above).' : 'Starting the engine…'}
         </p>
       )}
       <label className={`ml-auto cursor-pointer rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 ${busy ? 'pointer-events-none opacity-40' : ''}`} title={busy ? 'Wait for the generation or training to end' : undefined}>

@@ -1,20 +1,29 @@
 import { getEngine } from '../../workers/bridge';
-import type { EngineInfo } from '../../workers/api';
+import type { EngineInfo, NoWebGpuReason } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
-export type GpuStatus = { state: 'starting' } | { state: 'ready'; adapter: string; features: string[] } | { state: 'error'; message: string };
-export type Tab = 'write' | 'train';
+export type GpuStatus =
+  | { state: 'starting' }
+  | { state: 'ready'; adapter: string; features: string[] }
+  /** No WebGPU: the engine runs small models on the CPU; `reason` says which step failed. */
+  | { state: 'cpu'; reason: NoWebGpuReason; message: string }
+  | { state: 'error'; message: string };
 
-/** The shipped model, served from public/weights. */
-const SHIPPED_MODEL = { url: `${import.meta.env.BASE_URL}weights/shakespeare-char`, name: 'Shakespeare (char-level)' };
+/** The engine answers init() within seconds; past this, say so instead of waiting forever. */
+const INIT_TIMEOUT_MS = 60_000;
+
+/** What the Train tab says on the CPU path. */
+export const NO_TRAINING_ON_CPU =
+  'Training needs WebGPU, which this browser does not give the page (see the note at the top). Without it the page only writes, with small models, on the CPU. Open it in a browser with WebGPU to train.';
+export type Tab = 'write' | 'train' | 'models';
 
 export interface EngineSlice {
   gpu: GpuStatus;
   engineInfo?: EngineInfo;
   tab: Tab;
   setTab(tab: Tab): void;
-  /** Starts the device, then loads the shipped model. */
+  /** Starts the device, then opens the model in use last visit (or the shipped one). */
   boot(): Promise<void>;
 }
 
@@ -26,14 +35,24 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
     const engine = getEngine();
     let info: EngineInfo;
     try {
-      info = await engine.init();
+      info = await Promise.race([
+        engine.init(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`The engine did not start within ${INIT_TIMEOUT_MS / 1000} s (its worker may have failed to load). Reload the page; if it happens again, try another browser.`)), INIT_TIMEOUT_MS),
+        ),
+      ]);
     } catch (e) {
       set({ gpu: { state: 'error', message: describe(e).message } });
       return;
     }
-    const adapter = [info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ') || 'unknown adapter';
-    set({ gpu: { state: 'ready', adapter, features: info.features }, engineInfo: info });
-    get().initTraining(info.presets);
-    await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
+    if (info.backend === 'cpu') {
+      const why = info.noWebGpu ?? { reason: 'no-api' as const, message: 'WebGPU is unavailable.' };
+      set({ gpu: { state: 'cpu', ...why }, engineInfo: info, trainAlert: NO_TRAINING_ON_CPU });
+    } else {
+      const adapter = [info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+      set({ gpu: { state: 'ready', adapter, features: info.features }, engineInfo: info });
+      get().initTraining(info.presets);
+    }
+    await get().openStartModel();
   },
 });

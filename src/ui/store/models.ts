@@ -1,55 +1,148 @@
+import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
-import type { ModelInfo } from '../../workers/api';
+import type { CorpusPart, LibraryState, LoadProgress, ModelInfo } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
+
+/**
+ * The shipped model, served from public/weights; 'shipped' in the library's list. Its URL is made
+ * absolute here, against the page: the base is relative ('./', so the build runs under any sub path)
+ * and the worker, which fetches it, lives at another URL (assets/).
+ */
+export const SHIPPED_MODEL = { id: 'shipped', url: new URL(`${import.meta.env.BASE_URL}weights/shakespeare-char`, location.href).href, name: 'Shakespeare (char-level)' };
 
 export interface ModelSlice {
   model?: ModelInfo;
   /** Shown in a role "alert" element: the model in use stays. */
   modelError?: string;
   modelLoading: boolean;
+  /** Bytes downloaded of the model being loaded from a URL (undefined when none is). */
+  modelProgress?: LoadProgress;
+  library: LibraryState;
+  /** Whether navigator.storage.persist() was granted (undefined: not asked or not available). */
+  persisted?: boolean;
   /** A new model generates from now on: old output and attention go. */
   setModel(model: ModelInfo): void;
   loadModelFromUrl(url: string, name: string, failure?: string): Promise<void>;
-  /** model.safetensors + config.json (+ tokenizer.json): ours or a Hugging Face GPT-2 directory. */
+  /** The model in use last visit (a library model), else the shipped one. */
+  openStartModel(): Promise<void>;
+  useShippedModel(): Promise<void>;
+  useStoredModel(id: string): Promise<void>;
+  /** model.safetensors + config.json (+ tokenizer.json), or a .zip of them: ours or a Hugging Face GPT-2 directory. */
   loadModelFiles(files: File[]): Promise<void>;
   renameModel(name: string): Promise<void>;
+  refreshLibrary(): Promise<void>;
+  renameStoredModel(id: string, name: string): Promise<void>;
+  deleteStoredModel(id: string): Promise<void>;
+  /** Saves a .zip of the model (a library id, or the model in use) through the browser's download. */
+  downloadModel(id?: string): Promise<void>;
 }
 
-export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
-  modelLoading: false,
-  setModel: (model) => {
-    set({ model, modelError: undefined, output: '', lastRun: undefined });
-    get().clearAttention();
-  },
-  loadModelFromUrl: async (url, name, failure = 'The model could not be loaded') => {
-    set({ modelLoading: true });
-    try {
-      get().setModel(await getEngine().loadModelFromUrl(url, name));
-    } catch (e) {
-      set({ modelError: `${failure}: ${describe(e).message}` });
-    } finally {
-      set({ modelLoading: false });
-    }
-  },
-  loadModelFiles: async (files) => {
-    const map = new Map<string, Uint8Array>();
-    for (const f of files) map.set(f.name, new Uint8Array(await f.arrayBuffer()));
-    const name = files.find((f) => f.name.endsWith('.safetensors'))?.webkitRelativePath.split('/')[0] || 'your model';
-    set({ modelLoading: true });
-    try {
-      get().setModel(await getEngine().loadModelFromFiles(map, name));
-    } catch (e) {
-      set({ modelError: describe(e).message });
-    } finally {
-      set({ modelLoading: false });
-    }
-  },
-  renameModel: async (name) => {
-    try {
-      set({ model: await getEngine().renameModel(name) });
-    } catch (e) {
-      set({ modelError: describe(e).message });
-    }
-  },
-});
+export const createModelSlice: Slice<ModelSlice> = (set, get) => {
+  const fail = (e: unknown, prefix?: string) => set({ modelError: prefix ? `${prefix}: ${describe(e).message}` : describe(e).message });
+  return {
+    modelLoading: false,
+    library: { models: [] },
+    setModel: (model) => {
+      set({ model, modelError: undefined, output: '', lastRun: undefined });
+      get().clearAttention();
+    },
+    loadModelFromUrl: async (url, name, failure = 'The model could not be loaded') => {
+      set({ modelLoading: true, modelProgress: { loaded: 0 } });
+      try {
+        get().setModel(await getEngine().loadModelFromUrl(url, name, Comlink.proxy((modelProgress: LoadProgress) => set({ modelProgress }))));
+      } catch (e) {
+        fail(e, failure);
+      } finally {
+        set({ modelLoading: false, modelProgress: undefined });
+      }
+    },
+    openStartModel: async () => {
+      await get().refreshLibrary();
+      const { activeId, models } = get().library;
+      if (activeId && models.some((m) => m.id === activeId)) {
+        await get().useStoredModel(activeId);
+        if (get().model?.id === activeId) return;
+      }
+      await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
+    },
+    useShippedModel: async () => {
+      await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
+      await getEngine().setActiveModel(SHIPPED_MODEL.id).catch(() => undefined);
+    },
+    useStoredModel: async (id) => {
+      set({ modelLoading: true });
+      try {
+        get().setModel(await getEngine().useModel(id));
+      } catch (e) {
+        fail(e);
+      } finally {
+        set({ modelLoading: false });
+      }
+    },
+    loadModelFiles: async (files) => {
+      const parts: CorpusPart[] = [];
+      for (const f of files) parts.push({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+      const zip = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
+      const name = zip ? zip.name.replace(/\.zip$/i, '') : files.find((f) => f.name.endsWith('.safetensors'))?.webkitRelativePath.split('/')[0] || 'imported model';
+      set({ modelLoading: true });
+      try {
+        get().setModel(await getEngine().importModel(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), name));
+        await get().refreshLibrary();
+      } catch (e) {
+        fail(e);
+      } finally {
+        set({ modelLoading: false });
+      }
+    },
+    renameModel: async (name) => {
+      try {
+        set({ model: await getEngine().renameModel(name) });
+        await get().refreshLibrary();
+      } catch (e) {
+        fail(e);
+      }
+    },
+    refreshLibrary: async () => {
+      try {
+        set({ library: await getEngine().listModels() });
+      } catch (e) {
+        fail(e);
+      }
+      if (get().persisted === undefined && navigator.storage?.persist) {
+        // Ask once that saved models survive storage pressure (the browser may say no).
+        navigator.storage.persist().then((persisted) => set({ persisted }), () => set({ persisted: false }));
+      }
+    },
+    renameStoredModel: async (id, name) => {
+      try {
+        await getEngine().renameStoredModel(id, name);
+        if (get().model?.id === id) set({ model: { ...get().model!, name } });
+        await get().refreshLibrary();
+      } catch (e) {
+        fail(e);
+      }
+    },
+    deleteStoredModel: async (id) => {
+      try {
+        await getEngine().deleteModel(id);
+        await get().refreshLibrary();
+      } catch (e) {
+        fail(e);
+      }
+    },
+    downloadModel: async (id) => {
+      try {
+        const { name, zip } = await getEngine().exportModel(id);
+        const url = URL.createObjectURL(new Blob([zip as BlobPart], { type: 'application/zip' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = `${name.replace(/[^\p{L}\p{N}._ -]+/gu, '_').trim() || 'model'}.zip`;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      } catch (e) {
+        fail(e);
+      }
+    },
+  };
+};

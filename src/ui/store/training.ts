@@ -50,6 +50,8 @@ export interface TrainingSlice {
   curves: LossCurves;
   samples: Sample[];
   trainResult?: TrainResult;
+  /** Step of the last weights kept in the library during this run. */
+  savedStep?: number;
   /** Name the trained model gets (editable; defaults to the corpus file's name). */
   trainName: string;
 
@@ -105,6 +107,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     let progress = get().progress;
     const samples: Sample[] = [];
     let status: TrainStatus | undefined;
+    let alertMsg: string | undefined;
+    let savedStep: number | undefined;
     for (const ev of batch) {
       if (ev.kind === 'steps') {
         for (const p of ev.steps) {
@@ -120,13 +124,17 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         c.trainLoss.push(ev.trainLoss);
         c.valLoss.push(ev.valLoss);
         samples.push({ step: ev.step, valLoss: ev.valLoss, text: ev.sample });
-      } else if (get().trainStatus !== 'stopping') status = ev.state;
+      } else if (ev.kind === 'alert') alertMsg = ev.message;
+      else if (ev.kind === 'saved') savedStep = ev.step;
+      else if (get().trainStatus !== 'stopping') status = ev.state;
     }
     set((s) => ({
       curves: { ...c, version: c.version + 1 },
       progress,
       samples: samples.length ? [...samples.reverse(), ...s.samples] : s.samples,
       ...(status ? { trainStatus: status } : {}),
+      ...(alertMsg ? { trainAlert: alertMsg } : {}),
+      ...(savedStep !== undefined ? { savedStep } : {}),
     }));
     if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
   });
@@ -196,12 +204,13 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       }
       ema = 0;
       emaSteps = 0;
-      set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined });
+      set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined, savedStep: undefined });
       try {
         const res = await getEngine().startTraining(recipe, trainName.trim() || corpus.name, Comlink.proxy((e: TrainEvent) => steps.push(e)));
         steps.flush();
         set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
         get().setModel(res.model);
+        void get().refreshLibrary();
       } catch (e) {
         steps.flush();
         set({ trainAlert: describe(e).message });

@@ -2,7 +2,7 @@
  * The worker's GPU device: created on first use, recreated after a loss. Whoever holds GPU
  * objects registers a reset callback, so a lost device drops them all in one place.
  */
-import { createGpuContext, type GpuContext } from '../../gpu/device';
+import { createGpuContext, NoWebGpuError, type GpuContext, type NoWebGpuReason } from '../../gpu/device';
 import { EngineError } from '../../errors';
 
 let ctx: GpuContext | undefined;
@@ -42,4 +42,27 @@ export function deviceLostMessage(): string | undefined {
 
 export function clearLost(): void {
   lostMessage = undefined;
+}
+
+/** Why this browser has no WebGPU device, once a first attempt failed; the engine then runs on the CPU. */
+let noWebGpu: { reason: NoWebGpuReason; message: string } | undefined;
+
+/**
+ * The device, or 'cpu' when the browser has no WebGPU (no navigator.gpu, no adapter, or no device):
+ * small models then generate on the CPU (src/reference/decode.ts) and training is not offered.
+ * Decided once per worker; any other failure is thrown.
+ */
+export async function backend(): Promise<GpuContext | 'cpu'> {
+  if (noWebGpu) return 'cpu';
+  try {
+    return await device();
+  } catch (e) {
+    if (!(e instanceof NoWebGpuError)) throw e;
+    noWebGpu = { reason: e.reason, message: e.message };
+    return 'cpu';
+  }
+}
+
+export function webGpuProblem(): { reason: NoWebGpuReason; message: string } | undefined {
+  return noWebGpu;
 }

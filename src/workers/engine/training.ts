@@ -18,6 +18,7 @@ import { Trainer } from '../../model/trainer';
 import type { MemoryPlan, StepPoint, TrainEvent, TrainResult } from '../api';
 import { checkLongEnough, currentCorpus } from './corpus';
 import { sampleText } from './generation';
+import * as library from './library';
 import { install } from './models';
 
 /** Characters of text sampled at each evaluation. */
@@ -26,6 +27,12 @@ const SAMPLE_CHARS = 240;
 const FLUSH_MS = 100;
 
 let gate: PauseGate | undefined;
+/** Library id of the model being trained (deleting it is refused while training runs). */
+let trainingId: string | undefined;
+
+export function trainingModelId(): string | undefined {
+  return trainingId;
+}
 let onState: ((e: TrainEvent) => void) | undefined;
 
 export function pause(): void {
@@ -99,10 +106,23 @@ export async function train(c: GpuContext, recipe: Recipe, name: string, signal:
   };
   let steps = 0;
   let valLoss: number | undefined;
+  const id = (trainingId = library.newId());
+  /** Keeps the current weights in the library; storage trouble is reported, training goes on. */
+  const keep = async (step: number) => {
+    const params = await readFloats(c.device, model.params);
+    try {
+      await library.save(id, { config, tokenizer: corpus.tokenizer, params }, { name, source: 'trained', valLoss, step });
+      emit({ kind: 'saved', step, id });
+    } catch (e) {
+      emit({ kind: 'alert', message: (e as Error).message });
+    }
+    return params;
+  };
   const finish = async (reason: TrainResult['reason'], message?: string): Promise<TrainResult> => {
     flush();
-    const params = await readFloats(c.device, model.params);
-    const info = install({ config, tokenizer: corpus.tokenizer, params }, name, c, valLoss);
+    const params = await keep(steps);
+    const info = install({ config, tokenizer: corpus.tokenizer, params }, name, c, valLoss, id);
+    await library.setActive(id).catch(() => undefined);
     return { reason, steps, model: info, message };
   };
   try {
@@ -120,6 +140,7 @@ export async function train(c: GpuContext, recipe: Recipe, name: string, signal:
         valLoss = ev.valLoss;
         const sample = await sampleText(decoder, corpus.tokenizer, SAMPLE_CHARS);
         emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
+        if (ev.step > 0) await keep(ev.step);
       } else {
         return await finish(ev.reason);
       }
@@ -131,6 +152,7 @@ export async function train(c: GpuContext, recipe: Recipe, name: string, signal:
   } finally {
     gate = undefined;
     onState = undefined;
+    trainingId = undefined;
     decoder?.destroy();
     trainer?.destroy();
     model.destroy();

@@ -1,0 +1,68 @@
+import { test, expect, type Page } from '@playwright/test';
+
+const corpus = 'the quick brown fox jumps over the lazy dog.\n'.repeat(120);
+
+async function generate(page: Page, prompt: string, seed: number): Promise<string> {
+  await page.getByRole('tab', { name: 'Write' }).click();
+  await page.getByLabel('Prompt').fill(prompt);
+  await page.getByLabel('tokens').fill('30');
+  await page.getByLabel('seed').fill(String(seed));
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('speed')).toContainText('30 tokens', { timeout: 60_000 });
+  return page.getByTestId('output').innerText();
+}
+
+test('a trained model is kept across reloads, downloads as a zip, deletes, and imports back with the same text', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByLabel('Training text').setInputFiles({ name: 'fox.txt', mimeType: 'text/plain', buffer: Buffer.from(corpus) });
+  await expect(page.getByTestId('corpus-summary')).toContainText('fox.txt');
+  await page.getByText('Advanced').click();
+  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 30], ['eval every', 15], ['warmup', 5]] as const) {
+    await page.getByLabel(label, { exact: true }).fill(String(v));
+  }
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('Done: 30 steps', { timeout: 120_000 });
+  await expect(page.getByTestId('model-status')).toContainText('fox');
+  const before = await generate(page, 'the ', 7);
+
+  // Listed in the library, and reopened after a reload.
+  await page.getByRole('tab', { name: 'Models' }).click();
+  const row = page.getByTestId('library-row').filter({ hasText: 'fox' });
+  await expect(row).toContainText('trained');
+  await expect(row).toContainText('step 30');
+  await page.reload();
+  await expect(page.getByTestId('model-status')).toContainText('fox', { timeout: 90_000 });
+  expect(await generate(page, 'the ', 7)).toBe(before);
+
+  // Download, delete (with a confirm), import the zip: same text again.
+  await page.getByRole('tab', { name: 'Models' }).click();
+  const downloading = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Download' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('fox.zip');
+  const zipPath = test.info().outputPath('fox.zip');
+  await download.saveAs(zipPath);
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await row.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(page.getByTestId('library-row').filter({ hasText: 'fox' })).toHaveCount(0);
+  await page.getByLabel('Import model').setInputFiles(zipPath);
+  await expect(page.getByTestId('library-row').filter({ hasText: 'fox' })).toContainText('imported', { timeout: 30_000 });
+  await expect(page.getByTestId('model-status')).toContainText('fox');
+  expect(await generate(page, 'the ', 7)).toBe(before);
+
+  // Rename sticks across a reload; the shipped model can be used again.
+  await page.getByRole('tab', { name: 'Models' }).click();
+  const imported = page.getByTestId('library-row').filter({ hasText: 'imported' });
+  await imported.getByRole('button', { name: 'Rename' }).click();
+  await imported.getByLabel('New name').fill('my fox model');
+  await imported.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('model-status')).toContainText('my fox model');
+  await page.getByTestId('library-row').filter({ hasText: 'shipped with the page' }).getByRole('button', { name: 'Use' }).click();
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 60_000 });
+  await page.reload();
+  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await expect(page.getByTestId('library-row').filter({ hasText: 'my fox model' })).toBeVisible();
+});

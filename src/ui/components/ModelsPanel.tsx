@@ -1,0 +1,137 @@
+import { useState } from 'react';
+import type { LibraryEntry } from '../../workers/api';
+import { useStore } from '../store';
+import { SHIPPED_MODEL } from '../store/models';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+const shape = (m: { n_layer: number; n_head: number; n_embd: number; block_size: number }) => `${m.n_layer}L · ${m.n_head}H · ${m.n_embd}C · ctx ${m.block_size}`;
+
+/** The model library: the shipped model and every model trained or imported in this browser. */
+export function ModelsPanel() {
+  const library = useStore((s) => s.library);
+  const current = useStore((s) => s.model);
+  const persisted = useStore((s) => s.persisted);
+  const busy = useStore((s) => s.generating || s.trainStatus !== 'idle' || s.modelLoading);
+  const { useShippedModel, loadModelFiles, downloadModel } = useStore.getState();
+
+  return (
+    <section aria-label="Models" className="space-y-4 rounded-lg border border-zinc-800 p-4">
+      <div className="flex flex-wrap items-baseline gap-3">
+        <h2 className="font-medium">Models</h2>
+        <p className="text-xs text-zinc-400" data-testid="storage">
+          Kept in this browser
+          {library.usage !== undefined && library.quota !== undefined && `: ${mb(library.usage)} used of ${mb(library.quota)} available`}
+          {persisted === true && ' · persistent'}
+          {persisted === false && ' · the browser may clear it under storage pressure: download models you want to keep'}
+        </p>
+        <label className={`ml-auto cursor-pointer rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800 ${busy ? 'pointer-events-none opacity-40' : ''}`}>
+          Import model…
+          <input
+            type="file"
+            multiple
+            accept=".zip,.safetensors,.json"
+            aria-label="Import model"
+            className="sr-only"
+            disabled={busy}
+            onChange={(e) => {
+              const files = [...(e.target.files ?? [])];
+              e.target.value = '';
+              if (files.length) void loadModelFiles(files);
+            }}
+          />
+        </label>
+      </div>
+      <p className="text-xs text-zinc-500">
+        A download is one .zip with model.safetensors, config.json and tokenizer.json in Hugging Face's GPT-2 layout: the CLI loads it, and so does transformers'{' '}
+        <code>GPT2LMHeadModel.from_pretrained</code> once unzipped — continue training in PyTorch or nanoGPT on bigger hardware.
+      </p>
+      <ul className="divide-y divide-zinc-800">
+        <li className="flex flex-wrap items-center gap-3 py-2 text-sm" data-testid="library-row">
+          <div className="min-w-0 flex-1">
+            <p className="font-medium">{SHIPPED_MODEL.name}</p>
+            <p className="text-xs text-zinc-400">shipped with the page · 4L · 4H · 128C · ctx 128 · characters · 0.82M parameters · val loss 1.868</p>
+          </div>
+          {current?.id === undefined && current?.name === SHIPPED_MODEL.name ? (
+            <span className="text-xs text-emerald-400">in use</span>
+          ) : (
+            <button disabled={busy} onClick={() => void useShippedModel()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
+              Use
+            </button>
+          )}
+        </li>
+        {library.models.map((m) => (
+          <ModelRow key={m.id} m={m} inUse={current?.id === m.id} busy={busy} />
+        ))}
+      </ul>
+      {library.models.length === 0 && <p className="text-sm text-zinc-500">No saved models yet: models you train (Train tab) or import are kept here across reloads.</p>}
+      {current && (
+        <button onClick={() => void downloadModel(current.id)} className="rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800">
+          Download the model in use
+        </button>
+      )}
+    </section>
+  );
+}
+
+function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: boolean }) {
+  const { useStoredModel, renameStoredModel, deleteStoredModel, downloadModel } = useStore.getState();
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(m.name);
+  const [confirming, setConfirming] = useState(false);
+  const btn = 'rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40';
+  return (
+    <li className="flex flex-wrap items-center gap-2 py-2 text-sm" data-testid="library-row">
+      <div className="min-w-0 flex-1">
+        {editing ? (
+          <form
+            className="flex gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setEditing(false);
+              void renameStoredModel(m.id, name);
+            }}
+          >
+            <input aria-label="New name" value={name} onChange={(e) => setName(e.target.value)} className="flex-1 rounded border border-zinc-700 bg-zinc-900 px-2" autoFocus />
+            <button className={btn} type="submit">
+              Save
+            </button>
+          </form>
+        ) : (
+          <p className="font-medium break-words">{m.name}</p>
+        )}
+        <p className="text-xs text-zinc-400">
+          {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
+          {m.valLoss !== undefined && ` · val loss ${m.valLoss.toFixed(3)}`}
+          {m.step !== undefined && ` · step ${m.step}`} · {new Date(m.updated).toLocaleString()}
+        </p>
+      </div>
+      {inUse ? (
+        <span className="text-xs text-emerald-400">in use</span>
+      ) : (
+        <button className={btn} disabled={busy} onClick={() => void useStoredModel(m.id)}>
+          Use
+        </button>
+      )}
+      <button className={btn} onClick={() => setEditing(!editing)}>
+        Rename
+      </button>
+      <button className={btn} onClick={() => void downloadModel(m.id)}>
+        Download
+      </button>
+      {confirming ? (
+        <>
+          <button className="rounded bg-red-700 px-3 py-1" onClick={() => void deleteStoredModel(m.id).then(() => setConfirming(false))}>
+            Confirm delete
+          </button>
+          <button className={btn} onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <button className={btn} onClick={() => setConfirming(true)}>
+          Delete
+        </button>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * The model library: models trained or imported here, kept in the browser's IndexedDB (through
+ * `idb`), one record per model holding its three files (model.safetensors, config.json,
+ * tokenizer.json: the Hugging Face layout, so a download is the same bytes).
+ *
+ * A save is one `put` in one transaction: IndexedDB commits it whole or not at all, so a failed
+ * write (quota exceeded) leaves the previous version of the model readable; a new version replaces
+ * the old only once it is written. The shipped model is listed too but lives in public/weights.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { unzipSync, zipSync } from 'fflate';
+import { EngineError } from '../../errors';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../model/checkpoint';
+import { countParams } from '../../model/config';
+import type { LibraryEntry, LibraryState } from '../api';
+
+interface StoredModel {
+  id: string;
+  name: string;
+  source: 'trained' | 'imported';
+  created: number;
+  updated: number;
+  valLoss?: number;
+  step?: number;
+  files: Record<string, Uint8Array>;
+}
+
+interface LibrarySchema extends DBSchema {
+  models: { key: string; value: StoredModel };
+  meta: { key: string; value: string };
+}
+
+export const SHIPPED_ID = 'shipped';
+
+let db: Promise<IDBPDatabase<LibrarySchema>> | undefined;
+function open(): Promise<IDBPDatabase<LibrarySchema>> {
+  db ??= openDB<LibrarySchema>('gpt-playground', 1, {
+    upgrade(d) {
+      d.createObjectStore('models', { keyPath: 'id' });
+      d.createObjectStore('meta');
+    },
+  });
+  return db;
+}
+
+/** Runs a storage request; quota and other storage failures become STORAGE errors in words. */
+async function storage<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    const err = e as DOMException;
+    if (err?.name === 'QuotaExceededError') {
+      throw new EngineError('STORAGE', `Browser storage is full: ${what} failed, and nothing saved before was lost. Delete models you no longer need (Models tab), or download this one.`);
+    }
+    throw new EngineError('STORAGE', `Browser storage failed: ${what} (${err?.message ?? String(e)}). Models saved before are unchanged.`);
+  }
+}
+
+function entry(m: StoredModel): LibraryEntry {
+  const ck = decodeCheckpoint(new Map(Object.entries(m.files)));
+  const bytes = Object.values(m.files).reduce((n, f) => n + f.length, 0);
+  return { id: m.id, name: m.name, source: m.source, created: m.created, updated: m.updated, valLoss: m.valLoss, step: m.step, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), bytes };
+}
+
+export async function list(): Promise<LibraryState> {
+  return storage('reading the model list', async () => {
+    const d = await open();
+    const models: LibraryEntry[] = [];
+    for (const m of await d.getAll('models')) {
+      try {
+        models.push(entry(m));
+      } catch {
+        // A record that no longer decodes is skipped here (and can still be deleted by id).
+      }
+    }
+    models.sort((a, b) => b.updated - a.updated);
+    const activeId = await d.get('meta', 'active');
+    let usage: number | undefined;
+    let quota: number | undefined;
+    try {
+      const est = await navigator.storage?.estimate();
+      usage = est?.usage;
+      quota = est?.quota;
+    } catch {
+      // estimate() is optional: the page shows no figures then.
+    }
+    return { models, activeId, usage, quota };
+  });
+}
+
+/** Saves (or replaces) a model's files in one transaction. */
+export async function save(id: string, ck: Checkpoint, meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number }): Promise<void> {
+  const files = Object.fromEntries(encodeCheckpoint(ck));
+  await storage(`saving “${meta.name}”`, async () => {
+    const d = await open();
+    const old = await d.get('models', id);
+    const now = Date.now();
+    await d.put('models', { id, ...meta, created: old?.created ?? now, updated: now, files });
+  });
+}
+
+export async function load(id: string): Promise<{ ck: Checkpoint; name: string; valLoss?: number }> {
+  const m = await storage('reading a model', async () => (await open()).get('models', id));
+  if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
+  return { ck: decodeCheckpoint(new Map(Object.entries(m.files))), name: m.name, valLoss: m.valLoss };
+}
+
+export async function setActive(id: string): Promise<void> {
+  await storage('remembering the model in use', async () => {
+    await (await open()).put('meta', id, 'active');
+  });
+}
+
+export async function rename(id: string, name: string): Promise<void> {
+  const clean = name.trim().slice(0, 120);
+  if (!clean) throw new EngineError('BAD_CONFIG', 'A model name cannot be empty.');
+  await storage('renaming', async () => {
+    const d = await open();
+    const m = await d.get('models', id);
+    if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
+    await d.put('models', { ...m, name: clean });
+  });
+}
+
+export async function remove(id: string): Promise<void> {
+  await storage('deleting', async () => {
+    const d = await open();
+    await d.delete('models', id);
+    if ((await d.get('meta', 'active')) === id) await d.delete('meta', 'active');
+  });
+}
+
+/** One .zip with the three files, uncompressed (float weights barely compress). */
+export async function exportZip(id: string): Promise<{ name: string; zip: Uint8Array }> {
+  const m = await storage('reading a model', async () => (await open()).get('models', id));
+  if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
+  return { name: m.name, zip: zipSync(m.files, { level: 0 }) };
+}
+
+export function zipCheckpoint(ck: Checkpoint): Uint8Array {
+  return zipSync(Object.fromEntries(encodeCheckpoint(ck)), { level: 0 });
+}
+
+/** The files of an import: a .zip (its entries, by base name) or loose files. */
+export function unpack(parts: { name: string; bytes: Uint8Array }[]): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const p of parts) {
+    if (p.name.toLowerCase().endsWith('.zip')) {
+      let entries: Record<string, Uint8Array>;
+      try {
+        entries = unzipSync(p.bytes);
+      } catch (e) {
+        throw new EngineError('BAD_CHECKPOINT', `${p.name} is not a readable zip file (${(e as Error).message}).`);
+      }
+      for (const [k, v] of Object.entries(entries)) if (!k.endsWith('/')) files.set(k, v);
+    } else files.set(p.name, p.bytes);
+  }
+  return files;
+}
+
+export function newId(): string {
+  return `m-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+}
+
