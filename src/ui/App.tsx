@@ -3,6 +3,7 @@ import { AttentionExplorer } from './components/AttentionExplorer';
 import { GeneratePanel } from './components/GeneratePanel';
 import { Header } from './components/Header';
 import { ModelBar } from './components/ModelBar';
+import { ModelsPanel } from './components/ModelsPanel';
 import { TrainPanel } from './components/TrainPanel';
 import { useStore } from './store';
 import type { Tab } from './store/engine';
@@ -10,6 +11,7 @@ import type { Tab } from './store/engine';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'write', label: 'Write' },
   { id: 'train', label: 'Train' },
+  { id: 'models', label: 'Models' },
 ];
 
 export function App() {
@@ -19,6 +21,23 @@ export function App() {
 
   useEffect(() => {
     void useStore.getState().boot();
+  }, []);
+
+  // A model (.zip, or its files) dropped anywhere on the page is imported; text drops belong to the
+  // training panel's drop zone, which handles them itself.
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.some((f) => /\.(zip|safetensors)$/i.test(f.name))) void useStore.getState().loadModelFiles(files);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
   }, []);
 
   return (
@@ -46,8 +65,10 @@ export function App() {
             <GeneratePanel />
             <AttentionExplorer />
           </div>
-        ) : (
+        ) : tab === 'train' ? (
           <TrainPanel />
+        ) : (
+          <ModelsPanel />
         )}
       </div>
     </main>

@@ -24,6 +24,7 @@ export function CorpusPicker() {
         onDragLeave={() => setOver(false)}
         onDrop={(e) => {
           e.preventDefault();
+          e.stopPropagation(); // the page-wide drop imports models; this one is text
           setOver(false);
           if (!busy) void chooseFiles([...e.dataTransfer.files]);
         }}

@@ -32,7 +32,7 @@ export function ModelBar() {
         <input
           type="file"
           multiple
-          accept=".safetensors,.json"
+          accept=".zip,.safetensors,.json"
           aria-label="model files"
           className="sr-only"
           disabled={busy}
