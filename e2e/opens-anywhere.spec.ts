@@ -101,11 +101,17 @@ test('a link with state in its hash opens with that prompt, seed and settings, a
 test('the built page served under a sub path loads the shipped model from there; type before it is ready, Ctrl+Enter generates, Esc stops', async ({ page }) => {
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
+  // A slow connection (2 MB/s), so the download's progress can be seen.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 2e6, uploadThroughput: -1 });
   await page.goto('./');
   expect(new URL(page.url()).pathname).toBe('/gpt-playground/');
   // The prompt takes input at once, before the engine and the model are ready.
   await page.getByLabel('Prompt').fill('KING:\n');
+  // The model's bytes as they arrive: "1.2 / 3.3 MB".
+  await expect(page.getByTestId('load-progress')).toContainText(/\d+\.\d \/ 3\.3 MB/, { timeout: 60_000 });
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   const weights = requests.filter((u) => u.includes('/weights/'));
   expect(weights.length).toBeGreaterThan(0);
   for (const u of weights) expect(new URL(u).pathname.startsWith('/gpt-playground/weights/shakespeare-char/')).toBe(true);
