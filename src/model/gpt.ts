@@ -22,7 +22,7 @@
  */
 import { createStorage } from '../gpu/buffers';
 import type { Buf, Dispatch } from '../gpu/dispatch';
-import { EngineError } from '../gpu/errors';
+import { EngineError } from '../errors';
 import { attentionBackward, attentionForward } from '../kernels/attention';
 import { crossEntropy } from '../kernels/crossentropy';
 import { encoderBackwardWpe, encoderBackwardWte, encoderForward, type VocabRange } from '../kernels/encoder';

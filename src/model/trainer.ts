@@ -13,8 +13,8 @@
  * non-finite loss is read, the weights are restored from `lastGood` and the step rejects with
  * DIVERGED; so does every step submitted after it, and the trainer takes no more steps.
  */
-import { createStorage, Readback, USAGE, writeArray } from '../gpu/buffers';
-import { EngineError } from '../gpu/errors';
+import { createBuffer, createStorage, Readback, USAGE, writeArray } from '../gpu/buffers';
+import { EngineError } from '../errors';
 import { adamw, type AdamWHyper } from '../kernels/adamw';
 import { packTokenBuckets } from '../kernels/encoder';
 import { gradNormPartialsSize, gradNormSquared } from '../kernels/gradnorm';
@@ -22,7 +22,7 @@ import { guardedCopy } from '../kernels/guarded_copy';
 import { sumReduce } from '../kernels/reduce';
 import { BatchSampler } from './data';
 import { bindingChunks, type Activations, type GPT } from './gpt';
-import { encodeOps, submitOps, type Op } from './ops';
+import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { learningRate } from './schedule';
 
 export interface TrainOptions {
@@ -110,7 +110,7 @@ export class Trainer {
     };
     this.stats = mk('train.stats', 3);
     this.ring = Array.from({ length: MAX_STEPS_IN_FLIGHT }, (_, i) =>
-      device.createBuffer({ label: `train.readback${i}`, size: 8, usage: USAGE.MAP_READ | USAGE.COPY_DST }),
+      createBuffer(device, { label: `train.readback${i}`, size: 8, usage: USAGE.MAP_READ | USAGE.COPY_DST }),
     );
     this.readback = new Readback(device, 4, 'eval.readback');
     this.lastGood = mk('train.last_good', total);
@@ -285,6 +285,8 @@ export class Trainer {
   }
 
   destroy(): void {
+    destroyOps(this.trainOps); // the uniform and scratch buffers the recorded dispatches own
+    destroyOps(this.evalOps);
     this.model.destroyActivations(this.acts);
     for (const b of this.extra) b.destroy();
     for (const b of this.ring) b.destroy();
