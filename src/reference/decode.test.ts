@@ -20,9 +20,12 @@ describe('CPU decoder with a KV cache (the no-WebGPU path)', () => {
     const probs = refAttentionProbs(c, p, tokens); // (L, NH, T, T)
     const T = tokens.length;
     for (let t = 0; t < T; t++) {
-      const { logits, attention } = await dec.step(tokens[t]!, t, { logits: true, attention: true });
+      const { logits, attention, candidates } = await dec.step(tokens[t]!, t, { logits: true, capture: true });
       const ref = refForward(c, p, tokens.slice(0, t + 1), 1, t + 1).logits.subarray(t * c.vocab_size, (t + 1) * c.vocab_size);
       assertClose(`logits at position ${t}`, logits!, ref, { atol: 1e-5, rtol: 1e-5 });
+      // Candidates: the most likely token first (temperature 1 by default).
+      const best = ref.indexOf(Math.max(...ref));
+      expect(candidates!.ids[0]).toBe(best);
       for (let l = 0; l < c.n_layer; l++) {
         for (let h = 0; h < c.n_head; h++) {
           const row = probs.subarray(((l * c.n_head + h) * T + t) * T, ((l * c.n_head + h) * T + t) * T + t + 1);

@@ -14,6 +14,10 @@ import { embedDecode, residualForward } from './elementwise';
 import type { RefParams } from './gpt';
 import { layernormForward } from './layernorm';
 import { matmulReference } from './matmul';
+import { softmaxTopK } from './topk';
+
+/** Next-token candidates per position, as the GPU decoder keeps (CANDIDATES in src/model/generate.ts). */
+const CANDIDATES = 10;
 
 /** Float32 parameters in the engine's one-buffer layout (a checkpoint's `params`) as named float64 tensors. */
 export function refParamsFromFlat(c: GPTConfig, flat: Float32Array): RefParams {
@@ -66,6 +70,7 @@ export class RefDecoder {
   readonly model: { readonly config: GPTConfig };
   private k: Float64Array[] = []; // per layer (maxT, C)
   private v: Float64Array[] = [];
+  private temperature = 1;
 
   constructor(
     config: GPTConfig,
@@ -85,8 +90,21 @@ export class RefDecoder {
     return t;
   }
 
-  /** Feeds `token` at `pos` (its k/v enter the cache); logits (V) and attention rows [layer] (NH, pos+1) when asked. */
-  async step(token: number, pos: number, read: { logits?: boolean; attention?: boolean } = { logits: true }): Promise<{ logits?: Float32Array; attention?: Float32Array[] }> {
+  /** Temperature of the candidates' softmax (as the GPU decoder's top-k kernel). */
+  setTemperature(t: number): void {
+    this.temperature = t;
+  }
+
+  /**
+   * Feeds `token` at `pos` (its k/v enter the cache). Returns the logits (V) when asked, and with
+   * `capture` (or `attention`) every layer's attention row (NH, pos+1) and the next-token candidates.
+   */
+  async step(
+    token: number,
+    pos: number,
+    read: { logits?: boolean; capture?: boolean; attention?: boolean } = { logits: true },
+  ): Promise<{ logits?: Float32Array; attention?: Float32Array[]; candidates?: { ids: Uint32Array; probs: Float32Array } }> {
+    const capture = !!(read.capture || read.attention);
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.model.config;
     if (pos < 0 || pos >= this.maxT) throw new Error(`decode position ${pos} outside the block size ${this.maxT}`);
     let x = embedDecode(this.w('wte.weight'), this.w('wpe.weight'), token, pos, C); // (C)
@@ -100,18 +118,23 @@ export class RefDecoder {
       this.k[l]!.set(qkv.subarray(C, 2 * C), pos * C);
       this.v[l]!.set(qkv.subarray(2 * C, 3 * C), pos * C);
       attentionDecodeStep(atty, probs, qkv.subarray(0, C), this.k[l]!, this.v[l]!, pos, C, NH);
-      if (read.attention) attention.push(Float32Array.from(probs));
+      if (capture) attention.push(Float32Array.from(probs));
       const res2 = residualForward(x, matmulReference(atty, w('attn.c_proj.weight'), w('attn.c_proj.bias'), 1, C, C).out);
       const ln2 = layernormForward(res2, w('ln_2.weight'), w('ln_2.bias'), 1, C).out;
       const fc = matmulReference(ln2, w('mlp.c_fc.weight'), w('mlp.c_fc.bias'), 1, 4 * C, C, 'nn', { gelu: true }).out;
       x = residualForward(res2, matmulReference(fc, w('mlp.c_proj.weight'), w('mlp.c_proj.bias'), 1, C, 4 * C).out);
     }
-    const out: { logits?: Float32Array; attention?: Float32Array[] } = {};
-    if (read.logits) {
+    const out: { logits?: Float32Array; attention?: Float32Array[]; candidates?: { ids: Uint32Array; probs: Float32Array } } = {};
+    if (read.logits || capture) {
       const lnf = layernormForward(x, this.w('ln_f.weight'), this.w('ln_f.bias'), 1, C).out;
-      out.logits = Float32Array.from(matmulReference(lnf, this.w('wte.weight'), null, 1, V, C, 'nt').out); // tied head
+      const logits = matmulReference(lnf, this.w('wte.weight'), null, 1, V, C, 'nt').out; // tied head
+      if (read.logits) out.logits = Float32Array.from(logits);
+      if (capture) {
+        const top = softmaxTopK(logits, Math.min(CANDIDATES, V), this.temperature);
+        out.candidates = { ids: Uint32Array.from(top.ids), probs: Float32Array.from(top.probs) };
+      }
     }
-    if (read.attention) out.attention = attention;
+    if (capture) out.attention = attention;
     return out;
   }
 
