@@ -7,7 +7,7 @@
  * GPT2LMHeadModel.from_pretrained(dir) loads our exports, and we load Hugging Face's GPT-2 checkpoints.
  */
 import { EngineError } from '../errors';
-import { fromHfConfig, GPT2_VOCAB_SIZE, toHfConfig, validateConfig, type GPTConfig } from './config';
+import { countParams, fromHfConfig, GPT2_VOCAB_SIZE, toHfConfig, validateConfig, type GPTConfig } from './config';
 import { paramLayout } from './params';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { Gpt2Tokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer';
@@ -26,6 +26,14 @@ export const TOKENIZER_FILE = 'tokenizer.json';
 /** GPT2LMHeadModel.save_pretrained's key prefix for the transformer body. */
 const PREFIX = 'transformer.';
 const LM_HEAD = 'lm_head.weight';
+
+/**
+ * Size caps checked before a JSON file is decoded (files come from strangers). GPT-2's config.json
+ * is under 1 kB; a character vocabulary of every Unicode code point is about 8 MB of JSON, and
+ * Hugging Face's GPT-2 tokenizer.json 1.4 MB.
+ */
+const MAX_CONFIG_BYTES = 1_000_000;
+const MAX_TOKENIZER_BYTES = 16_000_000;
 
 function fail(msg: string): never {
   throw new EngineError('BAD_CHECKPOINT', msg);
@@ -84,7 +92,10 @@ function findFile(files: Map<string, Uint8Array>, name: string): Uint8Array | un
   return matches.length === 1 ? files.get(matches[0]!) : undefined;
 }
 
-function parseJsonFile(bytes: Uint8Array, name: string): unknown {
+function parseJsonFile(bytes: Uint8Array, name: string, maxBytes: number): unknown {
+  if (bytes.length > maxBytes) {
+    fail(`${name} is ${(bytes.length / 1e6).toFixed(1)} MB; a ${name} is at most ${maxBytes / 1e6} MB, so this is not one (or it is damaged).`);
+  }
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
@@ -106,11 +117,12 @@ function listNames(names: string[], max = 8): string {
 export function decodeCheckpoint(files: Map<string, Uint8Array>): Checkpoint {
   const configBytes = findFile(files, CONFIG_FILE);
   if (!configBytes) fail(`The model directory has no ${CONFIG_FILE}.`);
-  const config = fromHfConfig(parseJsonFile(configBytes, CONFIG_FILE));
+  const config = fromHfConfig(parseJsonFile(configBytes, CONFIG_FILE, MAX_CONFIG_BYTES));
 
   const tokBytes = findFile(files, TOKENIZER_FILE);
   let tokenizer: Tokenizer;
-  if (tokBytes) tokenizer = tokenizerFromJSON(parseJsonFile(tokBytes, TOKENIZER_FILE));
+  // The vocabulary may not be larger than the model's: checked before the tokenizer is built.
+  if (tokBytes) tokenizer = tokenizerFromJSON(parseJsonFile(tokBytes, TOKENIZER_FILE, MAX_TOKENIZER_BYTES), config.vocab_size);
   else if (config.vocab_size === GPT2_VOCAB_SIZE) tokenizer = new Gpt2Tokenizer();
   else fail(`The model directory has no ${TOKENIZER_FILE}, and its vocab_size ${config.vocab_size} is not GPT-2's ${GPT2_VOCAB_SIZE}, so its tokenizer is unknown.`);
   checkTokenizerFits(tokenizer, config);
@@ -129,6 +141,7 @@ export function decodeCheckpoint(files: Map<string, Uint8Array>): Checkpoint {
     tensors.set(name, t);
   }
 
+  checkRoughSize(tensors, config);
   const layout = paramLayout(config);
   const params = new Float32Array(layout.totalFloats);
   const missing: string[] = [];
@@ -153,7 +166,39 @@ export function decodeCheckpoint(files: Map<string, Uint8Array>): Checkpoint {
   if (problems.length) fail(`${MODEL_FILE} does not match config.json: ${problems.join('; ')}.`);
 
   checkTiedHead(tensors.get(LM_HEAD), tensors.get('wte.weight')!);
+  for (const spec of layout.tensors) checkFinite(params, spec.offset, spec.size, spec.name);
   return { config, tokenizer, params };
+}
+
+/**
+ * A config.json that describes a model far larger than the weights file (a hostile or mismatched
+ * pair) is refused before its layout or parameter buffer is built: both grow with the config, not
+ * with the file. Small differences pass on, so the full check can name each missing tensor.
+ */
+function checkRoughSize(tensors: Map<string, { data: Float32Array }>, config: GPTConfig): void {
+  let floats = 0;
+  for (const t of tensors.values()) floats += t.data.length;
+  const needTensors = 12 * config.n_layer + 4; // wte, wpe, 12 per layer, ln_f weight and bias
+  const needFloats = countParams(config);
+  if (needTensors > 2 * tensors.size + 64 || needFloats > 2 * floats + 1_000_000) {
+    fail(
+      `${MODEL_FILE} does not match config.json: the config describes ${config.n_layer} layers and ${needFloats.toLocaleString('en-US')} parameters, ` +
+        `but the file holds ${tensors.size} tensors with ${floats.toLocaleString('en-US')} values. Check that both files come from the same model.`,
+    );
+  }
+}
+
+/**
+ * NaN or ±Inf in a weight poisons every output (NaN spreads through each matmul): refuse the file at
+ * load, naming the tensor and the index, instead of a model that only ever writes U+FFFD.
+ */
+function checkFinite(params: Float32Array, offset: number, size: number, name: string): void {
+  for (let i = 0; i < size; i++) {
+    const v = params[offset + i]!;
+    if (!Number.isFinite(v)) {
+      fail(`${MODEL_FILE}: tensor ${name} holds ${String(v)} at index ${i}. A model with NaN or infinite weights cannot generate; it was probably saved after training diverged. Use an earlier save of it.`);
+    }
+  }
 }
 
 /** The engine ties the output head to wte; an untied head that differs cannot be represented. */

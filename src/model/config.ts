@@ -109,7 +109,7 @@ export function fromHfConfig(json: unknown): GPTConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badConfigJson('expected a JSON object.');
   const j = json as Record<string, unknown>;
   if (j.model_type !== undefined && j.model_type !== 'gpt2') {
-    throw badConfigJson(`model_type is "${String(j.model_type)}"; only GPT-2 models ("gpt2") can be loaded.`);
+    throw badConfigJson(`model_type is ${show(j.model_type)}; only GPT-2 models ("gpt2") can be loaded.`);
   }
   const int = (key: string): number => {
     const v = j[key];
@@ -134,7 +134,7 @@ export function fromHfConfig(json: unknown): GPTConfig {
   const act = j.activation_function ?? 'gelu_new';
   // gelu_pytorch_tanh is the same tanh approximation, just computed by a fused PyTorch kernel.
   if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') {
-    throw badConfigJson(`activation_function is "${String(act)}"; this engine only implements GPT-2's tanh GELU ("gelu_new" or "gelu_pytorch_tanh").`);
+    throw badConfigJson(`activation_function is ${show(act)}; this engine only implements GPT-2's tanh GELU ("gelu_new" or "gelu_pytorch_tanh").`);
   }
   const eps = j.layer_norm_epsilon ?? LAYER_NORM_EPS;
   if (eps !== LAYER_NORM_EPS) {

@@ -196,8 +196,15 @@ function isHfGpt2Tokenizer(j: Record<string, unknown>): boolean {
   return (size === GPT2_VOCAB || size === GPT2_VOCAB - 1) && vocab['!'] === 0 && vocab['Hello'] === 15496 && vocab['Ġworld'] === 995;
 }
 
-/** Reads tokenizer.json (already parsed). Throws EngineError 'BAD_CHECKPOINT' in plain words. */
-export function tokenizerFromJSON(json: unknown): Tokenizer {
+/** Unicode has 1,114,112 code points: a longer character vocabulary must list one twice. */
+export const MAX_CHAR_VOCAB = 0x110000;
+
+/**
+ * Reads tokenizer.json (already parsed). Throws EngineError 'BAD_CHECKPOINT' in plain words.
+ * `maxVocab` (the model's vocab_size) refuses a vocabulary the model could not use before any of
+ * it is indexed, so a hostile file with millions of entries costs one length check.
+ */
+export function tokenizerFromJSON(json: unknown, maxVocab = MAX_CHAR_VOCAB): Tokenizer {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badTokenizer('expected a JSON object.');
   const j = json as Record<string, unknown>;
   if (j.type === undefined && 'model' in j) {
@@ -213,6 +220,11 @@ export function tokenizerFromJSON(json: unknown): Tokenizer {
   }
   if (j.type === 'gpt2') return new Gpt2Tokenizer();
   if (!Array.isArray(j.vocab)) throw badTokenizer('a "char" tokenizer needs a "vocab" array of characters.');
+  const limit = Math.min(maxVocab, MAX_CHAR_VOCAB);
+  if (j.vocab.length > limit) {
+    const why = limit === MAX_CHAR_VOCAB ? 'more than there are Unicode characters' : `more than the model's vocab_size of ${limit}`;
+    throw badTokenizer(`its vocabulary has ${j.vocab.length.toLocaleString('en-US')} entries, ${why}.`);
+  }
   try {
     return new CharTokenizer(j.vocab as string[]);
   } catch (e) {
