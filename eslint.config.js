@@ -5,7 +5,7 @@
  * Layers and what each may import besides itself (runtime imports; `import type` where said):
  *   src/main.tsx   -> src/ui
  *   src/ui         -> src/workers/bridge.ts, src/workers/api.ts (types only), src/errors.ts
- *   src/workers    -> src/model, src/gpu, src/errors.ts
+ *   src/workers    -> src/model, src/gpu, src/reference (the CPU fallback decoder), src/errors.ts
  *   src/node       -> src/model, src/kernels, src/gpu, src/errors.ts   (the Node entry: CLI, Dawn device)
  *   src/model      -> src/kernels, src/gpu, src/errors.ts
  *   src/kernels    -> src/gpu, src/errors.ts
@@ -119,7 +119,7 @@ export default tseslint.config(
       }),
     },
   },
-  { files: ['src/workers/**/*.ts'], rules: { 'no-restricted-imports': boundaries('workers', ['model', 'gpu']) } },
+  { files: ['src/workers/**/*.ts'], rules: { 'no-restricted-imports': boundaries('workers', ['model', 'gpu', 'reference']) } },
   { files: ['src/node/**/*.ts'], rules: { 'no-restricted-imports': boundaries('node', ['model', 'kernels', 'gpu']) } },
   { files: ['src/model/**/*.ts'], rules: { 'no-restricted-imports': boundaries('model', ['kernels', 'gpu']) } },
   { files: ['src/kernels/**/*.ts'], rules: { 'no-restricted-imports': boundaries('kernels', ['gpu']) } },

@@ -163,9 +163,31 @@ export interface TrainResult {
   message?: string;
 }
 
+/** Something that went wrong outside any call: the UI hears of it through watchFaults. */
+export type EngineFault =
+  /** The GPU device was lost (driver reset, GPU removed, or the test hook): the model with it. The next load creates a new device. */
+  | { kind: 'device-lost'; message: string }
+  /** A WebGPU error no error scope caught, with its code. */
+  | { kind: 'gpu-error'; code: 'GPU_VALIDATION' | 'OUT_OF_MEMORY'; message: string };
+
+/** Faults the test hook can cause (EngineApi.debugFault). */
+export type DebugFault = 'lose-device' | 'uncaptured-error' | 'storage-full' | 'storage-ok';
+
 export interface EngineApi {
-  /** Creates the GPU device; without WebGPU, says why and runs on the CPU (backend 'cpu'). */
-  init(): Promise<EngineInfo>;
+  /**
+   * Creates the GPU device; without WebGPU, says why and runs on the CPU (backend 'cpu').
+   * `testHooks` (the page's URL has ?test-hooks) enables debugFault.
+   */
+  init(opts?: { testHooks?: boolean }): Promise<EngineInfo>;
+  /** Calls `onFault` for each fault that happens outside any call, from now on. */
+  watchFaults(onFault: (f: EngineFault) => void): Promise<void>;
+  /**
+   * Test hook, refused unless init() got testHooks: 'lose-device' destroys the GPU device as a
+   * driver reset would; 'uncaptured-error' makes a GPU validation error outside any error scope;
+   * 'storage-full' makes every library save fail with the browser's QuotaExceededError until
+   * 'storage-ok'.
+   */
+  debugFault(kind: DebugFault): Promise<void>;
   /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`, as an absolute URL), streamed with progress. */
   loadModelFromUrl(base: string, name: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   /** A model directory the user picked or dropped (file name -> bytes). */

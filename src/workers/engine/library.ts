@@ -89,10 +89,17 @@ export async function list(): Promise<LibraryState> {
   });
 }
 
+/** Test hook (EngineApi.debugFault 'storage-full'): every save fails as a full disk makes it fail. */
+let savesFailForTest = false;
+export function failSavesForTest(on: boolean): void {
+  savesFailForTest = on;
+}
+
 /** Saves (or replaces) a model's files in one transaction. */
 export async function save(id: string, ck: Checkpoint, meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number }): Promise<void> {
   const files = Object.fromEntries(encodeCheckpoint(ck));
   await storage(`saving “${meta.name}”`, async () => {
+    if (savesFailForTest) throw new DOMException('The quota has been exceeded (test hook).', 'QuotaExceededError');
     const d = await open();
     const old = await d.get('models', id);
     const now = Date.now();
