@@ -14,7 +14,8 @@ export type EngineErrorCode =
   | 'DIVERGED'
   | 'ABORTED'
   | 'BUSY' // another job holds the GPU (e.g. training runs): the message says what to stop first
-  | 'STORAGE'; // browser storage refused a write (quota) or failed a read
+  | 'STORAGE' // browser storage refused a write (quota) or failed a read
+  | 'NETWORK'; // a model's files could not be fetched: not found, blocked (CORS), connection lost
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

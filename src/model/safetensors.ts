@@ -119,7 +119,8 @@ function f16ToF32(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-function toF32(raw: Uint8Array, dtype: Dtype): Float32Array {
+/** One tensor's little-endian bytes as float32 (a copy); the streamed loader (src/workers/engine/hub.ts) converts tensor by tensor with it. */
+export function toF32(raw: Uint8Array, dtype: Dtype): Float32Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === 'F32') {
     if (LITTLE_ENDIAN) return new Float32Array(raw.slice().buffer); // slice(): an aligned copy

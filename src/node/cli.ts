@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { engineErrorCode } from '../errors';
 import { parseCliArgs, UsageError } from './args';
 import { evalCommand, generateCommand, logitsCommand } from './commands-infer';
+import { exportHfCommand } from './commands-export';
 import { trainCommand } from './commands-train';
 
 const HELP = `GPT playground CLI
@@ -25,6 +26,9 @@ Usage: npm run cli -- <command> [options]
   generate --model DIR --prompt TEXT [--max-new-tokens 200 --temperature 0.8 --top-k 0 --top-p 1 --seed 1337]
   logits   --model DIR --prompt TEXT
   eval     --model DIR --data FILE [--batch 8]
+  export-hf --model DIR --out DIR [--dtype f16|f32]   Hugging Face's layout (transformer. keys, mask buffers, F16)
+
+--model takes a model directory or a .zip downloaded from the page (Models tab).
 
 Benchmarks: npm run bench:model [-- --json --quick], npm run bench:kernels, npm run bench:profile
 `;
@@ -56,6 +60,9 @@ async function main(): Promise<number> {
         break;
       case 'eval':
         await evalCommand(values);
+        break;
+      case 'export-hf':
+        await exportHfCommand(values);
         break;
       default:
         throw new UsageError(`unknown command '${command}'`);

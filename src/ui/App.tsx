@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { AttentionExplorer } from './components/AttentionExplorer';
 import { GeneratePanel } from './components/GeneratePanel';
+import { Alert } from './components/Alert';
 import { Header } from './components/Header';
 import { ModelBar } from './components/ModelBar';
 import { ModelsPanel } from './components/ModelsPanel';
@@ -18,6 +19,8 @@ export function App() {
   const tab = useStore((s) => s.tab);
   const setTab = useStore((s) => s.setTab);
   const training = useStore((s) => s.trainStatus !== 'idle');
+  const fault = useStore((s) => s.faultAlert);
+  const dismissFault = useStore((s) => s.dismissFault);
 
   useEffect(() => {
     void useStore.getState().boot();
@@ -43,6 +46,7 @@ export function App() {
   return (
     <main className="mx-auto max-w-6xl p-4 font-sans sm:p-6">
       <Header />
+      <Alert message={fault} testId="fault-alert" onDismiss={dismissFault} />
       <ModelBar />
       <nav role="tablist" aria-label="Views" className="mt-4 flex gap-1 border-b border-zinc-800">
         {TABS.map((t) => (

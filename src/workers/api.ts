@@ -190,6 +190,16 @@ export interface EngineApi {
   debugFault(kind: DebugFault): Promise<void>;
   /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`, as an absolute URL), streamed with progress. */
   loadModelFromUrl(base: string, name: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /**
+   * A GPT-2 from a Hugging Face model id (`openai-community/gpt2`) or the URL of a folder with
+   * config.json, model.safetensors (and tokenizer.json); a relative URL is read against `pageUrl`.
+   * Streamed with progress and cached (a second load needs no network); refused before the weights
+   * download when it is not a GPT-2, sharded or TOO_LARGE. `cancelLoad` stops it (ABORTED). On any
+   * failure the model in use stays.
+   */
+  loadModelFromSource(source: string, pageUrl: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo & { cached: boolean }>;
+  /** Cancels a model download in progress. */
+  cancelLoad(): Promise<void>;
   /** A model directory the user picked or dropped (file name -> bytes). */
   loadModelFromFiles(files: Map<string, Uint8Array>, name: string): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo>;

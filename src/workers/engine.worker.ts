@@ -11,33 +11,53 @@ import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from '../mo
 import { PRESETS } from '../model/presets';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
-import { backend, device, lostOr, webGpuProblem } from './engine/device';
+import { backend, device, loseDeviceForTest, lostOr, onFault, uncapturedErrorForTest, webGpuProblem } from './engine/device';
 import { downloadFiles } from './engine/download';
 import { runGeneration } from './engine/generation';
+import { loadFromSource } from './engine/hub';
 import { Jobs } from './engine/jobs';
 import * as library from './engine/library';
 import * as models from './engine/models';
 import * as training from './engine/training';
 
 const jobs = new Jobs();
+/** Whether debugFault is honoured: the page was opened with ?test-hooks (init's testHooks). */
+let testHooks = false;
 
-/** Runs `fn`, reporting a failure caused by a lost device as DEVICE_LOST. */
+/**
+ * Runs `fn`, reporting a failure caused by a lost device as DEVICE_LOST, and the device's refusal
+ * of a model's buffers (error scopes around every install) as OUT_OF_MEMORY / GPU_VALIDATION.
+ */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    const result = await fn();
+    await models.allocationChecked();
+    return result;
   } catch (e) {
     throw lostOr(e);
   }
 }
 
 const api: EngineApi = {
-  async init() {
+  async init(opts) {
+    testHooks = opts?.testHooks === true;
     const c = await backend();
     if (c === 'cpu') {
       return { backend: 'cpu', noWebGpu: webGpuProblem(), adapter: { vendor: 'CPU', architecture: '' }, features: [], limits: { maxBufferSize: 0, maxStorageBufferBindingSize: 0 }, presets: [...PRESETS] };
     }
     const { maxBufferSize, maxStorageBufferBindingSize } = c.device.limits;
     return { backend: 'webgpu', adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS] };
+  },
+
+  async watchFaults(onFaultCb) {
+    onFault(onFaultCb);
+  },
+
+  async debugFault(kind) {
+    if (!testHooks) throw new EngineError('BAD_CONFIG', 'Test hooks are off: open the page with ?test-hooks to use them.');
+    if (kind === 'lose-device') loseDeviceForTest();
+    else if (kind === 'uncaptured-error') uncapturedErrorForTest();
+    else library.failSavesForTest(kind === 'storage-full');
   },
 
   loadModelFromUrl(base, name, onProgress) {
@@ -48,6 +68,20 @@ const api: EngineApi = {
         return models.install(decodeCheckpoint(files), name, c);
       }),
     );
+  },
+
+  loadModelFromSource(source, pageUrl, onProgress) {
+    return jobs.run('load', (signal) =>
+      guarded(async () => {
+        const c = await backend();
+        const { ck, name, cached } = await loadFromSource(source, { pageUrl, signal, onProgress, checkFits: (config) => models.checkFits(config, c) });
+        return { ...models.install(ck, name, c), cached };
+      }),
+    );
+  },
+
+  async cancelLoad() {
+    jobs.abort('load');
   },
 
   loadModelFromFiles(files, name) {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { LibraryEntry } from '../../workers/api';
 import { useStore } from '../store';
 import { SHIPPED_MODEL } from '../store/models';
+import { UrlLoader } from './UrlLoader';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 const shape = (m: { n_layer: number; n_head: number; n_embd: number; block_size: number }) => `${m.n_layer}L · ${m.n_head}H · ${m.n_embd}C · ctx ${m.block_size}`;
@@ -41,6 +42,7 @@ export function ModelsPanel() {
           />
         </label>
       </div>
+      <UrlLoader />
       <p className="text-xs text-zinc-500">
         A download is one .zip with model.safetensors, config.json and tokenizer.json in Hugging Face's GPT-2 layout: the CLI loads it, and so does transformers'{' '}
         <code>GPT2LMHeadModel.from_pretrained</code> once unzipped — continue training in PyTorch or nanoGPT on bigger hardware.

@@ -1,6 +1,8 @@
+import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
 import type { EngineInfo, NoWebGpuReason } from '../../workers/api';
 import { describe } from './errors';
+import { installTestHooks } from './faults';
 import type { Slice } from './slice';
 
 export type GpuStatus =
@@ -36,7 +38,7 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
     let info: EngineInfo;
     try {
       info = await Promise.race([
-        engine.init(),
+        engine.init({ testHooks: installTestHooks() }),
         new Promise<never>((_, reject) =>
           setTimeout(() => reject(new Error(`The engine did not start within ${INIT_TIMEOUT_MS / 1000} s (its worker may have failed to load). Reload the page; if it happens again, try another browser.`)), INIT_TIMEOUT_MS),
         ),
@@ -51,6 +53,8 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
     } else {
       const adapter = [info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ') || 'unknown adapter';
       set({ gpu: { state: 'ready', adapter, features: info.features }, engineInfo: info });
+      // Device loss and uncaptured GPU errors reach the page (src/ui/store/faults.ts), not only the worker's console.
+      void engine.watchFaults(Comlink.proxy((f) => void get().handleFault(f)));
       get().initTraining(info.presets);
     }
     await get().openStartModel();

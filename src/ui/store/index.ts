@@ -7,11 +7,12 @@
 import { create } from 'zustand';
 import { createAttentionSlice, type AttentionSlice } from './attention';
 import { createEngineSlice, type EngineSlice } from './engine';
+import { createFaultSlice, type FaultSlice } from './faults';
 import { createGenerationSlice, type GenerationSlice } from './generation';
 import { createModelSlice, type ModelSlice } from './models';
 import { createTrainingSlice, type TrainingSlice } from './training';
 
-export type Store = EngineSlice & ModelSlice & GenerationSlice & TrainingSlice & AttentionSlice;
+export type Store = EngineSlice & ModelSlice & GenerationSlice & TrainingSlice & AttentionSlice & FaultSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...createEngineSlice(...a),
@@ -19,4 +20,5 @@ export const useStore = create<Store>()((...a) => ({
   ...createGenerationSlice(...a),
   ...createTrainingSlice(...a),
   ...createAttentionSlice(...a),
+  ...createFaultSlice(...a),
 }));

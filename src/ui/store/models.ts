@@ -24,6 +24,12 @@ export interface ModelSlice {
   /** A new model generates from now on: old output and attention go. */
   setModel(model: ModelInfo): void;
   loadModelFromUrl(url: string, name: string, failure?: string): Promise<void>;
+  /** What the last "Load from URL" did (loaded, from the cache, cancelled); failures go to modelError. */
+  urlStatus?: string;
+  /** A GPT-2 from a Hugging Face id or a folder URL, streamed with progress (modelProgress). */
+  loadModelFromSource(source: string): Promise<void>;
+  /** Cancels the download in progress; the model in use stays. */
+  cancelModelLoad(): Promise<void>;
   /** The model in use last visit (a library model), else the shipped one. */
   openStartModel(): Promise<void>;
   useShippedModel(): Promise<void>;
@@ -56,6 +62,22 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       } finally {
         set({ modelLoading: false, modelProgress: undefined });
       }
+    },
+    loadModelFromSource: async (source) => {
+      set({ modelLoading: true, modelProgress: { loaded: 0 }, modelError: undefined, urlStatus: undefined });
+      try {
+        const { cached, ...info } = await getEngine().loadModelFromSource(source, location.href, Comlink.proxy((modelProgress: LoadProgress) => set({ modelProgress })));
+        get().setModel(info);
+        set({ urlStatus: `Loaded ${info.name}${cached ? ' from this browser’s cache (no download)' : ''}.` });
+      } catch (e) {
+        if (describe(e).code === 'ABORTED') set({ urlStatus: 'Cancelled: the model in use is unchanged.' });
+        else fail(e, `${source.trim()} could not be loaded`);
+      } finally {
+        set({ modelLoading: false, modelProgress: undefined });
+      }
+    },
+    cancelModelLoad: async () => {
+      await getEngine().cancelLoad();
     },
     openStartModel: async () => {
       await get().refreshLibrary();

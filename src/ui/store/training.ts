@@ -52,6 +52,8 @@ export interface TrainingSlice {
   trainResult?: TrainResult;
   /** Step of the last weights kept in the library during this run. */
   savedStep?: number;
+  /** Library id of those weights (what comes back if the GPU device is lost mid-run). */
+  savedId?: string;
   /** Name the trained model gets (editable; defaults to the corpus file's name). */
   trainName: string;
 
@@ -109,6 +111,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     let status: TrainStatus | undefined;
     let alertMsg: string | undefined;
     let savedStep: number | undefined;
+    let savedId: string | undefined;
     for (const ev of batch) {
       if (ev.kind === 'steps') {
         for (const p of ev.steps) {
@@ -125,7 +128,10 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         c.valLoss.push(ev.valLoss);
         samples.push({ step: ev.step, valLoss: ev.valLoss, text: ev.sample });
       } else if (ev.kind === 'alert') alertMsg = ev.message;
-      else if (ev.kind === 'saved') savedStep = ev.step;
+      else if (ev.kind === 'saved') {
+        savedStep = ev.step;
+        savedId = ev.id;
+      }
       else if (get().trainStatus !== 'stopping') status = ev.state;
     }
     set((s) => ({
@@ -134,7 +140,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       samples: samples.length ? [...samples.reverse(), ...s.samples] : s.samples,
       ...(status ? { trainStatus: status } : {}),
       ...(alertMsg ? { trainAlert: alertMsg } : {}),
-      ...(savedStep !== undefined ? { savedStep } : {}),
+      ...(savedStep !== undefined ? { savedStep, savedId } : {}),
     }));
     if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
   });
@@ -204,7 +210,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       }
       ema = 0;
       emaSteps = 0;
-      set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined, savedStep: undefined });
+      set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
       try {
         const res = await getEngine().startTraining(recipe, trainName.trim() || corpus.name, Comlink.proxy((e: TrainEvent) => steps.push(e)));
         steps.flush();

@@ -3,12 +3,12 @@
  * WebGPU, its decoder on the CPU (src/reference/decode.ts) and no GPT.
  */
 import { EngineError } from '../../errors';
-import type { GpuContext } from '../../gpu/device';
+import { allocateScoped, type GpuContext } from '../../gpu/device';
 import type { Checkpoint } from '../../model/checkpoint';
-import { countParams } from '../../model/config';
+import { countParams, validateConfig, type GPTConfig } from '../../model/config';
 import { Decoder, type TokenDecoder } from '../../model/generate';
-import { RefDecoder, refParamsFromFlat } from '../../reference/decode';
 import { GPT } from '../../model/gpt';
+import { RefDecoder, refParamsFromFlat } from '../../reference/decode';
 import type { ModelInfo } from '../api';
 import { clearLost, deviceLostMessage, whenLost } from './device';
 
@@ -19,6 +19,8 @@ export interface Loaded {
   decoder: TokenDecoder;
   name: string;
   valLoss?: number;
+  /** Library id, when the model is kept in the browser. */
+  id?: string;
 }
 
 let loaded: Loaded | undefined;
@@ -30,30 +32,79 @@ whenLost(() => {
   loaded = undefined;
 });
 
+/** Throws TOO_LARGE when `config` cannot generate here: the adapter's buffer limits, or the CPU path's size. */
+export function checkFits(config: GPTConfig, c: GpuContext | 'cpu'): void {
+  if (c !== 'cpu') return validateConfig(config, c.device.limits);
+  validateConfig(config);
+  if (countParams(config) > CPU_MAX_PARAMS) {
+    throw new EngineError('TOO_LARGE', `This model has ${(countParams(config) / 1e6).toFixed(1)}M parameters: without WebGPU only models up to ${CPU_MAX_PARAMS / 1e6}M run (on the CPU). Open the page in a browser with WebGPU to use it.`);
+  }
+}
+
 /** Builds the new model first, so one that does not fit (TOO_LARGE) leaves the current one working. */
-export function install(ck: Checkpoint, name: string, c: GpuContext | 'cpu', valLoss?: number): ModelInfo {
+export function install(ck: Checkpoint, name: string, c: GpuContext | 'cpu', valLoss?: number, id?: string): ModelInfo {
   if (c === 'cpu') {
     if (countParams(ck.config) > CPU_MAX_PARAMS) {
       throw new EngineError('TOO_LARGE', `This model has ${(countParams(ck.config) / 1e6).toFixed(1)}M parameters: without WebGPU only models up to ${CPU_MAX_PARAMS / 1e6}M run (on the CPU). Open the page in a browser with WebGPU to use it.`);
     }
     loaded?.decoder.destroy();
-    loaded = { ck, decoder: new RefDecoder(ck.config, refParamsFromFlat(ck.config, ck.params)), name, valLoss };
+    loaded = { ck, decoder: new RefDecoder(ck.config, refParamsFromFlat(ck.config, ck.params)), name, valLoss, id };
     return info();
   }
-  const model = new GPT(c.device, ck.config);
-  let decoder: Decoder;
-  try {
-    model.setWeights(ck.params);
-    decoder = new Decoder(model);
-  } catch (e) {
-    model.destroy();
-    throw e;
-  }
-  loaded?.decoder.destroy();
-  loaded?.model?.destroy();
-  loaded = { ck, model, decoder, name, valLoss };
+  // Built inside error scopes, so the device's out-of-memory is reported as OUT_OF_MEMORY (see
+  // allocationChecked); the model in use is kept until the new one is known to be whole.
+  const { result: built, checked } = allocateScoped(
+    c.device,
+    `allocating the model “${name}”`,
+    () => {
+      const m = new GPT(c.device, ck.config);
+      try {
+        m.setWeights(ck.params);
+        return { model: m, decoder: new Decoder(m) };
+      } catch (e) {
+        m.destroy();
+        throw e;
+      }
+    },
+    (b) => {
+      b.decoder.destroy();
+      b.model.destroy();
+    },
+  );
+  const { model, decoder } = built;
+  const prev = loaded;
+  loaded = { ck, model, decoder, name, valLoss, id };
   clearLost();
+  const dropPrev = () => {
+    prev?.decoder.destroy();
+    prev?.model?.destroy();
+  };
+  settle(
+    checked.then(dropPrev, (e: unknown) => {
+      if (loaded?.model === model) loaded = prev; // the device refused the new model: the old one stays in use
+      else dropPrev();
+      throw e;
+    }),
+  );
   return info();
+}
+
+/** The last install's allocation check (see allocationChecked). */
+let allocation: Promise<void> = Promise.resolve();
+function settle(p: Promise<void>): void {
+  p.catch(() => undefined); // reported through allocationChecked, not as an unhandled rejection
+  allocation = p;
+}
+
+/**
+ * Resolves once the GPU allocations of the last install are checked; rejects with OUT_OF_MEMORY or
+ * GPU_VALIDATION when the device refused them (the model used before is then in use again).
+ * The worker awaits it after every call that may install a model.
+ */
+export function allocationChecked(): Promise<void> {
+  const p = allocation;
+  allocation = Promise.resolve();
+  return p;
 }
 
 /** The loaded model, or a plain-words error: no model yet, or the device (and the model) was lost. */
@@ -72,6 +123,11 @@ export function rename(name: string): ModelInfo {
 }
 
 export function info(): ModelInfo {
-  const { ck, name, valLoss } = current();
-  return { name, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), valLoss };
+  const { ck, name, valLoss, id } = current();
+  return { id, name, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), valLoss };
+}
+
+/** Whether a model is loaded (no error when not). */
+export function loadedId(): string | undefined {
+  return loaded?.id;
 }

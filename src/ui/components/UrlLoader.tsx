@@ -1,0 +1,61 @@
+import { useState } from 'react';
+import { useStore } from '../store';
+
+const MB = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+/** "Model URL" + "Load from URL": a Hugging Face id or a folder URL, with MB progress and Cancel. */
+export function UrlLoader() {
+  const [source, setSource] = useState('');
+  const loading = useStore((s) => s.modelLoading);
+  const progress = useStore((s) => s.modelProgress);
+  const status = useStore((s) => s.urlStatus);
+  const blocked = useStore((s) => s.generating || s.trainStatus !== 'idle');
+  const { loadModelFromSource, cancelModelLoad } = useStore.getState();
+  const downloading = loading && progress !== undefined;
+  return (
+    <div className="space-y-2">
+      <form
+        className="flex flex-wrap items-center gap-2 text-sm"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (source.trim()) void loadModelFromSource(source);
+        }}
+      >
+        <label htmlFor="model-url" className="text-zinc-300">
+          Model URL
+        </label>
+        <input
+          id="model-url"
+          value={source}
+          onChange={(e) => setSource(e.target.value)}
+          placeholder="openai-community/gpt2, distilbert/distilgpt2, or https://…/folder"
+          className="min-w-64 flex-1 rounded border border-zinc-700 bg-zinc-900 px-2 py-1"
+          spellCheck={false}
+        />
+        <button type="submit" disabled={loading || blocked || !source.trim()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
+          Load from URL
+        </button>
+        {downloading && (
+          <button type="button" onClick={() => void cancelModelLoad()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800">
+            Cancel
+          </button>
+        )}
+      </form>
+      {downloading && (
+        <div className="flex items-center gap-2 text-xs text-zinc-400" data-testid="url-progress">
+          <progress className="h-1.5 w-48 accent-emerald-500" max={progress.total ?? 1} value={progress.total ? progress.loaded : undefined} aria-label="download progress" />
+          <span className="font-mono">{progress.total ? `${MB(progress.loaded)} / ${MB(progress.total)} MB` : `${MB(progress.loaded)} MB`}</span>
+        </div>
+      )}
+      {status && !loading && (
+        <p className="text-xs text-zinc-400" data-testid="url-status">
+          {status}
+        </p>
+      )}
+      <p className="text-xs text-zinc-500">
+        A Hugging Face GPT-2 (id or link) or any folder with config.json, model.safetensors and tokenizer.json (optional for GPT-2&apos;s vocabulary), served with CORS. Downloads are kept in this browser&apos;s cache:
+        the second load needs no network.
+      </p>
+    </div>
+  );
+}
