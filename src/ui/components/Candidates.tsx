@@ -31,7 +31,7 @@ export function Candidates() {
                 <span className={`absolute inset-y-0 left-0 rounded-sm ${chosen ? 'bg-sky-400' : 'bg-amber-600'}`} style={{ width: `${(100 * p).toFixed(1)}%` }} />
               </span>
               <span className="w-12 shrink-0 text-right tabular-nums">{p.toFixed(3)}</span>
-              <span className="w-16 shrink-0 text-sky-300">{chosen ? (generated ? '← sampled' : '← next') : ''}</span>
+              <span className="w-20 shrink-0 whitespace-nowrap text-sky-300">{chosen ? (generated ? '← sampled' : '← next') : ''}</span>
             </li>
           );
         })}
