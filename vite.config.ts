@@ -6,7 +6,13 @@ export default defineConfig({
   // Relative URLs in the build: dist/ works from any folder of any static host (a project page's
   // sub path too). Code that hands a URL to the worker makes it absolute against the page first.
   base: './',
-  plugins: [react(), tailwindcss()],
+  plugins: [
+    react(),
+    tailwindcss(),
+    // The Content-Security-Policy in index.html holds for the build; the dev server's hot reload
+    // needs an inline script and a websocket, so `vite dev` serves the page without it.
+    { name: 'csp-build-only', apply: 'serve', transformIndexHtml: (html: string) => html.replace(/<meta\s+http-equiv="Content-Security-Policy"[^>]*>/, '') },
+  ],
   worker: { format: 'es' },
   build: { target: 'es2022' },
   test: {

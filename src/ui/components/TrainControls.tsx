@@ -13,6 +13,7 @@ export function TrainControls() {
   const ready = useStore((s) => !!s.corpus && !!s.recipe && !s.plan?.problem && !s.corpusBusy && s.gpu.state === 'ready');
   const name = useStore((s) => s.trainName);
   const result = useStore((s) => s.trainResult);
+  const savedStep = useStore((s) => s.savedStep);
   const { startTraining, pauseTraining, resumeTraining, stopTraining, setTrainName } = useStore.getState();
   const btn = 'rounded px-4 py-1.5 font-medium disabled:opacity-40';
 
@@ -50,6 +51,11 @@ export function TrainControls() {
           {status === 'stopping' && 'Stopping after this step…'}
           {status === 'idle' && result && `Done: ${result.steps} steps (${result.reason}). “${result.model.name}” now generates — try it under Write.`}
         </span>
+        {savedStep !== undefined && (
+          <span data-testid="saved-step" className="text-zinc-500">
+            Saved in this browser at step {savedStep}
+          </span>
+        )}
       </div>
       {progress && (
         <p data-testid="train-progress" className="font-mono text-xs text-zinc-300">
