@@ -13,7 +13,7 @@
  * non-finite loss is read, the weights are restored from `lastGood` and the step rejects with
  * DIVERGED; so does every step submitted after it, and the trainer takes no more steps.
  */
-import { createBuffer, createStorage, Readback, USAGE, writeArray } from '../gpu/buffers';
+import { createBuffer, createStorage, readFloats, Readback, USAGE, writeArray } from '../gpu/buffers';
 import { EngineError } from '../errors';
 import { adamw, type AdamWHyper } from '../kernels/adamw';
 import { packTokenBuckets } from '../kernels/encoder';
@@ -67,6 +67,17 @@ export interface StepResult {
   gradNorm: number;
   lr: number;
   ms: number;
+}
+
+/**
+ * What a run needs, beyond the weights, to continue exactly where it stopped: the AdamW moments
+ * (laid out like the parameters) and the step count. The learning rate, AdamW's bias correction,
+ * the batch sampler and the dropout masks are functions of (opts, step), so opts + step restore them.
+ */
+export interface TrainerState {
+  step: number;
+  m: Float32Array;
+  v: Float32Array;
 }
 
 export class Trainer {
@@ -269,6 +280,34 @@ export class Trainer {
     const { device, params } = this.model;
     submitOps(device, [{ copy: { src: { buffer: this.lastGood }, dst: { buffer: params }, bytes: params.size } }]);
     await device.queue.onSubmittedWorkDone();
+  }
+
+  /** The state after the last read step (weights apart). SYNC POINT; no step may be in flight. */
+  async saveState(): Promise<TrainerState> {
+    if (this.inFlight) throw new Error('Trainer.saveState: steps are in flight; read their results first.');
+    const { device, m, v } = this.model;
+    return { step: this.step, m: await readFloats(device, m!), v: await readFloats(device, v!) };
+  }
+
+  /**
+   * Continues from a saved state: call on a fresh trainer whose model holds the weights saved with
+   * it (they become the last-good backup). The batch sampler is replayed to the step, so the next
+   * batches are the ones the uninterrupted run would have drawn.
+   */
+  restoreState(s: TrainerState): void {
+    const total = this.model.layout.totalFloats;
+    if (this.submitted) throw new Error('Trainer.restoreState: only a fresh trainer can be restored.');
+    if (s.m.length !== total || s.v.length !== total) {
+      throw new EngineError('BAD_CHECKPOINT', `The saved optimiser state holds ${s.m.length} floats but this model has ${total}: it belongs to another model.`);
+    }
+    if (!Number.isSafeInteger(s.step) || s.step < 0 || s.step > this.opts.steps) {
+      throw new EngineError('BAD_CHECKPOINT', `The saved training state is at step ${s.step}, outside this run's 0..${this.opts.steps}.`);
+    }
+    const { device } = this.model;
+    writeArray(device, this.model.m!, 0, s.m);
+    writeArray(device, this.model.v!, 0, s.v);
+    for (let i = 0; i < s.step; i++) this.trainSampler.next();
+    this.step = this.submitted = s.step;
   }
 
   /** Mean loss over `evalIters` batches of the validation split (or the training split). SYNC POINT per batch. */
