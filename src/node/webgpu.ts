@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { create, globals } from 'webgpu';
-import { createGpuContext, type GpuContext } from '../gpu/device';
+import { createGpuContext, NoWebGpuError, type GpuContext } from '../gpu/device';
 
 const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
 
@@ -28,5 +28,17 @@ function hasRealVulkanIcd(): boolean {
 }
 
 export async function createNodeContext(): Promise<GpuContext> {
-  return createGpuContext(nodeGpu(), { onUncapturedError: (m) => console.error('[webgpu] uncaptured error:', m) });
+  try {
+    return await createGpuContext(nodeGpu(), { onUncapturedError: (m) => console.error('[webgpu] uncaptured error:', m) });
+  } catch (e) {
+    // In Node the fix is a Vulkan driver, not a browser setting: say that instead.
+    if (e instanceof NoWebGpuError && e.reason === 'no-adapter') {
+      throw new NoWebGpuError(
+        'no-adapter',
+        'No WebGPU adapter was found: Dawn needs a Vulkan driver. Install one (`sudo bash scripts/setup-system.sh` installs Mesa lavapipe, a CPU driver), ' +
+          `or point VK_ICD_FILENAMES at your driver's ICD file${process.env.VK_ICD_FILENAMES ? ` (now ${process.env.VK_ICD_FILENAMES})` : ''}.`,
+      );
+    }
+    throw e;
+  }
 }
