@@ -16,8 +16,14 @@ export interface GpuContext {
 }
 
 export interface CreateContextOptions {
-  /** Called for errors no error scope caught; by default they are logged. */
-  onUncapturedError?: (message: string) => void;
+  /** Called for errors no error scope caught (see gpuErrorCode); by default they are logged. */
+  onUncapturedError?: (error: GPUError) => void;
+}
+
+/** The engine's code for a WebGPU error: OUT_OF_MEMORY for GPUOutOfMemoryError, else GPU_VALIDATION (validation and internal errors). */
+export function gpuErrorCode(error: GPUError): 'OUT_OF_MEMORY' | 'GPU_VALIDATION' {
+  const oom = typeof GPUOutOfMemoryError !== 'undefined' ? error instanceof GPUOutOfMemoryError : error?.constructor?.name === 'GPUOutOfMemoryError';
+  return oom ? 'OUT_OF_MEMORY' : 'GPU_VALIDATION';
 }
 
 /**
@@ -86,8 +92,8 @@ export async function createGpuContext(gpu: GPU | undefined, opts: CreateContext
   }
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   device.addEventListener('uncapturederror', (ev) => {
-    const message = (ev as GPUUncapturedErrorEvent).error.message;
-    (opts.onUncapturedError ?? ((m: string) => console.error('[webgpu] uncaptured error:', m)))(message);
+    const { error } = ev as GPUUncapturedErrorEvent;
+    (opts.onUncapturedError ?? ((e: GPUError) => console.error(`[webgpu] uncaptured ${gpuErrorCode(e)} error:`, e.message)))(error);
   });
   const subgroups = await probeSubgroups(device);
   return {
@@ -104,14 +110,46 @@ export async function createGpuContext(gpu: GPU | undefined, opts: CreateContext
   };
 }
 
-/** Runs `fn` inside validation + out-of-memory error scopes and turns a captured error into an EngineError. */
-export async function withErrorScopes<T>(device: GPUDevice, what: string, fn: () => T): Promise<T> {
+/** The captured errors of a validation + out-of-memory scope pair as one EngineError (OUT_OF_MEMORY first), or undefined. */
+function scopeError(what: string, validation: GPUError | null, oom: GPUError | null): EngineError | undefined {
+  if (oom) return new EngineError('OUT_OF_MEMORY', `The GPU ran out of memory while ${what}: ${oom.message}. Try a smaller model or batch, or close other tabs that use the GPU.`);
+  if (validation) return new EngineError('GPU_VALIDATION', `WebGPU validation failed while ${what}: ${validation.message}`);
+  return undefined;
+}
+
+/**
+ * Runs the synchronous `build` (buffer and pipeline creation) inside out-of-memory + validation
+ * error scopes. Its result comes back at once; `checked` resolves when the device reported nothing
+ * and otherwise calls `undo(result)` and rejects with OUT_OF_MEMORY or GPU_VALIDATION. The scopes
+ * are popped even when `build` throws. Sync point: none (popErrorScope only waits for the queue's
+ * error reports, not for GPU work).
+ */
+export function allocateScoped<T>(device: GPUDevice, what: string, build: () => T, undo: (result: T) => void): { result: T; checked: Promise<void> } {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  const result = fn();
-  const validation = await device.popErrorScope();
-  const oom = await device.popErrorScope();
-  if (oom) throw new EngineError('OUT_OF_MEMORY', `The GPU ran out of memory while ${what}: ${oom.message}. Try a smaller model or batch.`);
-  if (validation) throw new EngineError('GPU_VALIDATION', `WebGPU validation failed while ${what}: ${validation.message}`);
+  let result: T;
+  try {
+    result = build();
+  } catch (e) {
+    // Pop in any case (a scope left pushed would swallow every later error); the throw wins.
+    void device.popErrorScope().catch(() => null);
+    void device.popErrorScope().catch(() => null);
+    throw e;
+  }
+  const validation = device.popErrorScope();
+  const oom = device.popErrorScope();
+  const checked = Promise.all([validation, oom]).then(([v, o]) => {
+    const err = scopeError(what, v, o);
+    if (!err) return;
+    undo(result);
+    throw err;
+  });
+  return { result, checked };
+}
+
+/** Runs `fn` inside validation + out-of-memory error scopes and turns a captured error into an EngineError. */
+export async function withErrorScopes<T>(device: GPUDevice, what: string, fn: () => T): Promise<T> {
+  const { result, checked } = allocateScoped(device, what, fn, () => undefined);
+  await checked;
   return result;
 }

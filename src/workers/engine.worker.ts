@@ -11,7 +11,7 @@ import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from '../mo
 import { PRESETS } from '../model/presets';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
-import { backend, device, loseDeviceForTest, lostOr, onFault, uncapturedErrorForTest, webGpuProblem } from './engine/device';
+import { backend, device, loseDeviceForTest, lostOrSettled, onFault, uncapturedErrorForTest, webGpuProblem } from './engine/device';
 import { downloadFiles } from './engine/download';
 import { runGeneration } from './engine/generation';
 import { loadFromSource } from './engine/hub';
@@ -34,7 +34,7 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     await models.allocationChecked();
     return result;
   } catch (e) {
-    throw lostOr(e);
+    throw await lostOrSettled(e);
   }
 }
 
@@ -56,7 +56,7 @@ const api: EngineApi = {
   async debugFault(kind) {
     if (!testHooks) throw new EngineError('BAD_CONFIG', 'Test hooks are off: open the page with ?test-hooks to use them.');
     if (kind === 'lose-device') loseDeviceForTest();
-    else if (kind === 'uncaptured-error') uncapturedErrorForTest();
+    else if (kind === 'uncaptured-error') await uncapturedErrorForTest();
     else library.failSavesForTest(kind === 'storage-full');
   },
 

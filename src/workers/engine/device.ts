@@ -1,34 +1,91 @@
 /**
  * The worker's GPU device: created on first use, recreated after a loss. Whoever holds GPU
- * objects registers a reset callback, so a lost device drops them all in one place.
+ * objects registers a reset callback, so a lost device drops them all in one place. Faults that
+ * happen outside any call (the device lost, a GPU error no scope caught) go to the fault
+ * listeners (the UI, through EngineApi.watchFaults) instead of only the worker's console.
  */
-import { createGpuContext, NoWebGpuError, type GpuContext, type NoWebGpuReason } from '../../gpu/device';
+import { createGpuContext, gpuErrorCode, NoWebGpuError, type GpuContext, type NoWebGpuReason } from '../../gpu/device';
 import { EngineError } from '../../errors';
+import type { EngineFault } from '../api';
 
 let ctx: GpuContext | undefined;
 /** Why there is no model any more, when the device was lost. */
 let lostMessage: string | undefined;
 const onLost: ((message: string) => void)[] = [];
+const faultListeners: ((f: EngineFault) => void)[] = [];
+/** Set by loseDeviceForTest: its destroy() counts as a loss, not as a deliberate teardown. */
+let simulatedLoss = false;
+
+/** Registers a listener for faults outside any call (the UI's, through watchFaults). */
+export function onFault(f: (fault: EngineFault) => void): void {
+  faultListeners.push(f);
+}
+
+function emitFault(fault: EngineFault): void {
+  for (const f of faultListeners) {
+    try {
+      f(fault);
+    } catch (e) {
+      console.error('fault listener failed:', e); // a closed page's proxy: nothing else to tell
+    }
+  }
+}
 
 export async function device(): Promise<GpuContext> {
   if (!ctx) {
-    const created = await createGpuContext((self.navigator as Navigator).gpu);
+    const created = await createGpuContext((self.navigator as Navigator).gpu, {
+      onUncapturedError: (error) => {
+        console.error('[webgpu] uncaptured error:', error.message);
+        emitFault({ kind: 'gpu-error', code: gpuErrorCode(error), message: error.message });
+      },
+    });
     ctx = created;
     created.lost.then((info) => {
       if (ctx !== created) return;
       ctx = undefined; // the next device() call creates a new one
-      if (info.reason === 'destroyed') return;
+      const simulated = simulatedLoss;
+      simulatedLoss = false;
+      if (info.reason === 'destroyed' && !simulated) return;
       console.error('GPU device lost:', info.message);
-      lostMessage = `The GPU device was lost${info.message ? ` (${info.message})` : ''}, and the model with it. Load the model again (or reload the page); a new device is created on the next load.`;
+      const why = simulated ? 'destroyed by the test hook' : info.message;
+      lostMessage = `The GPU device was lost${why ? ` (${why})` : ''}, and the model with it; the next load makes a new device and brings a model back.`;
       for (const f of onLost) f(lostMessage);
+      emitFault({ kind: 'device-lost', message: `The GPU device was lost${why ? ` (${why})` : ''}.` });
     });
   }
   return ctx;
 }
 
+/** Test hook: destroys the device as a driver reset would lose it (the page must recover). */
+export function loseDeviceForTest(): void {
+  if (!ctx) throw new EngineError('DEVICE_LOST', 'There is no GPU device to lose.');
+  simulatedLoss = true;
+  ctx.device.destroy();
+}
+
+/** Test hook: a GPU validation error outside any error scope (MAP_READ cannot go with STORAGE). */
+export async function uncapturedErrorForTest(): Promise<void> {
+  if (!ctx) throw new EngineError('DEVICE_LOST', 'There is no GPU device.');
+  const { device: d } = ctx;
+  d.createBuffer({ label: 'test hook: invalid usage', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+  // The error travels back from the GPU process; a queue round trip makes sure it has arrived.
+  d.queue.submit([]);
+  await d.queue.onSubmittedWorkDone();
+}
+
 /** Registers what to drop when the device is lost. */
 export function whenLost(f: (message: string) => void): void {
   onLost.push(f);
+}
+
+/**
+ * Like lostOr, for a failure that may be the first sign of a loss: a GPU call on a lost device
+ * (mapAsync) can fail before `device.lost` resolves, so wait a moment for it before deciding.
+ */
+export async function lostOrSettled(e: unknown): Promise<unknown> {
+  const c = ctx;
+  if (c && !(e instanceof EngineError)) await Promise.race([c.lost, new Promise((r) => setTimeout(r, 1000))]);
+  return lostOr(e);
 }
 
 /** The error to report for a failure that happened because the device was lost, else `e` itself. */

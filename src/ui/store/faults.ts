@@ -1,0 +1,75 @@
+/**
+ * Faults the engine reports outside any call (EngineApi.watchFaults): a GPU error no scope caught
+ * is shown with its code; a lost GPU device is recovered from. The engine creates a new device on
+ * the next load, so recovery is a load: the weights last saved by a training run that the loss
+ * interrupted, else the model in use (from the library, or the shipped one).
+ */
+import type { EngineFault } from '../../workers/api';
+import { engineErrorCode } from '../../errors';
+import { getEngine } from '../../workers/bridge';
+import type { Slice } from './slice';
+
+export interface FaultSlice {
+  /** The page-wide role "alert" message for faults (device lost, uncaptured GPU errors). */
+  faultAlert?: string;
+  /** True while a lost device's model is being brought back. */
+  recovering: boolean;
+  handleFault(f: EngineFault): Promise<void>;
+  dismissFault(): void;
+}
+
+/** How long recovery waits for an interrupted training run to hand the GPU back. */
+const SETTLE_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
+  recovering: false,
+  dismissFault: () => set({ faultAlert: undefined }),
+  handleFault: async (f) => {
+    if (f.kind === 'gpu-error') {
+      set({ faultAlert: `GPU error ${f.code}: ${f.message}` });
+      return;
+    }
+    if (get().recovering) return;
+    const wasTraining = get().trainStatus !== 'idle';
+    set({ recovering: true, faultAlert: `${f.message} Creating a new GPU device and bringing the model back…` });
+    try {
+      // The interrupted run fails with DEVICE_LOST on its own; the GPU is free once it has.
+      for (const t0 = Date.now(); get().trainStatus !== 'idle' && Date.now() - t0 < SETTLE_MS; ) await sleep(100);
+      const saved = wasTraining ? get().savedId : undefined;
+      const target = saved ?? get().model?.id;
+      const name = get().model?.name;
+      for (let attempt = 0; ; attempt++) {
+        set({ modelError: undefined });
+        if (target) await get().useStoredModel(target);
+        else await get().useShippedModel();
+        const err = get().modelError;
+        if (!err) break;
+        // BUSY: a job that the loss interrupted has not ended yet; anything else is final.
+        if (attempt >= 5 || !/Training is using the GPU/.test(err)) throw new Error(err);
+        await sleep(1000);
+      }
+      const back = get().model;
+      const from = saved && get().savedStep !== undefined ? ` from its save at step ${get().savedStep}` : '';
+      set({
+        genError: undefined,
+        faultAlert: `${f.message} A new GPU device was created and “${back?.name ?? name ?? 'the model'}” is back${from}; nothing saved was lost.${wasTraining ? ' Start training again to continue.' : ''}`,
+      });
+    } catch (e) {
+      set({ faultAlert: `${f.message} The model could not be brought back (${(e as Error).message}). Reload the page.` });
+    } finally {
+      set({ recovering: false });
+    }
+  },
+});
+
+/** Test hooks (?test-hooks in the page URL): the e2e tests cause faults through window.__gptTestHooks. */
+export function installTestHooks(): boolean {
+  if (!new URLSearchParams(location.search).has('test-hooks')) return false;
+  (window as unknown as { __gptTestHooks: unknown }).__gptTestHooks = {
+    fault: (kind: Parameters<ReturnType<typeof getEngine>['debugFault']>[0]) => getEngine().debugFault(kind),
+    code: engineErrorCode,
+  };
+  return true;
+}
