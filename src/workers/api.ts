@@ -48,6 +48,16 @@ export interface LibraryEntry extends Omit<ModelInfo, 'id'> {
   step?: number;
   /** Bytes of its three files. */
   bytes: number;
+  /** The run's planned steps, for a model trained here. */
+  totalSteps?: number;
+  /** Its training state is saved with it and steps are left: "Resume training" continues from `step`. */
+  resumable: boolean;
+}
+
+/** The loss curve and samples of a run so far, saved with it so a resumed run's chart continues. */
+export interface TrainHistory {
+  steps: StepPoint[];
+  evals: { step: number; trainLoss: number; valLoss: number; sample: string }[];
 }
 
 export interface LibraryState {
@@ -242,6 +252,12 @@ export interface EngineApi {
    * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST.
    */
   startTraining(recipe: Recipe, name: string, onEvent: (e: TrainEvent) => void): Promise<TrainResult>;
+  /**
+   * Continues a model trained in this browser from its last save (weights, AdamW state, step,
+   * recipe, corpus): the saved history arrives first as ordinary events, then the new steps.
+   * The corpus becomes the current one. Same results and errors as startTraining.
+   */
+  resumeSavedTraining(id: string, onEvent: (e: TrainEvent) => void): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }>;
   pauseTraining(): Promise<void>;
   resumeTraining(): Promise<void>;
   stopTraining(): Promise<void>;

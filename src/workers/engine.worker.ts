@@ -180,6 +180,10 @@ const api: EngineApi = {
     return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent)));
   },
 
+  resumeSavedTraining(id, onEvent) {
+    return jobs.run('train', (signal) => guarded(async () => training.resumeSaved(await device(), id, signal, onEvent)));
+  },
+
   async pauseTraining() {
     training.pause();
   },

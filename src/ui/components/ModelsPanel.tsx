@@ -76,7 +76,7 @@ export function ModelsPanel() {
 }
 
 function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: boolean }) {
-  const { useStoredModel, renameStoredModel, deleteStoredModel, downloadModel } = useStore.getState();
+  const { useStoredModel, renameStoredModel, deleteStoredModel, downloadModel, resumeSavedTraining } = useStore.getState();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(m.name);
   const [confirming, setConfirming] = useState(false);
@@ -104,7 +104,7 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
         <p className="text-xs text-zinc-400">
           {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
           {m.valLoss !== undefined && ` · val loss ${m.valLoss.toFixed(3)}`}
-          {m.step !== undefined && ` · step ${m.step}`} · {new Date(m.updated).toLocaleString()}
+          {m.step !== undefined && ` · step ${m.step}${m.totalSteps !== undefined && m.step < m.totalSteps ? ` of ${m.totalSteps}` : ''}`} · {new Date(m.updated).toLocaleString()}
         </p>
       </div>
       {inUse ? (
@@ -112,6 +112,11 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
       ) : (
         <button className={btn} disabled={busy} onClick={() => void useStoredModel(m.id)}>
           Use
+        </button>
+      )}
+      {m.resumable && (
+        <button className={btn} disabled={busy} onClick={() => void resumeSavedTraining(m.id)} title="Continue training from the last saved step (weights, optimiser state, recipe and text are saved with it)">
+          Resume training
         </button>
       )}
       <button className={btn} onClick={() => setEditing(!editing)}>

@@ -66,6 +66,8 @@ export interface TrainingSlice {
   setRecipe(r: Partial<Recipe>): void;
   setTrainName(name: string): void;
   startTraining(): Promise<void>;
+  /** Continues a model trained in this browser from its last save (Models tab: "Resume training"). */
+  resumeSavedTraining(id: string): Promise<void>;
   pauseTraining(): void;
   resumeTraining(): void;
   stopTraining(): void;
@@ -145,6 +147,26 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
   });
 
+  /** One run, new or resumed: events batched into the chart, the result made the model that generates. */
+  const runTraining = async (call: (onEvent: (e: TrainEvent) => void) => Promise<TrainResult>) => {
+    ema = 0;
+    emaSteps = 0;
+    set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
+    try {
+      const res = await call(Comlink.proxy((e: TrainEvent) => steps.push(e)));
+      steps.flush();
+      set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
+      get().setModel(res.model);
+      void get().refreshLibrary();
+    } catch (e) {
+      steps.flush();
+      set({ trainAlert: describe(e).message });
+    } finally {
+      set({ trainStatus: 'idle' });
+      document.title = 'GPT Playground — WebGPU';
+    }
+  };
+
   return {
     corpusBusy: false,
     tokenizer: 'char',
@@ -208,22 +230,16 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         set({ trainAlert: 'Choose a training text first: drop a file, paste text, or pick a bundled corpus.' });
         return;
       }
-      ema = 0;
-      emaSteps = 0;
-      set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
-      try {
-        const res = await getEngine().startTraining(recipe, trainName.trim() || corpus.name, Comlink.proxy((e: TrainEvent) => steps.push(e)));
-        steps.flush();
-        set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
-        get().setModel(res.model);
-        void get().refreshLibrary();
-      } catch (e) {
-        steps.flush();
-        set({ trainAlert: describe(e).message });
-      } finally {
-        set({ trainStatus: 'idle' });
-        document.title = 'GPT Playground — WebGPU';
-      }
+      await runTraining((onEvent) => getEngine().startTraining(recipe, trainName.trim() || corpus.name, onEvent));
+    },
+    resumeSavedTraining: async (id) => {
+      if (get().trainStatus !== 'idle') return;
+      get().setTab('train');
+      await runTraining(async (onEvent) => {
+        const { corpus, recipe, ...res } = await getEngine().resumeSavedTraining(id, onEvent);
+        set({ corpus, recipe, presetId: undefined, trainName: res.model.name });
+        return res;
+      });
     },
     pauseTraining: () => void getEngine().pauseTraining(),
     resumeTraining: () => void getEngine().resumeTraining(),

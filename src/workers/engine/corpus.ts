@@ -48,14 +48,20 @@ export function setCorpus(parts: CorpusPart[], kind: TokenizerKind): CorpusSumma
   return corpus.summary;
 }
 
+/** A saved run's corpus (src/workers/engine/library.ts), with the tokenizer its model was trained with. */
+export function setCorpusText(name: string, text: string, tokenizer: Tokenizer): Corpus {
+  corpus = tokenize(name, text, new TextEncoder().encode(text).length, tokenizer.kind, tokenizer);
+  return corpus;
+}
+
 export function setTokenizer(kind: TokenizerKind): CorpusSummary {
   const c = currentCorpus();
   corpus = tokenize(c.name, c.text, c.bytes, kind);
   return corpus.summary;
 }
 
-function tokenize(name: string, text: string, bytes: number, kind: TokenizerKind): Corpus {
-  const tokenizer = kind === 'char' ? CharTokenizer.fromCorpus(text) : new Gpt2Tokenizer();
+function tokenize(name: string, text: string, bytes: number, kind: TokenizerKind, given?: Tokenizer): Corpus {
+  const tokenizer = given ?? (kind === 'char' ? CharTokenizer.fromCorpus(text) : new Gpt2Tokenizer());
   const tokens = Uint32Array.from(tokenizer.encode(text));
   const { train, val } = splitTrainVal(tokens);
   let chars = 0; // code points, as the char tokenizer counts them

@@ -12,7 +12,9 @@ import { unzipSync, zipSync } from 'fflate';
 import { EngineError } from '../../errors';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../model/checkpoint';
 import { countParams } from '../../model/config';
-import type { LibraryEntry, LibraryState } from '../api';
+import type { Recipe } from '../../model/presets';
+import type { TrainerState } from '../../model/trainer';
+import type { LibraryEntry, LibraryState, TrainHistory } from '../api';
 
 interface StoredModel {
   id: string;
@@ -22,22 +24,50 @@ interface StoredModel {
   updated: number;
   valLoss?: number;
   step?: number;
+  /** The run's planned steps (a model trained here). */
+  totalSteps?: number;
   files: Record<string, Uint8Array>;
+}
+
+/**
+ * What "Resume training" needs beyond the weights, saved with every save of a trained model: the
+ * trainer's state (AdamW moments, step; src/model/trainer.ts), the recipe, and the loss curve and
+ * samples so far (the chart continues). The corpus text is kept once per model (store `corpora`).
+ */
+export interface StoredTraining {
+  id: string;
+  recipe: Recipe;
+  state: TrainerState;
+  history: TrainHistory;
+}
+
+export interface StoredCorpus {
+  id: string;
+  name: string;
+  text: string;
 }
 
 interface LibrarySchema extends DBSchema {
   models: { key: string; value: StoredModel };
   meta: { key: string; value: string };
+  training: { key: string; value: StoredTraining };
+  corpora: { key: string; value: StoredCorpus };
 }
 
 export const SHIPPED_ID = 'shipped';
 
 let db: Promise<IDBPDatabase<LibrarySchema>> | undefined;
 function open(): Promise<IDBPDatabase<LibrarySchema>> {
-  db ??= openDB<LibrarySchema>('gpt-playground', 1, {
-    upgrade(d) {
-      d.createObjectStore('models', { keyPath: 'id' });
-      d.createObjectStore('meta');
+  db ??= openDB<LibrarySchema>('gpt-playground', 2, {
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) {
+        d.createObjectStore('models', { keyPath: 'id' });
+        d.createObjectStore('meta');
+      }
+      if (oldVersion < 2) {
+        d.createObjectStore('training', { keyPath: 'id' });
+        d.createObjectStore('corpora', { keyPath: 'id' });
+      }
     },
   });
   return db;
@@ -57,19 +87,20 @@ async function storage<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function entry(m: StoredModel): LibraryEntry {
+function entry(m: StoredModel, hasTraining: boolean): LibraryEntry {
   const ck = decodeCheckpoint(new Map(Object.entries(m.files)));
   const bytes = Object.values(m.files).reduce((n, f) => n + f.length, 0);
-  return { id: m.id, name: m.name, source: m.source, created: m.created, updated: m.updated, valLoss: m.valLoss, step: m.step, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), bytes };
+  return { id: m.id, name: m.name, source: m.source, created: m.created, updated: m.updated, valLoss: m.valLoss, step: m.step, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), bytes, totalSteps: m.totalSteps, resumable: hasTraining && m.step !== undefined && m.totalSteps !== undefined && m.step < m.totalSteps };
 }
 
 export async function list(): Promise<LibraryState> {
   return storage('reading the model list', async () => {
     const d = await open();
     const models: LibraryEntry[] = [];
+    const resumable = new Set(await d.getAllKeys('training'));
     for (const m of await d.getAll('models')) {
       try {
-        models.push(entry(m));
+        models.push(entry(m, resumable.has(m.id)));
       } catch {
         // A record that no longer decodes is skipped here (and can still be deleted by id).
       }
@@ -95,16 +126,39 @@ export function failSavesForTest(on: boolean): void {
   savesFailForTest = on;
 }
 
-/** Saves (or replaces) a model's files in one transaction. */
-export async function save(id: string, ck: Checkpoint, meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number }): Promise<void> {
+/**
+ * Saves (or replaces) a model's files, with its training state when given (and the corpus, once),
+ * in one transaction: a save is whole or absent.
+ */
+export async function save(
+  id: string,
+  ck: Checkpoint,
+  meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number; totalSteps?: number },
+  training?: { recipe: Recipe; state: TrainerState; history: TrainHistory; corpus?: Omit<StoredCorpus, 'id'> },
+): Promise<void> {
   const files = Object.fromEntries(encodeCheckpoint(ck));
   await storage(`saving “${meta.name}”`, async () => {
     if (savesFailForTest) throw new DOMException('The quota has been exceeded (test hook).', 'QuotaExceededError');
-    const d = await open();
-    const old = await d.get('models', id);
+    const tx = (await open()).transaction(['models', 'training', 'corpora'], 'readwrite');
+    const old = await tx.objectStore('models').get(id);
     const now = Date.now();
-    await d.put('models', { id, ...meta, created: old?.created ?? now, updated: now, files });
+    const writes: Promise<unknown>[] = [tx.objectStore('models').put({ id, ...meta, created: old?.created ?? now, updated: now, files })];
+    if (training) {
+      writes.push(tx.objectStore('training').put({ id, recipe: training.recipe, state: training.state, history: training.history }));
+      if (training.corpus) writes.push(tx.objectStore('corpora').put({ id, ...training.corpus }));
+    }
+    await Promise.all([...writes, tx.done]);
   });
+}
+
+/** The saved training of a model: its state, recipe and history, and the corpus text. */
+export async function loadTraining(id: string): Promise<{ training: StoredTraining; corpus: StoredCorpus }> {
+  const [training, corpus] = await storage('reading the training state', async () => {
+    const tx = (await open()).transaction(['training', 'corpora']);
+    return Promise.all([tx.objectStore('training').get(id), tx.objectStore('corpora').get(id)]);
+  });
+  if (!training || !corpus) throw new EngineError('BAD_CHECKPOINT', 'This model has no saved training state (only models trained in this browser can be resumed).');
+  return { training, corpus };
 }
 
 export async function load(id: string): Promise<{ ck: Checkpoint; name: string; valLoss?: number }> {
@@ -132,9 +186,10 @@ export async function rename(id: string, name: string): Promise<void> {
 
 export async function remove(id: string): Promise<void> {
   await storage('deleting', async () => {
-    const d = await open();
-    await d.delete('models', id);
-    if ((await d.get('meta', 'active')) === id) await d.delete('meta', 'active');
+    const tx = (await open()).transaction(['models', 'training', 'corpora', 'meta'], 'readwrite');
+    await Promise.all([tx.objectStore('models').delete(id), tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id)]);
+    if ((await tx.objectStore('meta').get('active')) === id) await tx.objectStore('meta').delete('active');
+    await tx.done;
   });
 }
 

@@ -14,9 +14,9 @@ import { GPT } from '../../model/gpt';
 import { initParams } from '../../model/params';
 import type { Recipe } from '../../model/presets';
 import { PauseGate, recipeConfig, recipeTrainOptions, trainingSession } from '../../model/session';
-import { Trainer } from '../../model/trainer';
-import type { MemoryPlan, StepPoint, TrainEvent, TrainResult } from '../api';
-import { checkLongEnough, currentCorpus } from './corpus';
+import { Trainer, type TrainerState } from '../../model/trainer';
+import type { CorpusSummary, MemoryPlan, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
+import { checkLongEnough, currentCorpus, setCorpusText, type Corpus } from './corpus';
 import { sampleText } from './generation';
 import * as library from './library';
 import { install } from './models';
@@ -86,8 +86,38 @@ function tryVocab(): number {
   }
 }
 
-export async function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult> {
-  const corpus = currentCorpus();
+/** Where a run starts: the recipe's seeded initial weights, or a saved run (weights, trainer state, history). */
+interface RunStart {
+  id: string;
+  name: string;
+  recipe: Recipe;
+  corpus: Corpus;
+  resume?: { weights: Float32Array; state: TrainerState; history: TrainHistory };
+}
+
+/** A new model on the current corpus. */
+export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult> {
+  return run(c, { id: library.newId(), name, recipe, corpus: currentCorpus() }, signal, emit);
+}
+
+/**
+ * A model trained here, continued from its last save: the weights, AdamW state and step, the
+ * recipe, and the corpus (which becomes the current one). Its saved curve and samples are
+ * emitted first, so the chart continues; its saves go on replacing the same library record.
+ */
+export async function resumeSaved(c: GpuContext, id: string, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }> {
+  const { ck, name } = await library.load(id);
+  const { training, corpus: saved } = await library.loadTraining(id);
+  if (training.state.step >= training.recipe.steps) {
+    throw new EngineError('BAD_CONFIG', `“${name}” finished all its ${training.recipe.steps} steps; there is nothing left to resume. Train a new model to go further.`);
+  }
+  const corpus = setCorpusText(saved.name, saved.text, ck.tokenizer);
+  const result = await run(c, { id, name, recipe: training.recipe, corpus, resume: { weights: ck.params, state: training.state, history: training.history } }, signal, emit);
+  return { ...result, corpus: corpus.summary, recipe: training.recipe };
+}
+
+async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult> {
+  const { recipe, corpus, name, resume } = start;
   checkLongEnough(corpus, recipe.block_size);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
   const opts = recipeTrainOptions(recipe);
@@ -104,14 +134,25 @@ export async function train(c: GpuContext, recipe: Recipe, name: string, signal:
     pending = [];
     lastFlush = performance.now();
   };
-  let steps = 0;
-  let valLoss: number | undefined;
-  const id = (trainingId = library.newId());
-  /** Keeps the current weights in the library; storage trouble is reported, training goes on. */
+  // The curve and samples so far, saved with the weights (a resumed run's chart continues).
+  const history: TrainHistory = { steps: [...(resume?.history.steps ?? [])], evals: [...(resume?.history.evals ?? [])] };
+  const elapsedBefore = history.steps.at(-1)?.elapsedMs ?? 0;
+  let steps = resume?.state.step ?? 0;
+  let valLoss: number | undefined = history.evals.at(-1)?.valLoss;
+  const id = (trainingId = start.id);
+  let corpusSaved = resume !== undefined; // the corpus text goes with the first save only
+  /**
+   * Keeps the current weights in the library with the training state (one transaction);
+   * storage trouble is reported, training goes on.
+   */
   const keep = async (step: number) => {
     const params = await readFloats(c.device, model.params);
+    // No steps are in flight at an evaluation or the end; after a divergence there may be: then the weights only.
+    const state = await trainer?.saveState().catch(() => undefined);
     try {
-      await library.save(id, { config, tokenizer: corpus.tokenizer, params }, { name, source: 'trained', valLoss, step });
+      const training = state && { recipe, state, history, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } };
+      await library.save(id, { config, tokenizer: corpus.tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps }, training);
+      corpusSaved ||= training !== undefined;
       emit({ kind: 'saved', step, id });
     } catch (e) {
       emit({ kind: 'alert', message: (e as Error).message });
@@ -126,20 +167,29 @@ export async function train(c: GpuContext, recipe: Recipe, name: string, signal:
     return { reason, steps, model: info, message };
   };
   try {
-    model.setWeights(initParams(config, model.layout, recipe.seed));
+    model.setWeights(resume?.weights ?? initParams(config, model.layout, recipe.seed));
     trainer = new Trainer(model, corpus.train, corpus.val, opts);
+    if (resume) {
+      trainer.restoreState(resume.state);
+      emit({ kind: 'steps', steps: history.steps });
+      for (const e of history.evals) emit({ kind: 'eval', ...e });
+    }
     decoder = new Decoder(model);
     emit({ kind: 'state', state: 'running' });
     for await (const ev of trainingSession(trainer, { evalEvery: recipe.evalEvery, signal, gate })) {
       if (ev.kind === 'step') {
         steps = ev.step;
-        pending.push({ step: ev.step, total: ev.steps, loss: ev.loss, lr: ev.lr, tokensPerSec: ev.tokensPerSec, elapsedMs: ev.elapsedMs });
+        const point = { step: ev.step, total: ev.steps, loss: ev.loss, lr: ev.lr, tokensPerSec: ev.tokensPerSec, elapsedMs: elapsedBefore + ev.elapsedMs };
+        pending.push(point);
+        history.steps.push(point);
         if (performance.now() - lastFlush > FLUSH_MS) flush();
       } else if (ev.kind === 'eval') {
+        if (resume && ev.step === resume.state.step) continue; // the saved evaluation of this step is in the history
         flush();
         valLoss = ev.valLoss;
         const sample = await sampleText(decoder, corpus.tokenizer, SAMPLE_CHARS);
         emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
+        history.evals.push({ step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
         if (ev.step > 0) await keep(ev.step);
       } else {
         return await finish(ev.reason);
