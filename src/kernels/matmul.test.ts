@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, type MatmulLayout } from './matmul';
+import { MATMUL_VARIANTS, matmul, matmulVariantRuns, setMatmulChoice, type MatmulLayout, type MatmulVariant } from './matmul';
 import { matmulBackward, matmulReference } from '../reference/matmul';
 import { runKernelCase, type Tol } from '../../test/kernel-case';
 import { checkGradient } from '../../test/gradcheck';
@@ -28,13 +28,13 @@ interface Case {
   gelu?: boolean;
   preact?: boolean;
   accumulate?: boolean;
-  /** false: the plain kernel; true: the subgroup kernel (src/kernels/matmul_subgroups.wgsl). */
-  subgroups: boolean;
+  /** The kernel (MATMUL_VARIANTS); 'block_sg' only where the subgroup probe passed. */
+  variant: MatmulVariant;
 }
 
 function caseName(c: Case): string {
   const flags = [c.bias && 'bias', c.gelu && (c.preact ? 'gelu+preact' : 'gelu'), c.accumulate && 'accumulate'].filter(Boolean);
-  return `${c.subgroups ? '[subgroups] ' : '[plain] '}${c.layout} M=${c.M} N=${c.N} K=${c.K}${flags.length ? ' ' + flags.join(' ') : ''}`;
+  return `[${c.variant}] ${c.layout} M=${c.M} N=${c.N} K=${c.K}${flags.length ? ' ' + flags.join(' ') : ''}`;
 }
 
 /** Seeded inputs, the kernel and the float64 reference on them, compared with runKernelCase. */
@@ -70,7 +70,7 @@ async function check(c: Case): Promise<void> {
         layout,
         gelu: c.gelu,
         accumulate: c.accumulate,
-        subgroups: c.subgroups,
+        variant: c.variant,
       }),
     expected,
     tol: { out: tol(K, c.gelu ? 1e-4 : 1e-5), preact: tol(K) },
@@ -94,11 +94,18 @@ const SIZES: [number, number, number][] = [
 ];
 
 /**
- * Both kernels run every case: the plain one anywhere, the subgroup one where the device passed
- * src/gpu/subgroups.ts's probe. lavapipe (CI) passes it, so under CI its absence is a failure.
+ * Every variant runs every case: the subgroup one where the device passed src/gpu/subgroups.ts's
+ * probe (lavapipe, the CI adapter, passes it, so under CI its absence is a failure).
  */
-async function subgroupCheck(c: Case): Promise<void> {
-  if (c.subgroups && !(await subgroupKernelsRun())) return; // only the plain kernel exists there
+async function variantRuns(v: MatmulVariant): Promise<boolean> {
+  if (v === 'block_sg') return subgroupKernelsRun();
+  const usable = matmulVariantRuns(await testDevice(), v);
+  if (!usable) throw new Error(`matmul variant ${v} should run on every WebGPU device (default limits)`);
+  return usable;
+}
+
+async function variantCheck(c: Case): Promise<void> {
+  if (!(await variantRuns(c.variant))) return; // that kernel does not exist on this device
   await check(c);
 }
 
@@ -114,15 +121,32 @@ describe('matmul', () => {
     tiny.destroy();
   });
 
-  for (const subgroups of [false, true]) {
+  it('builds the device choice for a shape class, and the block kernel for decoding shapes', async () => {
+    const device = await testDevice();
+    const tiny = device.createBuffer({ size: 256, usage: USAGE.STORAGE });
+    const buf = { buffer: tiny };
+    try {
+      setMatmulChoice(device, { nt: 'direct8x8', decode: 'tiled8x8k16' });
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nt' }).label).toMatch(/_direct8x8$/);
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nn' }).label).toMatch(/_block(_sg)?$/);
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 1, N: 3, K: 4, layout: 'nt' }).label).toMatch(/_block(_sg)?$/);
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nt', variant: 'tiled16x16k16' }).label).toMatch(/_tiled16x16k16$/);
+      expect(() => matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, variant: 'direct' as MatmulVariant })).toThrow(/unknown matmul variant/);
+    } finally {
+      setMatmulChoice(device, {});
+      tiny.destroy();
+    }
+  });
+
+  for (const variant of MATMUL_VARIANTS) {
     for (const layout of ['nn', 'nt', 'tn'] as const) {
       for (const [M, N, K] of SIZES) {
-        const c: Case = { M, N, K, layout, subgroups };
-        it(`matches the reference: ${caseName(c)}`, () => subgroupCheck(c));
+        const c: Case = { M, N, K, layout, variant };
+        it(`matches the reference: ${caseName(c)}`, () => variantCheck(c));
       }
     }
 
-    const epilogues: Omit<Case, 'subgroups'>[] = [
+    const epilogues: Omit<Case, 'variant'>[] = [
       { M: 63, N: 65, K: 17, layout: 'nn', bias: true },
       { M: 128, N: 192, K: 200, layout: 'nt', bias: true },
       { M: 65, N: 127, K: 17, layout: 'nn', bias: true, gelu: true, preact: true },
@@ -132,8 +156,8 @@ describe('matmul', () => {
       { M: 128, N: 192, K: 200, layout: 'nn', bias: true, accumulate: true },
     ];
     for (const e of epilogues) {
-      const c: Case = { ...e, subgroups };
-      it(`matches the reference: ${caseName(c)}`, () => subgroupCheck(c));
+      const c: Case = { ...e, variant };
+      it(`matches the reference: ${caseName(c)}`, () => variantCheck(c));
     }
   }
 
@@ -164,7 +188,7 @@ describe('matmul', () => {
  * out's must not be written.
  */
 async function checkStrided(c: Case & { lda: number; ldc: number }): Promise<void> {
-  if (c.subgroups && !(await subgroupKernelsRun())) return;
+  if (!(await variantRuns(c.variant))) return;
   const { M, N, K, layout, lda, ldc } = c;
   const OFF = 64;
   const rng = new Rng(M * 31 + N * 17 + K + lda + ldc);
@@ -196,7 +220,7 @@ async function checkStrided(c: Case & { lda: number; ldc: number }): Promise<voi
         lda,
         ldc,
         accumulate: c.accumulate,
-        subgroups: c.subgroups,
+        variant: c.variant,
       }),
     expected: { out: expected },
     tol: tol(K),
@@ -207,7 +231,7 @@ describe('matmul with row strides (column blocks of wider matrices)', () => {
   // The three uses of the split head: logits block = lnf · wte_chunkᵀ ('nt', ldc = V), dlnf +=
   // dlogits block · wte_chunk ('nn', lda = V, accumulated), dwte_chunk = dlogits blockᵀ · lnf
   // ('tn', lda = V). Odd strides take the scalar loads, multiples of 4 the vec4 ones.
-  const cases: (Omit<Case, 'subgroups'> & { lda: number; ldc: number })[] = [
+  const cases: (Omit<Case, 'variant'> & { lda: number; ldc: number })[] = [
     { M: 17, N: 65, K: 20, layout: 'nt', lda: 20, ldc: 131 },
     { M: 65, N: 64, K: 20, layout: 'nt', lda: 20, ldc: 200 },
     { M: 17, N: 20, K: 65, layout: 'nn', lda: 131, ldc: 20, accumulate: true },
@@ -216,8 +240,8 @@ describe('matmul with row strides (column blocks of wider matrices)', () => {
     { M: 64, N: 20, K: 17, layout: 'tn', lda: 200, ldc: 23 },
     { M: 1, N: 65, K: 20, layout: 'nt', lda: 20, ldc: 65 },
   ];
-  for (const subgroups of [false, true]) {
-    for (const c of cases) it(`matches the reference: ${caseName({ ...c, subgroups })} lda=${c.lda} ldc=${c.ldc}`, () => checkStrided({ ...c, subgroups }));
+  for (const variant of MATMUL_VARIANTS) {
+    for (const c of cases) it(`matches the reference: ${caseName({ ...c, variant })} lda=${c.lda} ldc=${c.ldc}`, () => checkStrided({ ...c, variant }));
   }
 
   it('rejects strides narrower than the matrix', async () => {
