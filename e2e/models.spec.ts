@@ -1,6 +1,22 @@
 import { test, expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const corpus = 'the quick brown fox jumps over the lazy dog.\n'.repeat(120);
+const root = fileURLToPath(new URL('..', import.meta.url));
+// The CLI, built into the e2e output folder of this port (playwright.config.ts empties it per run).
+const cliOut = join(root, `dist-e2e-${process.env.PW_PORT ?? 4173}`, 'cli');
+
+/** The CLI's next-token probabilities after `prompt` (softmax of `cli logits`, temperature 1), most likely first. */
+function cliTopProbs(model: string, prompt: string, k: number): number[] {
+  execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', cliOut], { cwd: root, stdio: 'inherit' });
+  const { logits } = JSON.parse(execFileSync('node', [join(cliOut, 'cli.js'), 'logits', '--model', model, '--prompt', prompt], { cwd: root, encoding: 'utf8' })) as { logits: number[] };
+  const max = Math.max(...logits);
+  const exp = logits.map((l) => Math.exp(l - max));
+  const sum = exp.reduce((a, b) => a + b, 0);
+  return exp.map((e) => e / sum).sort((a, b) => b - a).slice(0, k);
+}
 
 async function generate(page: Page, prompt: string, seed: number): Promise<string> {
   await page.getByRole('tab', { name: 'Write' }).click();
@@ -44,6 +60,21 @@ test('a trained model is kept across reloads, downloads as a zip, deletes, and i
   expect(download.suggestedFilename()).toBe('fox.zip');
   const zipPath = test.info().outputPath('fox.zip');
   await download.saveAs(zipPath);
+
+  // The CLI loads the zip and predicts what the page predicts: the candidates list's top-10 probabilities.
+  await page.getByRole('tab', { name: 'Write' }).click();
+  await page.getByLabel('Prompt').fill('the ');
+  await page.getByLabel('tokens').fill('1');
+  await page.getByLabel('temperature').fill('1');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('candidates').locator('li')).toHaveCount(10, { timeout: 60_000 });
+  await expect(page.getByTestId('candidates')).toBeVisible();
+  const pageProbs = await page.getByTestId('candidates').locator('li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.prob)));
+  const cliProbs = cliTopProbs(zipPath, 'the ', 10);
+  expect(pageProbs[0]!).toBeGreaterThan(pageProbs[9]!);
+  pageProbs.forEach((p, k) => expect(Math.abs(p - cliProbs[k]!), `candidate ${k}: page ${p}, CLI ${cliProbs[k]}`).toBeLessThan(1e-4));
+  await page.getByLabel('temperature').fill('0.8');
+  await page.getByRole('tab', { name: 'Models' }).click();
   await row.getByRole('button', { name: 'Delete' }).click();
   await row.getByRole('button', { name: 'Confirm delete' }).click();
   await expect(page.getByTestId('library-row').filter({ hasText: 'fox' })).toHaveCount(0);
