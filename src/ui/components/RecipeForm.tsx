@@ -12,7 +12,8 @@ const FIELDS: Field[] = [
   { key: 'block_size', label: 'block size', step: 16, min: 2, max: 1024, title: 'context length in tokens' },
   { key: 'batch', label: 'batch', step: 1, min: 1, max: 512 },
   { key: 'steps', label: 'steps', step: 100, min: 1, max: 1_000_000 },
-  { key: 'lr', label: 'learning rate', step: 1e-4, min: 1e-6, max: 1, title: 'peak, after warmup' },
+  // Rates far above 1e-2 diverge; they may still be typed: training then stops with the last good weights and says so.
+  { key: 'lr', label: 'learning rate', step: 1e-4, min: 1e-6, max: 1000, title: 'peak, after warmup' },
   { key: 'minLr', label: 'min lr', step: 1e-5, min: 0, max: 1, title: 'reached at the last step (cosine decay)' },
   { key: 'warmup', label: 'warmup', step: 10, min: 0, max: 100_000 },
   { key: 'weightDecay', label: 'weight decay', step: 0.01, min: 0, max: 1 },

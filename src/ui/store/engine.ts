@@ -32,7 +32,11 @@ export interface EngineSlice {
 export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
   gpu: { state: 'starting' },
   tab: 'write',
-  setTab: (tab) => set({ tab }),
+  setTab: (tab) => {
+    set({ tab });
+    // The list may have changed under a running training (a save at each evaluation).
+    if (tab === 'models') void get().refreshLibrary();
+  },
   boot: async () => {
     const engine = getEngine();
     let info: EngineInfo;
