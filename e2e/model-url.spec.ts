@@ -91,6 +91,11 @@ test('loads a Hugging Face-layout folder from a URL with progress, cancels a loa
   await expect(page.getByTestId('url-status')).toContainText('from this browser’s cache', { timeout: 60_000 });
   expect(await generate(page, 5)).toBe(text);
 
+  // A reload reopens it, from the cache too.
+  await page.reload();
+  await expect(page.getByTestId('model-status')).toContainText('tiny-hf', { timeout: 90_000 });
+  expect(await generate(page, 5)).toBe(text);
+
   // A bad URL: an alert in words, and the model in use keeps generating.
   await loadFromUrl(page, './fixtures/no-such-model');
   await expect(page.getByTestId('model-error')).toContainText('Not found');

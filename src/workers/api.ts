@@ -62,7 +62,7 @@ export interface TrainHistory {
 
 export interface LibraryState {
   models: LibraryEntry[];
-  /** The model in use when the page was last open ('shipped' or a library id). */
+  /** The model in use when the page was last open ('shipped', a library id, or 'url:' and a Model URL source). */
   activeId?: string;
   /** navigator.storage.estimate(): bytes used and available to this site. */
   usage?: number;

@@ -14,7 +14,7 @@ import * as corpus from './engine/corpus';
 import { backend, device, loseDeviceForTest, lostOrSettled, onFault, uncapturedErrorForTest, webGpuProblem } from './engine/device';
 import { downloadFiles } from './engine/download';
 import { runGeneration } from './engine/generation';
-import { loadFromSource } from './engine/hub';
+import { loadFromSource, URL_ACTIVE_PREFIX } from './engine/hub';
 import { Jobs } from './engine/jobs';
 import * as library from './engine/library';
 import * as models from './engine/models';
@@ -75,7 +75,9 @@ const api: EngineApi = {
       guarded(async () => {
         const c = await backend();
         const { ck, name, cached } = await loadFromSource(source, { pageUrl, signal, onProgress, checkFits: (config) => models.checkFits(config, c) });
-        return { ...models.install(ck, name, c), cached };
+        const info = models.install(ck, name, c);
+        await library.setActive(`${URL_ACTIVE_PREFIX}${source.trim()}`).catch(() => undefined); // reopened next visit, from the cache
+        return { ...info, cached };
       }),
     );
   },

@@ -11,6 +11,9 @@ import type { Slice } from './slice';
  */
 export const SHIPPED_MODEL = { id: 'shipped', url: new URL(`${import.meta.env.BASE_URL}weights/shakespeare-char`, location.href).href, name: 'Shakespeare (char-level)' };
 
+/** How the library remembers a model loaded from a URL as the active one (src/workers/engine/hub.ts). */
+const URL_SOURCE_PREFIX = 'url:';
+
 export interface ModelSlice {
   model?: ModelInfo;
   /** Shown in a role "alert" element: the model in use stays. */
@@ -85,6 +88,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       if (activeId && models.some((m) => m.id === activeId)) {
         await get().useStoredModel(activeId);
         if (get().model?.id === activeId) return;
+      }
+      if (activeId?.startsWith(URL_SOURCE_PREFIX)) {
+        // A model loaded from a URL: its files are in the Cache API, so this needs no network.
+        await get().loadModelFromSource(activeId.slice(URL_SOURCE_PREFIX.length));
+        if (get().model) return;
       }
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
     },
