@@ -210,9 +210,19 @@ export function unpack(parts: { name: string; bytes: Uint8Array }[]): Map<string
   for (const p of parts) {
     if (p.name.toLowerCase().endsWith('.zip')) {
       let entries: Record<string, Uint8Array>;
+      // A "zip bomb" declares far more than it holds: refuse from the sizes its entries declare, before inflating any.
+      let declared = 0;
+      const filter = (f: { name: string; originalSize: number }) => {
+        declared += f.originalSize;
+        if (declared > MAX_UNZIPPED_BYTES) {
+          throw new EngineError('BAD_CHECKPOINT', `${p.name} unpacks to more than ${MAX_UNZIPPED_BYTES / 2 ** 30} GB, more than a model this page can load. Is it the right file?`);
+        }
+        return !f.name.endsWith('/');
+      };
       try {
-        entries = unzipSync(p.bytes);
+        entries = unzipSync(p.bytes, { filter });
       } catch (e) {
+        if (e instanceof EngineError) throw e;
         throw new EngineError('BAD_CHECKPOINT', `${p.name} is not a readable zip file (${(e as Error).message}).`);
       }
       for (const [k, v] of Object.entries(entries)) if (!k.endsWith('/')) files.set(k, v);
@@ -220,6 +230,9 @@ export function unpack(parts: { name: string; bytes: Uint8Array }[]): Map<string
   }
   return files;
 }
+
+/** What the entries of an imported .zip may declare in all (GPT-2 medium's F32 weights are 1.4 GB). */
+const MAX_UNZIPPED_BYTES = 4 * 2 ** 30;
 
 export function newId(): string {
   return `m-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
