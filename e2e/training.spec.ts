@@ -63,10 +63,23 @@ test('drop a text with Chinese and emoji, train, watch loss and samples, stop, a
   await expect(page.getByTestId('training-sample').first()).toBeVisible({ timeout: 90_000 });
   await expect.poll(async () => page.getByTestId('training-sample').count(), { timeout: 90_000 }).toBeGreaterThan(1); // step 0 and step 15
   expect(await page.title()).toMatch(/Step \d+\/2000/);
+  // The probe text's attention appears at each evaluation, every layer x head, with a step slider.
+  const probe = page.getByTestId('probe-attention');
+  await expect(probe).toBeVisible();
+  await expect(probe.locator('canvas')).toHaveCount(2); // 1 layer x 2 heads
+  await expect(page.getByLabel('Training step')).toBeVisible();
+  await page.getByLabel('Training step').fill('0');
+  await expect(probe).toHaveAttribute('data-step', '0');
+  // Steady state while the user watches: no long task (switching tabs below mounts whole panels, a user action).
+  const longTasks = async () => page.evaluate(() => (window as unknown as { __long: number[] }).__long.splice(0));
+  const watching = await longTasks();
+  expect(watching.filter((d) => d > 50), `main-thread tasks over 50 ms while training: ${watching.join(', ')}`).toEqual([]);
   await page.getByRole('tab', { name: 'Write' }).click();
   await expect(page.getByRole('button', { name: 'Generate' })).toBeDisabled();
   await expect(page.getByTestId('generate-disabled')).toContainText('Training');
   await page.getByRole('tab', { name: 'Train' }).click();
+  await page.waitForTimeout(500);
+  await longTasks();
 
   // Pause takes effect, Resume continues.
   await page.getByRole('button', { name: 'Pause' }).click();
@@ -77,10 +90,10 @@ test('drop a text with Chinese and emoji, train, watch loss and samples, stop, a
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(pausedAt + 2);
 
+  const resumed = await longTasks();
+  expect(resumed.filter((d) => d > 50), `main-thread tasks over 50 ms while training: ${resumed.join(', ')}`).toEqual([]);
   await page.getByRole('button', { name: 'Stop training' }).click();
   await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
-  const long = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
-  expect(long.filter((d) => d > 50), `main-thread tasks over 50 ms during training: ${long.join(', ')}`).toEqual([]);
   await expect(page.getByTestId('model-status')).toContainText('mixed');
 
   // The new model writes with the corpus's characters.

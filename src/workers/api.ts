@@ -148,12 +148,23 @@ export interface MemoryPlan {
 
 export type TrainEvent =
   | { kind: 'steps'; steps: StepPoint[] }
-  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string }
+  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: ProbeAttention }
   | { kind: 'state'; state: 'running' | 'paused' }
   /** The weights of `step` are saved in the library (at each evaluation and at the end). */
   | { kind: 'saved'; step: number; id: string }
   /** Something the user must know that does not stop training (e.g. storage full: not saved). */
   | { kind: 'alert'; message: string };
+
+/**
+ * Attention of a fixed probe text (the start of the validation split) at one evaluation, for
+ * every layer and head: watching heads form as the model learns.
+ */
+export interface ProbeAttention {
+  /** The probe's tokens, decoded one by one (axis labels); the same at every evaluation of a run. */
+  labels: string[];
+  /** [layer][position] -> (NH, position+1) row-major. */
+  rows: Float32Array[][];
+}
 
 export interface StepPoint {
   step: number;

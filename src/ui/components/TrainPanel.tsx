@@ -3,6 +3,7 @@ import { Alert } from './Alert';
 import { CorpusInfo } from './CorpusInfo';
 import { CorpusPicker } from './CorpusPicker';
 import { LossChart } from './LossChart';
+import { ProbeAttention } from './ProbeAttention';
 import { RecipeForm } from './RecipeForm';
 import { SampleList } from './SampleList';
 import { TrainControls } from './TrainControls';
@@ -26,6 +27,7 @@ export function TrainPanel() {
       <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
         <h2 className="font-medium">Loss</h2>
         <LossChart />
+        <ProbeAttention />
         <SampleList />
       </div>
     </section>

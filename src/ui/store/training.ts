@@ -35,6 +35,12 @@ export interface Sample {
   text: string;
 }
 
+/** The probe text's attention at one evaluation: [layer][position] -> (NH, position+1). */
+export interface ProbeSnapshot {
+  step: number;
+  rows: Float32Array[][];
+}
+
 export interface TrainingSlice {
   corpus?: CorpusSummary;
   corpusBusy: boolean;
@@ -49,6 +55,9 @@ export interface TrainingSlice {
   progress?: StepPoint;
   curves: LossCurves;
   samples: Sample[];
+  /** Attention of the probe text at each evaluation, oldest first; `probeLabels` are its tokens. */
+  probes: ProbeSnapshot[];
+  probeLabels: string[];
   trainResult?: TrainResult;
   /** Step of the last weights kept in the library during this run. */
   savedStep?: number;
@@ -110,6 +119,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     const c = get().curves;
     let progress = get().progress;
     const samples: Sample[] = [];
+    const probes: ProbeSnapshot[] = [];
+    let probeLabels: string[] | undefined;
     let status: TrainStatus | undefined;
     let alertMsg: string | undefined;
     let savedStep: number | undefined;
@@ -129,6 +140,10 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         c.trainLoss.push(ev.trainLoss);
         c.valLoss.push(ev.valLoss);
         samples.push({ step: ev.step, valLoss: ev.valLoss, text: ev.sample });
+        if (ev.probe) {
+          probes.push({ step: ev.step, rows: ev.probe.rows });
+          probeLabels = ev.probe.labels;
+        }
       } else if (ev.kind === 'alert') alertMsg = ev.message;
       else if (ev.kind === 'saved') {
         savedStep = ev.step;
@@ -140,6 +155,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       curves: { ...c, version: c.version + 1 },
       progress,
       samples: samples.length ? [...samples.reverse(), ...s.samples] : s.samples,
+      ...(probes.length ? { probes: [...s.probes, ...probes] } : {}),
+      ...(probeLabels ? { probeLabels } : {}),
       ...(status ? { trainStatus: status } : {}),
       ...(alertMsg ? { trainAlert: alertMsg } : {}),
       ...(savedStep !== undefined ? { savedStep, savedId } : {}),
@@ -151,7 +168,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   const runTraining = async (call: (onEvent: (e: TrainEvent) => void) => Promise<TrainResult>) => {
     ema = 0;
     emaSteps = 0;
-    set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
+    set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
     try {
       const res = await call(Comlink.proxy((e: TrainEvent) => steps.push(e)));
       steps.flush();
@@ -174,6 +191,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     trainStatus: 'idle',
     curves: emptyCurves(),
     samples: [],
+    probes: [],
+    probeLabels: [],
     trainName: '',
 
     initTraining: (presets) => {

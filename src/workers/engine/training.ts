@@ -14,8 +14,9 @@ import { GPT } from '../../model/gpt';
 import { initParams } from '../../model/params';
 import type { Recipe } from '../../model/presets';
 import { PauseGate, recipeConfig, recipeTrainOptions, trainingSession } from '../../model/session';
+import type { Tokenizer } from '../../model/tokenizer';
 import { Trainer, type TrainerState } from '../../model/trainer';
-import type { CorpusSummary, MemoryPlan, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
+import type { CorpusSummary, MemoryPlan, ProbeAttention, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
 import { checkLongEnough, currentCorpus, setCorpusText, type Corpus } from './corpus';
 import { sampleText } from './generation';
 import * as library from './library';
@@ -23,6 +24,8 @@ import { install } from './models';
 
 /** Characters of text sampled at each evaluation. */
 const SAMPLE_CHARS = 240;
+/** Tokens of the probe text whose attention is shown at each evaluation. */
+const PROBE_TOKENS = 48;
 /** Step metrics cross to the UI at most this often. */
 const FLUSH_MS = 100;
 
@@ -175,6 +178,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
       for (const e of history.evals) emit({ kind: 'eval', ...e });
     }
     decoder = new Decoder(model);
+    const probeIds = Array.from(corpus.val.subarray(0, Math.min(PROBE_TOKENS, recipe.block_size)));
     emit({ kind: 'state', state: 'running' });
     for await (const ev of trainingSession(trainer, { evalEvery: recipe.evalEvery, signal, gate })) {
       if (ev.kind === 'step') {
@@ -188,7 +192,8 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
         flush();
         valLoss = ev.valLoss;
         const sample = await sampleText(decoder, corpus.tokenizer, SAMPLE_CHARS);
-        emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
+        const probe = await probeAttention(decoder, probeIds, corpus.tokenizer);
+        emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample, probe });
         history.evals.push({ step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
         if (ev.step > 0) await keep(ev.step);
       } else {
@@ -207,4 +212,15 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
     trainer?.destroy();
     model.destroy();
   }
+}
+
+/** The attention of every layer and head over the probe tokens, one decode step per token (fresh cache). */
+async function probeAttention(decoder: Decoder, ids: number[], tokenizer: Tokenizer): Promise<ProbeAttention> {
+  const L = decoder.model.config.n_layer;
+  const rows: Float32Array[][] = Array.from({ length: L }, () => []);
+  for (let pos = 0; pos < ids.length; pos++) {
+    const r = await decoder.step(ids[pos]!, pos, { capture: true });
+    r.attention?.forEach((row, l) => rows[l]!.push(row.slice()));
+  }
+  return { labels: ids.map((id) => tokenizer.decode([id])), rows };
 }

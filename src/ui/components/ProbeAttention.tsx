@@ -1,0 +1,75 @@
+/**
+ * Heads forming while the model learns: the attention of a fixed probe text (the start of the
+ * validation split) at each evaluation, every layer x head as a small map, with a slider over the
+ * evaluations. Row i = the query at position i, column j = how much it attends to position j.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useStore } from '../store';
+import type { ProbeSnapshot } from '../store/training';
+import { LEGEND_GRADIENT, tokenLabel, weightRgb } from './AttentionPaint';
+
+function ProbeMap({ snap, layer, head, NH }: { snap: ProbeSnapshot; layer: number; head: number; NH: number }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const rows = snap.rows[layer] ?? [];
+    const T = rows.length;
+    const c = canvas.current!;
+    c.width = c.height = Math.max(T, 1);
+    const g = c.getContext('2d')!;
+    const img = g.createImageData(c.width, c.height);
+    for (let i = 0; i < T; i++) {
+      const row = rows[i]!;
+      const n = row.length / NH;
+      for (let j = 0; j < n; j++) {
+        const [r, gr, b] = weightRgb(row[head * n + j]!);
+        const o = (i * c.width + j) * 4;
+        img.data[o] = r;
+        img.data[o + 1] = gr;
+        img.data[o + 2] = b;
+        img.data[o + 3] = 255;
+      }
+    }
+    g.putImageData(img, 0, 0);
+  }, [snap, layer, head, NH]);
+  return <canvas ref={canvas} title={`layer ${layer}, head ${head}`} className="aspect-square w-full bg-zinc-900 [image-rendering:pixelated]" />;
+}
+
+export function ProbeAttention() {
+  const probes = useStore((s) => s.probes);
+  const labels = useStore((s) => s.probeLabels);
+  const [picked, setPicked] = useState<number | undefined>(undefined);
+  if (probes.length === 0 || !probes[0]!.rows.length) return null;
+  // Follow the newest evaluation unless the user picked one.
+  const index = Math.min(picked ?? probes.length - 1, probes.length - 1);
+  const snap = probes[index]!;
+  const L = snap.rows.length;
+  const T = snap.rows[0]!.length;
+  const NH = T ? snap.rows[0]![0]!.length : 1; // position 0 attends to itself alone: its row is (NH, 1)
+  return (
+    <section aria-label="Attention while learning" className="space-y-2" data-testid="probe-attention" data-step={snap.step}>
+      <h3 className="text-sm font-medium">Attention while it learns</h3>
+      <p className="text-xs text-zinc-400">
+        Where each token of a fixed text looks, in every layer (rows) and head (columns), at each evaluation. Probe: <span className="font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
+      </p>
+      <label className="flex items-center gap-2 text-sm">
+        <span className="text-zinc-400">Training step</span>
+        <input
+          type="range"
+          aria-label="Training step"
+          min={0}
+          max={probes.length - 1}
+          value={index}
+          onChange={(e) => setPicked(Number(e.target.value) === probes.length - 1 ? undefined : Number(e.target.value))}
+          className="flex-1"
+        />
+        <span className="w-16 text-right font-mono text-xs">{snap.step}</span>
+      </label>
+      <div className="grid gap-1" style={{ gridTemplateColumns: `repeat(${NH}, minmax(0, 1fr))` }}>
+        {Array.from({ length: L }, (_, l) => Array.from({ length: NH }, (_, h) => <ProbeMap key={`${l}.${h}`} snap={snap} layer={l} head={h} NH={NH} />))}
+      </div>
+      <div className="flex items-center gap-2 text-xs text-zinc-500">
+        0 <span className="h-2 w-24 rounded" style={{ background: LEGEND_GRADIENT }} /> 1 · rows: layers 0–{L - 1}, columns: heads 0–{NH - 1}
+      </div>
+    </section>
+  );
+}
