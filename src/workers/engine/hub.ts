@@ -339,14 +339,14 @@ async function readWeights(stream: StreamBytes, config: GPTConfig, onSize: (file
     else {
       const raw = new Uint8Array(n);
       await stream.fill(raw);
-      const f = toF32(raw, r.dtype as Dtype);
-      if (r.kind === 'head') head = f;
-      else params.set(f, r.offset);
+      if (r.kind === 'head') head = toF32(raw, r.dtype as Dtype);
+      else toF32(raw, r.dtype as Dtype, params.subarray(r.offset, r.offset! + n / (r.dtype === 'F32' ? 4 : 2)));
     }
   }
   if (head) {
     const wte = layout.byName.get('wte.weight')!;
-    const tied = head.every((v, i) => v === params[wte.offset + i] || (Number.isNaN(v) && Number.isNaN(params[wte.offset + i]!)));
+    let tied = true;
+    for (let i = 0; tied && i < head.length; i++) tied = head[i] === params[wte.offset + i] || (Number.isNaN(head[i]) && Number.isNaN(params[wte.offset + i]));
     if (!tied) throw new EngineError('BAD_CHECKPOINT', `${MODEL_FILE}: ${LM_HEAD} differs from wte.weight. This engine ties the output layer to the token embeddings, so models with a separate output layer cannot be loaded.`);
   }
   return params;
