@@ -6,7 +6,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PW_PORT ?? 4173);
 // playwright.config.ts serves dist-e2e-<port>/ with the page under gpt-playground/; files appear as they are written.
-const servedDir = join(root, `dist-e2e-${port}`, 'gpt-playground', 'fixtures', 'tiny-hf');
+const fixtures = join(root, `dist-e2e-${port}`, 'gpt-playground', 'fixtures');
+const servedDir = join(fixtures, 'tiny-hf');
 const cliOut = join(root, `dist-e2e-${port}`, 'cli');
 
 let slow: Server;
@@ -25,6 +26,14 @@ test.beforeAll(async () => {
   test.setTimeout(300_000);
   execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', cliOut], { cwd: root, stdio: 'inherit' });
   execFileSync('node', [join(cliOut, 'cli.js'), 'export-hf', '--model', join(root, 'public/weights/shakespeare-char'), '--out', servedDir, '--dtype', 'f16'], { cwd: root, stdio: 'inherit' });
+  // Folders refused from config.json alone (no model.safetensors is needed, none is served).
+  for (const [name, config] of [
+    ['gpt2-xl', { model_type: 'gpt2', n_layer: 48, n_head: 25, n_embd: 1600, n_positions: 1024, vocab_size: 50257 }],
+    ['llama', { model_type: 'llama', hidden_size: 4096, num_hidden_layers: 32 }],
+  ] as const) {
+    mkdirSync(join(fixtures, name), { recursive: true });
+    writeFileSync(join(fixtures, name, 'config.json'), JSON.stringify(config));
+  }
   const files = new Map(['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => [`/${f}`, readFileSync(join(servedDir, f))]));
   // The same folder from another origin (CORS allowed), model.safetensors at ~400 KB/s.
   slow = createServer((req, res) => {
@@ -65,7 +74,7 @@ async function loadFromUrl(page: Page, url: string) {
   await page.getByRole('button', { name: 'Load from URL' }).click();
 }
 
-test('loads a Hugging Face-layout folder from a URL with progress, cancels a load, reads the cache, and a bad URL leaves the model working', async ({ page }) => {
+test('loads a Hugging Face-layout folder from a URL with progress, cancels a load, reads the cache, and a bad, too large or foreign model leaves the model working', async ({ page }) => {
   await page.goto('./');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
 
@@ -102,4 +111,11 @@ test('loads a Hugging Face-layout folder from a URL with progress, cancels a loa
   await expect(page.getByRole('alert')).toContainText('config.json (HTTP 404)');
   await expect(page.getByTestId('model-status')).toContainText('tiny-hf');
   expect(await generate(page, 5)).toBe(text);
+
+  // Refused from config.json, before any weights: too large for this adapter, not a GPT-2.
+  await loadFromUrl(page, './fixtures/gpt2-xl/');
+  await expect(page.getByTestId('model-error')).toContainText('but this GPU allows at most');
+  await loadFromUrl(page, './fixtures/llama/');
+  await expect(page.getByTestId('model-error')).toContainText('model_type is "llama"; only GPT-2');
+  await expect(page.getByTestId('model-status')).toContainText('tiny-hf');
 });
