@@ -64,7 +64,7 @@ export function ProbeAttention() {
         />
         <span className="w-16 text-right font-mono text-xs">{snap.step}</span>
       </label>
-      <div className="grid gap-1" style={{ gridTemplateColumns: `repeat(${NH}, minmax(0, 1fr))` }}>
+      <div className="grid gap-1" style={{ gridTemplateColumns: `repeat(${NH}, minmax(0, 160px))` }}>
         {Array.from({ length: L }, (_, l) => Array.from({ length: NH }, (_, h) => <ProbeMap key={`${l}.${h}`} snap={snap} layer={l} head={h} NH={NH} />))}
       </div>
       <div className="flex items-center gap-2 text-xs text-zinc-500">
