@@ -51,7 +51,7 @@ test('GPU device lost mid-generation: the page says so, makes a new device, and 
   await generates(page, 20);
 });
 
-test('GPU device lost mid-training: the weights of the last save come back and write', async ({ page }) => {
+test('GPU device lost mid-training: the weights of the last save come back and write, and Resume continues the run', async ({ page }) => {
   await openWithHooks(page);
   await startTinyTraining(page, 3000, 10);
   await expect(page.getByTestId('saved-step')).toContainText(/step (1|2|3)0\b/, { timeout: 120_000 });
@@ -66,6 +66,14 @@ test('GPU device lost mid-training: the weights of the last save come back and w
   await expect(page.getByTestId('model-status')).toContainText('fox');
   await expect(page.getByRole('button', { name: 'Start training' })).toBeVisible();
   await generates(page, 20);
+
+  // Resume continues the run from that save on the new device.
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await page.getByTestId('library-row').filter({ hasText: 'fox' }).getByRole('button', { name: 'Resume training' }).click();
+  const stepNow = async () => Number(/step (\d+)/.exec((await page.getByTestId('train-progress').innerText().catch(() => '')) || 'step 0')![1]);
+  await expect.poll(stepNow, { timeout: 90_000 }).toBeGreaterThan(step + 2);
+  await page.getByRole('button', { name: 'Stop training' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
 });
 
 test('a GPU error that no error scope caught reaches the page with its code; the hook is off without ?test-hooks', async ({ page }) => {

@@ -2,7 +2,8 @@
  * Faults the engine reports outside any call (EngineApi.watchFaults): a GPU error no scope caught
  * is shown with its code; a lost GPU device is recovered from. The engine creates a new device on
  * the next load, so recovery is a load: the weights last saved by a training run that the loss
- * interrupted, else the model in use (from the library, or the shipped one).
+ * interrupted, else the model in use (what the page opens at start: the active library model, a
+ * model loaded from a URL (from the Cache API), or the shipped one).
  */
 import type { EngineFault } from '../../workers/api';
 import { engineErrorCode } from '../../errors';
@@ -38,12 +39,11 @@ export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
       // The interrupted run fails with DEVICE_LOST on its own; the GPU is free once it has.
       for (const t0 = Date.now(); get().trainStatus !== 'idle' && Date.now() - t0 < SETTLE_MS; ) await sleep(100);
       const saved = wasTraining ? get().savedId : undefined;
-      const target = saved ?? get().model?.id;
       const name = get().model?.name;
       for (let attempt = 0; ; attempt++) {
         set({ modelError: undefined });
-        if (target) await get().useStoredModel(target);
-        else await get().useShippedModel();
+        if (saved) await get().useStoredModel(saved);
+        else await get().openStartModel();
         const err = get().modelError;
         if (!err) break;
         // BUSY: a job that the loss interrupted has not ended yet; anything else is final.
