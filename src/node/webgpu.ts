@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { create, globals } from 'webgpu';
-import { createGpuContext, NoWebGpuError, type GpuContext } from '../gpu/device';
+import { createGpuContext, gpuErrorCode, NoWebGpuError, type GpuContext } from '../gpu/device';
 
 const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
 
@@ -29,7 +29,7 @@ function hasRealVulkanIcd(): boolean {
 
 export async function createNodeContext(): Promise<GpuContext> {
   try {
-    return await createGpuContext(nodeGpu(), { onUncapturedError: (m) => console.error('[webgpu] uncaptured error:', m) });
+    return await createGpuContext(nodeGpu(), { onUncapturedError: (e) => console.error(`[webgpu] uncaptured ${gpuErrorCode(e)} error:`, e.message) });
   } catch (e) {
     // In Node the fix is a Vulkan driver, not a browser setting: say that instead.
     if (e instanceof NoWebGpuError && e.reason === 'no-adapter') {
