@@ -130,7 +130,7 @@ describe('decodeCheckpoint under fuzzing (fast-check)', () => {
 });
 
 describe('hostile model directories are refused at once, before anything is allocated', () => {
-  function refusal(fn: () => unknown, ms = 200): EngineError {
+  function refusal(fn: () => unknown, ms = 1000): EngineError {
     const t0 = performance.now();
     try {
       fn();

@@ -236,6 +236,6 @@ describe('model directories on disk (Node)', () => {
   });
 
   it('says when there is no directory', async () => {
-    await expect(loadModelDir(join(tmpdir(), 'no-such-model-dir-9f3a'))).rejects.toThrow(/There is no model directory at/);
+    await expect(loadModelDir(join(tmpdir(), 'no-such-model-dir-9f3a'))).rejects.toThrow(/There is no model directory (\(or \.zip\) )?at/);
   });
 });

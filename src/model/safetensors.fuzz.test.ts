@@ -123,7 +123,7 @@ describe('readSafetensors under fuzzing (fast-check)', () => {
 
 describe('hostile safetensors files are refused at once, before anything is allocated', () => {
   /** Runs `fn`, expecting BAD_CHECKPOINT matching `says`, within `ms` (a refusal from the header alone). */
-  function refusedFast(fn: () => unknown, says: RegExp, ms = 200): void {
+  function refusedFast(fn: () => unknown, says: RegExp, ms = 1000): void {
     const t0 = performance.now();
     expect(fn).toThrow(expect.objectContaining({ code: 'BAD_CHECKPOINT', message: expect.stringMatching(says) }));
     expect(performance.now() - t0).toBeLessThan(ms);

@@ -25,7 +25,7 @@ describe('unpack', () => {
     expect(() => unpack([{ name: 'bomb.zip', bytes: bomb }])).toThrow(
       expect.objectContaining({ code: 'BAD_CHECKPOINT', message: 'bomb.zip unpacks to more than 4 GB, more than a model this page can load. Is it the right file?' }),
     );
-    expect(performance.now() - t0).toBeLessThan(200);
+    expect(performance.now() - t0).toBeLessThan(1000); // inflating 8 GB would take far longer (or run out of memory)
   });
 
   it('says when a .zip is not a zip', () => {
