@@ -105,28 +105,29 @@ test('training interrupted by a reload resumes from the saved step, and the loss
   await page.getByLabel('Training text').setInputFiles({ name: 'resume.txt', mimeType: 'text/plain', buffer: Buffer.from(corpus) });
   await expect(page.getByTestId('corpus-summary')).toContainText('resume.txt');
   await page.getByText('Advanced').click();
-  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 40], ['eval every', 10], ['warmup', 5]] as const) {
+  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 60], ['eval every', 10], ['warmup', 5]] as const) {
     await page.getByLabel(label, { exact: true }).fill(String(v));
   }
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('saved-step')).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Pause' }).click(); // so the run cannot end before the reload
   // The tab goes away mid-run: what was saved at the last evaluation is all that is left.
   await page.reload();
   await expect(page.getByTestId('model-status')).toContainText('Model', { timeout: 90_000 });
   await page.getByRole('tab', { name: 'Models' }).click();
   const row = page.getByTestId('library-row').filter({ hasText: 'resume' });
-  await expect(row).toContainText(/step \d+ of 40/);
-  const saved = Number(/step (\d+) of 40/.exec(await row.innerText())![1]);
+  await expect(row).toContainText(/step \d+ of 60/);
+  const saved = Number(/step (\d+) of 60/.exec(await row.innerText())![1]);
   expect(saved % 10).toBe(0);
 
   await row.getByRole('button', { name: 'Resume training' }).click();
-  await expect(page.getByTestId('train-status')).toContainText('Done: 40 steps', { timeout: 120_000 });
+  await expect(page.getByTestId('train-status')).toContainText('Done: 60 steps', { timeout: 120_000 });
   // The curve holds the saved steps and the new ones, one point per step; the samples before the reload are listed too.
-  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '40');
-  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-evals', String(5));
-  await expect(page.getByTestId('training-sample')).toHaveCount(5);
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '60');
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-evals', '7');
+  await expect(page.getByTestId('training-sample')).toHaveCount(7);
   await expect(page.getByTestId('model-status')).toContainText('resume');
   await page.getByRole('tab', { name: 'Models' }).click();
-  await expect(row).toContainText('step 40');
+  await expect(row).toContainText('step 60');
   await expect(row.getByRole('button', { name: 'Resume training' })).toHaveCount(0);
 });

@@ -128,13 +128,13 @@ export function failSavesForTest(on: boolean): void {
 
 /**
  * Saves (or replaces) a model's files, with its training state when given (and the corpus, once),
- * in one transaction: a save is whole or absent.
+ * in one transaction: a save is whole or absent. 'drop' deletes the training state (a finished run).
  */
 export async function save(
   id: string,
   ck: Checkpoint,
   meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number; totalSteps?: number },
-  training?: { recipe: Recipe; state: TrainerState; history: TrainHistory; corpus?: Omit<StoredCorpus, 'id'> },
+  training?: { recipe: Recipe; state: TrainerState; history: TrainHistory; corpus?: Omit<StoredCorpus, 'id'> } | 'drop',
 ): Promise<void> {
   const files = Object.fromEntries(encodeCheckpoint(ck));
   await storage(`saving “${meta.name}”`, async () => {
@@ -143,7 +143,8 @@ export async function save(
     const old = await tx.objectStore('models').get(id);
     const now = Date.now();
     const writes: Promise<unknown>[] = [tx.objectStore('models').put({ id, ...meta, created: old?.created ?? now, updated: now, files })];
-    if (training) {
+    if (training === 'drop') writes.push(tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id));
+    else if (training) {
       writes.push(tx.objectStore('training').put({ id, recipe: training.recipe, state: training.state, history: training.history }));
       if (training.corpus) writes.push(tx.objectStore('corpora').put({ id, ...training.corpus }));
     }

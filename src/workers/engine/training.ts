@@ -150,12 +150,14 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
    */
   const keep = async (step: number) => {
     const params = await readFloats(c.device, model.params);
-    // No steps are in flight at an evaluation or the end; after a divergence there may be: then the weights only.
-    const state = await trainer?.saveState().catch(() => undefined);
+    // No steps are in flight at an evaluation or the end; after a divergence there may be, and a
+    // finished run has nothing to resume: then the weights only, and any older training state
+    // (twice the weights, and no longer theirs) is dropped in the same transaction.
+    const state = step < recipe.steps ? await trainer?.saveState().catch(() => undefined) : undefined;
     try {
-      const training = state && { recipe, state, history, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } };
+      const training = state ? { recipe, state, history, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } } : 'drop';
       await library.save(id, { config, tokenizer: corpus.tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps }, training);
-      corpusSaved ||= training !== undefined;
+      corpusSaved ||= state !== undefined;
       emit({ kind: 'saved', step, id });
     } catch (e) {
       emit({ kind: 'alert', message: (e as Error).message });
