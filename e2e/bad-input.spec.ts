@@ -50,15 +50,21 @@ async function dropOnPage(page: Page, files: { name: string; url: string }[]) {
     window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
   }, files);
 }
-const shippedUrls = ['model.safetensors', 'config.json', 'tokenizer.json'].map((name) => ({ name, url: `weights/shakespeare-char/${name}` }));
-
-test('broken model files get an alert naming the problem, and the model in use keeps writing', async ({ page }) => {
-  // The Content-Security-Policy holds: nothing on the page breaks it, and a fetch to another host over http is refused.
+/** Records Content-Security-Policy violations from the start of the page (see cspViolations). */
+async function watchCsp(page: Page) {
   await page.addInitScript(() => {
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
+}
+const cspViolations = (page: Page) => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+
+const shippedUrls = ['model.safetensors', 'config.json', 'tokenizer.json'].map((name) => ({ name, url: `weights/shakespeare-char/${name}` }));
+
+test('broken model files get an alert naming the problem, and the model in use keeps writing', async ({ page }) => {
+  // The Content-Security-Policy holds: nothing on the page breaks it, and a fetch to another host over http is refused.
+  await watchCsp(page);
   await open(page);
   const alert = page.getByTestId('model-error');
   const headerLen = Number(shipped.model.readBigUInt64LE(0));
@@ -109,8 +115,7 @@ test('broken model files get an alert naming the problem, and the model in use k
 
   const blocked = await page.evaluate(() => fetch('http://127.0.0.1:9/').then(() => 'fetched', (e: Error) => e.name));
   expect(blocked).toBe('TypeError');
-  const violations = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-  expect(violations).toEqual(['connect-src http://127.0.0.1:9/']);
+  expect(await cspViolations(page)).toEqual(['connect-src http://127.0.0.1:9/']);
 });
 
 test('a PDF and a zip dropped as training text are refused, and the chosen text stays', async ({ page }) => {
@@ -129,6 +134,7 @@ test('a PDF and a zip dropped as training text are refused, and the chosen text 
 });
 
 test('Start pressed twice starts one run; loading or deleting a model while it trains is refused with BUSY, and training goes on', async ({ page }) => {
+  await watchCsp(page); // training, its chart and the Models tab run under the policy too
   await open(page);
   await foxCorpus(page);
   await tinyRecipe(page, 3000, 10);
@@ -160,6 +166,7 @@ test('Start pressed twice starts one run; loading or deleting a model while it t
   await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 60_000 });
   await expect(page.getByTestId('model-status')).toContainText('fox');
   await generates(page, 10);
+  expect(await cspViolations(page)).toEqual([]);
 });
 
 test('loading a model while one generates stops the generation and loads; deleting the model in use leaves it writing', async ({ page }) => {

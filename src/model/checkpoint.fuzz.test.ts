@@ -12,7 +12,7 @@ import { fromHfConfig, toHfConfig, type GPTConfig } from './config';
 import { initParams, paramLayout } from './params';
 import { CharTokenizer, MAX_CHAR_VOCAB, tokenizerFromJSON } from './tokenizer';
 
-const MAX_MS_PER_INPUT = 500;
+const MAX_MS_PER_INPUT = 2000; // a hang detector: inputs take well under 10 ms, a loaded machine pauses for GC
 const SEED = 20261201;
 
 /** Runs `fn`; anything but success or an EngineError with one of `codes` (or a slow answer) fails. */
