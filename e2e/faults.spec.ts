@@ -100,6 +100,11 @@ test('browser storage full while saving: the alert says so, training goes on, an
   await expect(page.getByTestId('train-status')).toContainText('Done: 40 steps', { timeout: 120_000 });
   await expect(page.getByTestId('saved-step')).toContainText(`step ${step}`);
 
+  // Importing a model while storage is still full: refused with the same words, the model in use stays.
+  await page.getByLabel('model files').setInputFiles(['model.safetensors', 'config.json', 'tokenizer.json'].map((f) => `public/weights/shakespeare-char/${f}`));
+  await expect(page.getByTestId('model-error')).toContainText('Browser storage is full: saving “imported model” failed, and nothing saved before was lost', { timeout: 30_000 });
+  await expect(page.getByTestId('model-status')).toContainText('fox');
+
   // After a reload (a new worker: storage works again) the save from before the failure opens.
   await page.reload();
   await expect(page.getByTestId('model-status')).toContainText('fox', { timeout: 90_000 });

@@ -139,8 +139,12 @@ const api: EngineApi = {
       guarded(async () => {
         const ck = decodeCheckpoint(library.unpack(parts));
         const id = library.newId();
-        const info = models.install(ck, name, await backend(), undefined, id);
+        const c = await backend();
+        // Saved before it is installed: when storage is full (STORAGE) the model in use stays, and
+        // the page never shows one model while another generates. TOO_LARGE is checked first.
+        models.checkFits(ck.config, c);
         await library.save(id, ck, { name, source: 'imported' });
+        const info = models.install(ck, name, c, undefined, id);
         await library.setActive(id);
         return info;
       }),

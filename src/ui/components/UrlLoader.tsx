@@ -7,11 +7,12 @@ const MB = (bytes: number) => (bytes / 1e6).toFixed(1);
 export function UrlLoader() {
   const [source, setSource] = useState('');
   const loading = useStore((s) => s.modelLoading);
+  const urlLoading = useStore((s) => s.urlLoading);
   const progress = useStore((s) => s.modelProgress);
   const status = useStore((s) => s.urlStatus);
   const blocked = useStore((s) => s.generating || s.trainStatus !== 'idle');
   const { loadModelFromSource, cancelModelLoad } = useStore.getState();
-  const downloading = loading && progress !== undefined;
+  const downloading = urlLoading && progress !== undefined;
   return (
     <div className="space-y-2">
       <form

@@ -29,6 +29,8 @@ export interface ModelSlice {
   loadModelFromUrl(url: string, name: string, failure?: string): Promise<void>;
   /** What the last "Load from URL" did (loaded, from the cache, cancelled); failures go to modelError. */
   urlStatus?: string;
+  /** A "Load from URL" download is running (it can be cancelled). */
+  urlLoading: boolean;
   /** A GPT-2 from a Hugging Face id or a folder URL, streamed with progress (modelProgress). */
   loadModelFromSource(source: string): Promise<void>;
   /** Cancels the download in progress; the model in use stays. */
@@ -51,6 +53,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
   const fail = (e: unknown, prefix?: string) => set({ modelError: prefix ? `${prefix}: ${describe(e).message}` : describe(e).message });
   return {
     modelLoading: false,
+    urlLoading: false,
     library: { models: [] },
     setModel: (model) => {
       set({ model, modelError: undefined, output: '', lastRun: undefined });
@@ -67,7 +70,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       }
     },
     loadModelFromSource: async (source) => {
-      set({ modelLoading: true, modelProgress: { loaded: 0 }, modelError: undefined, urlStatus: undefined });
+      set({ modelLoading: true, urlLoading: true, modelProgress: { loaded: 0 }, modelError: undefined, urlStatus: undefined });
       try {
         const { cached, ...info } = await getEngine().loadModelFromSource(source, location.href, Comlink.proxy((modelProgress: LoadProgress) => set({ modelProgress })));
         get().setModel(info);
@@ -76,7 +79,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         if (describe(e).code === 'ABORTED') set({ urlStatus: 'Cancelled: the model in use is unchanged.' });
         else fail(e, `${source.trim()} could not be loaded`);
       } finally {
-        set({ modelLoading: false, modelProgress: undefined });
+        set({ modelLoading: false, urlLoading: false, modelProgress: undefined });
       }
     },
     cancelModelLoad: async () => {
