@@ -20,6 +20,8 @@ export interface BenchResult {
   peer_ms: number;
   /** What we were compared with, e.g. 'tfjs-webgpu 4.22'. */
   peer: string;
+  /** Which of our kernels ran (matmul: the variant id, see src/kernels/matmul.ts). */
+  variant?: string;
 }
 
 /** Runs `iters` iterations on the GPU, waits until they are done, and returns the elapsed ms. */
@@ -121,7 +123,7 @@ export function writeStdout(text: string): Promise<void> {
 
 /** Fixed-width text table of the results. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const head = ['case', 'ours GFLOP/s', 'peer GFLOP/s', 'ratio', 'ours ms', 'peer ms', 'peer'];
+  const head = ['case', 'ours GFLOP/s', 'peer GFLOP/s', 'ratio', 'ours ms', 'peer ms', 'peer', 'our kernel'];
   const rows = results.map((r) => [
     r.name,
     r.ours_gflops.toFixed(2),
@@ -130,6 +132,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.ours_ms.toFixed(1),
     r.peer_ms.toFixed(1),
     r.peer,
+    r.variant ?? '',
   ]);
-  return textTable(head, rows, [head.length - 1]);
+  return textTable(head, rows, [head.length - 2, head.length - 1]);
 }

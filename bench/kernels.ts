@@ -7,15 +7,22 @@
  * calls on pre-created tensors, then their queue flushed and awaited (no read-back in the timing).
  * Attention cases come from bench/attention.ts.
  *
- * With --json, stdout carries exactly one JSON object { adapter, cases }; the table and progress
- * go to stderr. The process exits explicitly at the end (Dawn keeps Node alive).
+ * Before the cases, the matmul tuner runs as the product does (src/node/tuning.ts: the stored
+ * choice for this adapter, else ~1.5 s of timing, stored; WEBGPU_GPT_MATMUL forces one), and every
+ * matmul row names the variant that ran.
+ *
+ * Options: --json (stdout carries exactly one JSON object { adapter, tuning, cases[, variants] };
+ * the table and progress go to stderr); --only matmul|attention; --variants (also time every
+ * matmul variant on every case, ours alone, quick single figures). The process exits explicitly at
+ * the end (Dawn keeps Node alive).
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { attentionCases } from './attention';
 import { benchResult, dispatchRunner, formatTable, log, timePair, writeStdout, type BenchResult, type Runner } from './harness';
 import { loadTfjsWebgpu } from './tfjs-gpt';
 import { createStorage, readFloats, uploadBuffer } from '../src/gpu/buffers';
-import { matmul, type MatmulLayout } from '../src/kernels/matmul';
+import { matmul, matmulVariantRuns, MATMUL_VARIANTS, resolveMatmulVariant, type MatmulLayout } from '../src/kernels/matmul';
+import { tuneMatmulNode } from '../src/node/tuning';
 import { createNodeContext, nodeGpu } from '../src/node/webgpu';
 
 type Tf = typeof TF;
@@ -108,8 +115,9 @@ async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase): Promise<Ben
     const rel = relativeDiff(got, want);
     if (!(rel < 1e-4)) throw new Error(`${c.name}: ours and TensorFlow.js disagree (max diff ${rel.toExponential(2)} of the largest value)`);
     const { ours_ms, peer_ms } = await timePair(ours, tfRunner(tf, ta, tb, layout));
-    const r = benchResult(c.name, 2 * M * N * K, ours_ms, peer_ms, PEER);
-    log(`${c.name}: ours ${ours_ms.toFixed(1)} ms, ${PEER} ${peer_ms.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)} (results agree to ${rel.toExponential(1)})`);
+    const variant = resolveMatmulVariant(device, { M, layout });
+    const r = { ...benchResult(c.name, 2 * M * N * K, ours_ms, peer_ms, PEER), variant };
+    log(`${c.name}: ours (${variant}) ${ours_ms.toFixed(1)} ms, ${PEER} ${peer_ms.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)} (results agree to ${rel.toExponential(1)})`);
     return r;
   } finally {
     ta.dispose();
@@ -118,22 +126,59 @@ async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase): Promise<Ben
   }
 }
 
+/** GFLOP/s of every variant that runs here on case `c` (ours only; median of 3 short repeats). */
+async function variantFigures(device: GPUDevice, c: MatmulCase): Promise<Record<string, number>> {
+  const { M, N, K, layout } = c;
+  const aBuf = uploadBuffer(device, 'bench.a', inputs(M * K, 1));
+  const bBuf = uploadBuffer(device, 'bench.b', inputs(K * N, 2));
+  const outBuf = createStorage(device, 'bench.out', M * N * 4);
+  const figures: Record<string, number> = {};
+  try {
+    for (const variant of MATMUL_VARIANTS) {
+      if (!matmulVariantRuns(device, variant)) continue;
+      const d = matmul(device, { out: { buffer: outBuf }, a: { buffer: aBuf }, b: { buffer: bBuf }, M, N, K, layout, variant });
+      const { ours_ms } = await timePair(dispatchRunner(device, [d]), async () => 0, { repeats: 3, targetMs: 150 });
+      figures[variant] = (2 * M * N * K) / 1e6 / ours_ms;
+      log(`  ${c.name} [${variant}]: ${figures[variant].toFixed(2)} GFLOP/s`);
+    }
+  } finally {
+    for (const b of [aBuf, bBuf, outBuf]) b.destroy();
+  }
+  return figures;
+}
+
+function optionValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 async function main(): Promise<number> {
   const json = process.argv.includes('--json');
+  const only = optionValue('--only');
   // Libraries that print with console.log must not reach stdout in --json mode.
   if (json) console.log = console.error;
   const ctx = await createNodeContext();
   const { device } = ctx;
   log(`adapter: ${JSON.stringify(ctx.adapterInfo)}`);
+  const t0 = performance.now();
+  const tuning = await tuneMatmulNode(device, { adapter: ctx.adapterInfo });
+  log(`matmul choice (${tuning.source}, ${((performance.now() - t0) / 1000).toFixed(1)} s): ${JSON.stringify(tuning.choice)}`);
   const { tf } = await loadTfjsWebgpu(nodeGpu());
   const started = performance.now();
   const cases: BenchResult[] = [];
-  for (const c of MATMUL_CASES) cases.push(await matmulCase(device, tf, c));
-  cases.push(...(await attentionCases(device)));
+  const variants: Record<string, Record<string, number>> = {};
+  if (only !== 'attention') {
+    for (const c of MATMUL_CASES) {
+      cases.push(await matmulCase(device, tf, c));
+      if (process.argv.includes('--variants')) variants[c.name] = await variantFigures(device, c);
+    }
+  }
+  if (only !== 'matmul') cases.push(...(await attentionCases(device)));
   log(`benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const table = formatTable(cases);
   if (json) log(table);
-  await writeStdout(json ? JSON.stringify({ adapter: ctx.adapterInfo, cases }) : table);
+  const report = { adapter: ctx.adapterInfo, tuning: { source: tuning.source, choice: tuning.choice, timings: tuning.record?.timings }, cases, ...(Object.keys(variants).length ? { variants } : {}) };
+  await writeStdout(json ? JSON.stringify(report) : table);
   return 0;
 }
 

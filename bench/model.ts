@@ -26,6 +26,7 @@ import { initParams, paramLayout } from '../src/model/params';
 import { SeededRandom } from '../src/model/random';
 import { Trainer, type TrainOptions } from '../src/model/trainer';
 import { loadModelDir } from '../src/node/model-dir';
+import { tuneMatmulNode } from '../src/node/tuning';
 import { createNodeContext, nodeGpu } from '../src/node/webgpu';
 import { median, textTable, writeStdout } from './harness';
 import { loadTfjsWebgpu, TfjsGpt, type TfjsHyper } from './tfjs-gpt';
@@ -119,6 +120,8 @@ export interface DecodeRow {
 export interface BenchReport {
   adapter: Record<string, string | number>;
   peer: string;
+  /** The matmul variant per shape class our engine ran (src/kernels/matmul_tune.ts) and where it came from. */
+  matmul: { source: string; choice: Record<string, string> };
   quick: boolean;
   train: TrainRow[];
   decode: DecodeRow[];
@@ -349,6 +352,7 @@ export function formatReport(r: BenchReport): string {
   const out: string[] = [];
   out.push(`Adapter: ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}`);
   out.push(`Peer: ${r.peer}${r.quick ? '   (--quick: fewest steps, figures are rough)' : ''}`);
+  out.push(`Our matmul (${r.matmul.source}): ${Object.entries(r.matmul.choice).map(([c, v]) => `${c} ${v}`).join(', ') || 'defaults'}`);
   out.push('', 'Training (tokens/s, median step; higher is better)');
   out.push(
     textTable(
@@ -397,6 +401,9 @@ export async function runBench(args: { json?: boolean; quick?: boolean }): Promi
   try {
     const ctx = await createNodeContext();
     const { device } = ctx;
+    // The matmul variant per shape class, as the product picks it (stored per adapter, else timed now).
+    const tuning = await tuneMatmulNode(device, { adapter: ctx.adapterInfo, log });
+    log(`matmul choice (${tuning.source}): ${JSON.stringify(tuning.choice)}`);
     let peerLib: Tf | string;
     let peerName: string;
     try {
@@ -415,6 +422,7 @@ export async function runBench(args: { json?: boolean; quick?: boolean }): Promi
         maxBufferSize: device.limits.maxBufferSize,
       },
       peer: peerName,
+      matmul: { source: tuning.source, choice: tuning.choice },
       quick: !!args.quick,
       train: [],
       decode: [],

@@ -35,12 +35,10 @@ export type MatmulVariant = 'block' | 'block_sg' | `tiled${number}x${number}k${n
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
   'block',
   'block_sg',
-  'direct8x8',
   'direct16x4',
-  'direct16x16',
-  'tiled8x8k16',
+  'direct8x8',
   'tiled16x16k16',
-  'tiled16x16k32',
+  'tiled8x8k16',
 ];
 
 type Kernel = { kind: 'block'; subgroups: boolean } | { kind: 'tiled'; shared: boolean; wgX: number; wgY: number; tileK: number };

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getMatmulChoice, matmul, setMatmulChoice } from './matmul';
+import { matmulCandidates, matmulTuningKey, parseMatmulChoice, tuneMatmul } from './matmul_tune';
+import { memoryTuningStore } from '../gpu/tuner';
+import { USAGE } from '../gpu/buffers';
+import { fileTuningStore, tuneMatmulNode } from '../node/tuning';
+import { testDevice } from '../../test/gpu';
+
+/** A matmul label ends with the variant that was built. */
+async function builtVariant(layout: 'nn' | 'nt' | 'tn', M = 64): Promise<string> {
+  const device = await testDevice();
+  const tiny = device.createBuffer({ size: 256, usage: USAGE.STORAGE });
+  const buf = { buffer: tiny };
+  const label = matmul(device, { out: buf, a: buf, b: buf, M, N: 3, K: 4, layout }).label;
+  tiny.destroy();
+  return label.replace(/^.*_(block_sg|block|direct\d+x\d+|tiled\d+x\d+k\d+)$/, '$1');
+}
+
+describe('matmul tuning', () => {
+  it('tunes once within the budget, stores the choice, and matmul builds it', async () => {
+    const device = await testDevice();
+    const store = memoryTuningStore();
+    const progress: string[] = [];
+    const t = await tuneMatmul(device, store, (p) => progress.push(p.phase), { budgetMs: 300 });
+    try {
+      expect(t.source).toBe('tuned');
+      expect(Object.keys(t.choice).sort()).toEqual(['nn', 'nt', 'tn']);
+      const candidates = matmulCandidates(device);
+      for (const v of Object.values(t.choice)) expect(candidates).toContain(v);
+      expect(store.records.get(matmulTuningKey(device))?.choice).toEqual(t.choice);
+      expect(progress.at(-1)).toBe('done');
+      expect(getMatmulChoice(device)).toEqual(t.choice);
+      expect(await builtVariant('nt')).toBe(t.choice.nt);
+      // A second start on the same adapter reads the store: nothing is timed.
+      const again: string[] = [];
+      const t2 = await tuneMatmul(device, store, (p) => again.push(p.phase));
+      expect(t2.source).toBe('cache');
+      expect(t2.choice).toEqual(t.choice);
+      expect(again).toEqual(['cached']);
+    } finally {
+      setMatmulChoice(device, {});
+    }
+  });
+
+  it('honours a forced choice without timing or storing', async () => {
+    const device = await testDevice();
+    const store = memoryTuningStore();
+    try {
+      const t = await tuneMatmul(device, store, undefined, { force: 'direct8x8' });
+      expect(t).toEqual({ source: 'forced', choice: { nn: 'direct8x8', nt: 'direct8x8', tn: 'direct8x8' } });
+      expect(store.records.size).toBe(0);
+      expect(await builtVariant('tn')).toBe('direct8x8');
+      await tuneMatmul(device, store, undefined, { force: 'nn=tiled8x8k16, tn=block' });
+      expect(await builtVariant('nn')).toBe('tiled8x8k16');
+      expect(await builtVariant('tn')).toBe('block');
+      expect(await builtVariant('nt')).toMatch(/^block/); // not chosen: the default
+      expect(await builtVariant('nn', 1)).toMatch(/^block/); // decoding shapes keep the block kernel
+    } finally {
+      setMatmulChoice(device, {});
+    }
+  });
+
+  it('rejects unknown variants and classes in a forced choice', () => {
+    expect(() => parseMatmulChoice('fastest')).toThrow(/unknown matmul variant/);
+    expect(() => parseMatmulChoice('nm=block')).toThrow(/class/);
+    expect(parseMatmulChoice('decode=block,nt=direct16x4')).toEqual({ decode: 'block', nt: 'direct16x4' });
+  });
+
+  it('in Node: a cache file per adapter, and WEBGPU_GPT_MATMUL forces', async () => {
+    const device = await testDevice();
+    const file = join(mkdtempSync(join(tmpdir(), 'tuning-')), 'sub', 'tuning.json');
+    const saved = { file: process.env.WEBGPU_GPT_TUNING_FILE, force: process.env.WEBGPU_GPT_MATMUL };
+    try {
+      process.env.WEBGPU_GPT_TUNING_FILE = file;
+      delete process.env.WEBGPU_GPT_MATMUL;
+      const lines: string[] = [];
+      const first = await tuneMatmulNode(device, { budgetMs: 200, log: (l) => lines.push(l) });
+      expect(first.source).toBe('tuned');
+      const onDisk = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { choice: unknown }>;
+      expect(onDisk[matmulTuningKey(device)]?.choice).toEqual(first.choice);
+      expect((await fileTuningStore(file).load(matmulTuningKey(device)))?.choice).toEqual(first.choice);
+      expect((await tuneMatmulNode(device, { log: (l) => lines.push(l) })).source).toBe('cache');
+      process.env.WEBGPU_GPT_MATMUL = 'tiled16x16k16';
+      const forced = await tuneMatmulNode(device, { log: (l) => lines.push(l) });
+      expect(forced.source).toBe('forced');
+      expect(await builtVariant('nn')).toBe('tiled16x16k16');
+    } finally {
+      for (const [k, v] of [['WEBGPU_GPT_TUNING_FILE', saved.file], ['WEBGPU_GPT_MATMUL', saved.force]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      setMatmulChoice(device, {});
+    }
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Picks the matmul variant per shape class for this device (src/gpu/tuner.ts does the timing and
+ * the storing): `await tuneMatmul(device, store, onProgress)` once after the device is created and
+ * before the model's dispatches are built; `matmul` then builds the chosen variant.
+ *
+ * Representative shapes are small (M = 128, N = 256, K = 128: ~8 MFLOP, 10-50 ms a call on SwiftShader
+ * on 2 cores) so that the whole run fits about 1.5 s on a software adapter; on a GPU it is
+ * milliseconds. Candidates come in order of how likely they are to win on some adapter: the block
+ * kernels (lavapipe), the barrier-free 4x4 ones (SwiftShader), the workgroup-memory tiles (GPUs).
+ */
+import {
+  MATMUL_VARIANTS,
+  defaultMatmulVariant,
+  matmul,
+  matmulVariantRuns,
+  parseMatmulVariant,
+  setMatmulChoice,
+  type MatmulChoice,
+  type MatmulLayout,
+  type MatmulVariant,
+} from './matmul';
+import { createStorage } from '../gpu/buffers';
+import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
+
+/** Bump when a kernel changes in a way that can change the winner: stored choices are then redone. */
+const TUNING_VERSION = 1;
+const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
+const SHAPE = { M: 128, N: 256, K: 128 };
+
+export interface TuneMatmulOptions {
+  /**
+   * A fixed choice instead of tuning: one variant for every class ('direct8x8'), or per class
+   * ('nn=tiled16x16k16,nt=block'), or an object. Nothing is timed or stored. Node reads it from
+   * WEBGPU_GPT_MATMUL (src/node/tuning.ts).
+   */
+  force?: string | MatmulChoice;
+  /** Wall budget of a tuning run, ms (default 1500). */
+  budgetMs?: number;
+  /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
+  adapter?: AdapterIdentity;
+}
+
+export interface MatmulTuning {
+  choice: MatmulChoice;
+  /** 'cache': read from the store; 'tuned': timed now (and stored); 'forced': given. */
+  source: 'cache' | 'tuned' | 'forced';
+  record?: TuningRecord;
+}
+
+/** Parses a forced choice: 'variant' for every class, or 'class=variant,...'. */
+export function parseMatmulChoice(force: string): MatmulChoice {
+  const choice: MatmulChoice = {};
+  for (const part of force.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [cls, v] = part.includes('=') ? part.split('=', 2).map((s) => s.trim()) : [undefined, part];
+    parseMatmulVariant(v!); // throws on an unknown id
+    if (cls === undefined) for (const l of LAYOUTS) choice[l] = v as MatmulVariant;
+    else if ((LAYOUTS as readonly string[]).includes(cls) || cls === 'decode') choice[cls as MatmulLayout] = v as MatmulVariant;
+    else throw new Error(`matmul choice '${part}': the class must be one of nn, nt, tn, decode`);
+  }
+  return choice;
+}
+
+/** The variants worth timing on this device, the default first. */
+export function matmulCandidates(device: GPUDevice): MatmulVariant[] {
+  const def = defaultMatmulVariant(device);
+  return [def, ...MATMUL_VARIANTS.filter((v) => v !== def && v !== 'block' && matmulVariantRuns(device, v))];
+}
+
+function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity {
+  const info = given ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '' };
+}
+
+/** The store key of this device's matmul tuning (adapter, driver, kernel set). */
+export function matmulTuningKey(device: GPUDevice, adapter?: AdapterIdentity): string {
+  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')}`);
+}
+
+/**
+ * Sets this device's matmul choice: forced, else stored for this adapter + driver, else timed now
+ * within the budget (then stored). Call before building the model's dispatches.
+ */
+export async function tuneMatmul(device: GPUDevice, store: TuningStore, onProgress?: (p: TuneProgress) => void, opts: TuneMatmulOptions = {}): Promise<MatmulTuning> {
+  if (opts.force !== undefined) {
+    const choice = typeof opts.force === 'string' ? parseMatmulChoice(opts.force) : opts.force;
+    setMatmulChoice(device, choice);
+    onProgress?.({ phase: 'forced', done: 1, message: `matmul forced: ${JSON.stringify(choice)}` });
+    return { choice, source: 'forced' };
+  }
+  const key = matmulTuningKey(device, opts.adapter);
+  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress), onProgress);
+  const choice: MatmulChoice = {};
+  for (const [cls, v] of Object.entries(record.choice)) {
+    // A stored id this build no longer has (or cannot run) falls back to the default for that class.
+    try {
+      if (matmulVariantRuns(device, v as MatmulVariant)) choice[cls as MatmulLayout] = v as MatmulVariant;
+    } catch {
+      /* unknown id: default */
+    }
+  }
+  setMatmulChoice(device, choice);
+  return { choice, source: cached ? 'cache' : 'tuned', record };
+}
+
+async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
+  const { M, N, K } = SHAPE;
+  const bytes = Math.max(M, N) * K * 4;
+  const [a, b, out] = ['a', 'b', 'out'].map((n) => createStorage(device, `tune.${n}`, n === 'out' ? M * N * 4 : bytes));
+  try {
+    const classes: TuneClass[] = LAYOUTS.map((layout) => ({
+      name: layout,
+      candidates: matmulCandidates(device).map((variant) => ({
+        id: variant,
+        build: () => [matmul(device, { out: { buffer: out! }, a: { buffer: a! }, b: { buffer: b! }, M, N, K, layout, variant })],
+      })),
+    }));
+    return await tuneClasses(device, classes, { budgetMs, onProgress });
+  } finally {
+    for (const buf of [a, b, out]) buf!.destroy();
+  }
+}
