@@ -121,6 +121,9 @@ test('training interrupted by a reload resumes from the saved step, and the loss
   expect(saved % 10).toBe(0);
 
   await row.getByRole('button', { name: 'Resume training' }).click();
+  // The Train tab shows the saved run: its text and recipe came back with it.
+  await expect(page.getByTestId('corpus-summary')).toContainText('resume.txt');
+  await expect(page.getByLabel('steps', { exact: true })).toHaveValue('60');
   await expect(page.getByTestId('train-status')).toContainText('Done: 60 steps', { timeout: 120_000 });
   // The curve holds the saved steps and the new ones, one point per step; the samples before the reload are listed too.
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '60');

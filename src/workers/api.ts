@@ -153,7 +153,9 @@ export type TrainEvent =
   /** The weights of `step` are saved in the library (at each evaluation and at the end). */
   | { kind: 'saved'; step: number; id: string }
   /** Something the user must know that does not stop training (e.g. storage full: not saved). */
-  | { kind: 'alert'; message: string };
+  | { kind: 'alert'; message: string }
+  /** A saved run continues (resumeSavedTraining): its corpus, recipe and name, before its history and new steps. */
+  | { kind: 'resumed'; step: number; corpus: CorpusSummary; recipe: Recipe; name: string };
 
 /**
  * Attention of a fixed probe text (the start of the validation split) at one evaluation, for

@@ -145,6 +145,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
           probeLabels = ev.probe.labels;
         }
       } else if (ev.kind === 'alert') alertMsg = ev.message;
+      else if (ev.kind === 'resumed') set({ corpus: ev.corpus, recipe: ev.recipe, presetId: undefined, trainName: ev.name });
       else if (ev.kind === 'saved') {
         savedStep = ev.step;
         savedId = ev.id;

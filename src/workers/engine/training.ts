@@ -176,6 +176,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
     trainer = new Trainer(model, corpus.train, corpus.val, opts);
     if (resume) {
       trainer.restoreState(resume.state);
+      emit({ kind: 'resumed', step: resume.state.step, corpus: corpus.summary, recipe, name });
       emit({ kind: 'steps', steps: history.steps });
       for (const e of history.evals) emit({ kind: 'eval', ...e });
     }
