@@ -11,14 +11,14 @@
  * choice for this adapter, else ~1.5 s of timing, stored; WEBGPU_GPT_MATMUL forces one), and every
  * matmul row names the variant that ran.
  *
- * Options: --json (stdout carries exactly one JSON object { adapter, tuning, cases[, variants] };
+ * Options: --quick (matmul: one timed call each after the warm-up); --json (stdout carries exactly one JSON object { adapter, tuning, cases[, variants] };
  * the table and progress go to stderr); --only matmul|attention; --variants (also time every
  * matmul variant on every case, ours alone, quick single figures). The process exits explicitly at
  * the end (Dawn keeps Node alive).
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { attentionCases } from './attention';
-import { benchResult, dispatchRunner, formatTable, log, timePair, writeStdout, type BenchResult, type Runner } from './harness';
+import { benchResult, dispatchRunner, formatTable, log, timePair, writeStdout, type BenchResult, type Runner, type TimingOptions } from './harness';
 import { loadTfjsWebgpu } from './tfjs-gpt';
 import { createStorage, readFloats, uploadBuffer } from '../src/gpu/buffers';
 import { matmul, matmulVariantRuns, MATMUL_VARIANTS, resolveMatmulVariant, type MatmulLayout } from '../src/kernels/matmul';
@@ -94,7 +94,7 @@ function relativeDiff(x: Float32Array, y: ArrayLike<number>): number {
   return diff / Math.max(scale, 1e-30);
 }
 
-async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase): Promise<BenchResult> {
+async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase, timing: TimingOptions): Promise<BenchResult> {
   const { M, N, K, layout } = c;
   const aData = inputs(M * K, 1);
   const bData = inputs(K * N, 2);
@@ -114,7 +114,7 @@ async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase): Promise<Ben
     theirs.dispose();
     const rel = relativeDiff(got, want);
     if (!(rel < 1e-4)) throw new Error(`${c.name}: ours and TensorFlow.js disagree (max diff ${rel.toExponential(2)} of the largest value)`);
-    const { ours_ms, peer_ms } = await timePair(ours, tfRunner(tf, ta, tb, layout));
+    const { ours_ms, peer_ms } = await timePair(ours, tfRunner(tf, ta, tb, layout), timing);
     const variant = resolveMatmulVariant(device, { M, layout });
     const r = { ...benchResult(c.name, 2 * M * N * K, ours_ms, peer_ms, PEER), variant };
     log(`${c.name}: ours (${variant}) ${ours_ms.toFixed(1)} ms, ${PEER} ${peer_ms.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)} (results agree to ${rel.toExponential(1)})`);
@@ -155,6 +155,9 @@ function optionValue(name: string): string | undefined {
 async function main(): Promise<number> {
   const json = process.argv.includes('--json');
   const only = optionValue('--only');
+  // --quick: one timed call per side after the warm-up (a software adapter on a busy machine runs
+  // the GPT-2-sized cases at seconds per call; the figures are rougher).
+  const quick = process.argv.includes('--quick');
   // Libraries that print with console.log must not reach stdout in --json mode.
   if (json) console.log = console.error;
   const ctx = await createNodeContext();
@@ -169,7 +172,7 @@ async function main(): Promise<number> {
   const variants: Record<string, Record<string, number>> = {};
   if (only !== 'attention') {
     for (const c of MATMUL_CASES) {
-      cases.push(await matmulCase(device, tf, c));
+      cases.push(await matmulCase(device, tf, c, quick ? { repeats: 1, targetMs: 1 } : {}));
       if (process.argv.includes('--variants')) variants[c.name] = await variantFigures(device, c);
     }
   }

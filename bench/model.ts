@@ -1,5 +1,5 @@
 /**
- * `npm run bench:model [-- --json] [--quick]`: training and decode throughput, on one adapter, in one process.
+ * `npm run bench:model [-- --json] [--quick] [--small]` (--small: the shipped config's case only): training and decode throughput, on one adapter, in one process.
  *
  * Training: tokens/s of our Trainer (the real loop: one submit per step, loss read back) against
  * the same step in TensorFlow.js's WebGPU backend (bench/tfjs-gpt.ts), same config, batch,
@@ -144,7 +144,7 @@ function errorText(e: unknown): string {
 }
 
 /** The cases: the shipped model's config (or nanoGPT's tiny one), then GPT-2 small (or, if it does not fit, a vocab-cut variant). */
-async function modelCases(limits: GPUSupportedLimits, quick: boolean, log: (s: string) => void): Promise<{ cases: ModelCase[]; skipped: ModelCase[] }> {
+async function modelCases(limits: GPUSupportedLimits, quick: boolean, log: (s: string) => void, smallOnly = false): Promise<{ cases: ModelCase[]; skipped: ModelCase[] }> {
   const small = quick ? PLANS.quick : PLANS.small;
   const large = quick ? { ...PLANS.quick, prefill: false } : PLANS.large;
   // The shipped model's config (its weights are not needed: every case uses random weights).
@@ -175,6 +175,7 @@ async function modelCases(limits: GPUSupportedLimits, quick: boolean, log: (s: s
   const full: ModelCase = { model: 'GPT-2 small (124M)', config: gpt2, B, T, context: 256, plan: large };
   const cases = [tiny];
   const skipped: ModelCase[] = [];
+  if (smallOnly) return { cases, skipped };
   try {
     validateConfig(gpt2, limits, B, T);
     cases.push(full);
@@ -392,7 +393,7 @@ export function formatReport(r: BenchReport): string {
   return out.join('\n');
 }
 
-export async function runBench(args: { json?: boolean; quick?: boolean }): Promise<void> {
+export async function runBench(args: { json?: boolean; quick?: boolean; small?: boolean }): Promise<void> {
   const json = !!args.json;
   const log = (s: string) => process.stderr.write(`${s}\n`);
   // With --json nothing but the report may reach stdout: route stray console output (TensorFlow.js, Dawn) to stderr.
@@ -427,7 +428,7 @@ export async function runBench(args: { json?: boolean; quick?: boolean }): Promi
       train: [],
       decode: [],
     };
-    const { cases, skipped } = await modelCases(device.limits, !!args.quick, log);
+    const { cases, skipped } = await modelCases(device.limits, !!args.quick, log, !!args.small);
     for (const s of skipped) {
       const reason = s.note ?? 'does not fit this adapter';
       report.train.push({ model: s.model, B: s.B, T: s.T, skipped: reason });
@@ -472,7 +473,7 @@ export async function runBench(args: { json?: boolean; quick?: boolean }): Promi
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, small: { type: 'boolean' } } });
   await runBench(values);
   return 0;
 }
