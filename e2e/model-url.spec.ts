@@ -36,13 +36,17 @@ test.beforeAll(async () => {
   }
   const files = new Map(['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => [`/${f}`, readFileSync(join(servedDir, f))]));
   // The same folder from another origin (CORS allowed), model.safetensors at ~400 KB/s.
+  // Under /cut/ the connection drops a third of the way into model.safetensors.
   slow = createServer((req, res) => {
-    const bytes = files.get(new URL(req.url!, 'http://x').pathname);
+    const path = new URL(req.url!, 'http://x').pathname;
+    const cut = path.startsWith('/cut/');
+    const bytes = files.get(cut ? path.slice(4) : path);
     if (!bytes) return void res.writeHead(404, { 'access-control-allow-origin': '*' }).end();
     res.writeHead(200, { 'content-length': bytes.length, 'access-control-allow-origin': '*' });
     let at = 0;
     const tick = setInterval(() => {
       if (res.destroyed || at >= bytes.length) return clearInterval(tick);
+      if (cut && at > bytes.length / 3) return void res.destroy();
       const part = bytes.subarray(at, at + 40_000);
       at += part.length;
       if (at >= bytes.length) res.end(part);
@@ -74,7 +78,7 @@ async function loadFromUrl(page: Page, url: string) {
   await page.getByRole('button', { name: 'Load from URL' }).click();
 }
 
-test('loads a Hugging Face-layout folder from a URL with progress, cancels a load, reads the cache, and a bad, too large or foreign model leaves the model working', async ({ page }) => {
+test('loads a Hugging Face-layout folder from a URL with progress, cancels a load, reads the cache; a cut connection, a bad URL, a too large or foreign model leave the model working', async ({ page }) => {
   await page.goto('./');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
 
@@ -85,6 +89,15 @@ test('loads a Hugging Face-layout folder from a URL with progress, cancels a loa
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('url-status')).toHaveText('Cancelled: the model in use is unchanged.');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare');
+
+  // The network lost mid-download: said in words, nothing cached (the second try fails the same way).
+  for (let i = 0; i < 2; i++) {
+    await loadFromUrl(page, `${slowUrl}cut/`);
+    await expect(page.getByTestId('model-error')).toContainText(/connection was lost after \d\.\d of 1\.\d MB/, { timeout: 30_000 });
+    await expect(page.getByTestId('model-status')).toContainText('Shakespeare');
+    await page.getByTestId('model-error').getByRole('button', { name: 'Dismiss' }).click();
+    await expect(page.getByTestId('model-error')).toHaveCount(0);
+  }
 
   // Same-origin folder by a relative URL: F16 weights with transformer. keys and mask buffers.
   await loadFromUrl(page, 'fixtures/tiny-hf/');
