@@ -105,7 +105,10 @@ describe('load from URL', () => {
   it('reads a Hugging Face id as huggingface.co/<id>/resolve/main, and a link to a file as its folder', () => {
     expect(resolveSource('openai-community/gpt2')).toEqual({ base: 'https://huggingface.co/openai-community/gpt2/resolve/main', name: 'openai-community/gpt2' });
     expect(resolveSource('distilbert/distilgpt2').base).toBe('https://huggingface.co/distilbert/distilgpt2/resolve/main');
-    expect(resolveSource('https://example.org/models/tiny/config.json')).toEqual({ base: 'https://example.org/models/tiny', name: 'tiny' });
+    for (const page of ['https://huggingface.co/openai-community/gpt2', 'https://huggingface.co/openai-community/gpt2/tree/main', 'https://huggingface.co/openai-community/gpt2/blob/main/config.json']) {
+      expect(resolveSource(page), page).toEqual({ base: 'https://huggingface.co/openai-community/gpt2/resolve/main', name: 'openai-community/gpt2' });
+    }
+    expect(resolveSource(' https://example.org/models/tiny/config.json ')).toEqual({ base: 'https://example.org/models/tiny', name: 'tiny' });
     expect(resolveSource('./fixtures/tiny/', 'http://127.0.0.1:4183/gpt-playground/').base).toBe('http://127.0.0.1:4183/gpt-playground/fixtures/tiny');
   });
 

@@ -47,6 +47,9 @@ export function resolveSource(source: string, pageUrl?: string): { base: string;
     throw new EngineError('BAD_CONFIG', `“${s}” is neither a Hugging Face model id (owner/name) nor a URL.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EngineError('BAD_CONFIG', `Only http and https URLs can be loaded, not ${url.protocol}`);
+  // A Hugging Face repository page (…/owner/name, …/tree/<rev>, …/blob/<rev>/file): its files are under resolve/<rev>.
+  const hub = url.host === 'huggingface.co' ? /^\/([\w.-]+)\/([\w.-]+)(?:\/(?:tree|blob|resolve)\/([^/]+))?/.exec(url.pathname) : null;
+  if (hub) return { base: `https://huggingface.co/${hub[1]}/${hub[2]}/resolve/${hub[3] ?? 'main'}`, name: `${hub[1]}/${hub[2]}` };
   // A link to one of the files means its folder.
   const path = url.pathname.replace(/\/(config\.json|model\.safetensors|tokenizer\.json)$/, '').replace(/\/+$/, '');
   const base = `${url.origin}${path}`;
