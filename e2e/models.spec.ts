@@ -114,6 +114,9 @@ test('training interrupted by a reload resumes from the saved step, and the loss
   // The tab goes away mid-run: what was saved at the last evaluation is all that is left.
   await page.reload();
   await expect(page.getByTestId('model-status')).toContainText('Model', { timeout: 90_000 });
+  // Offered on the Train tab and in the model's row.
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('resume-offer')).toContainText(/resume · step \d+ of 60/);
   await page.getByRole('tab', { name: 'Models' }).click();
   const row = page.getByTestId('library-row').filter({ hasText: 'resume' });
   await expect(row).toContainText(/step \d+ of 60/);

@@ -5,6 +5,7 @@ import { CorpusPicker } from './CorpusPicker';
 import { LossChart } from './LossChart';
 import { ProbeAttention } from './ProbeAttention';
 import { RecipeForm } from './RecipeForm';
+import { ResumeOffer } from './ResumeOffer';
 import { SampleList } from './SampleList';
 import { TrainControls } from './TrainControls';
 
@@ -22,6 +23,7 @@ export function TrainPanel() {
         <RecipeForm />
         <h2 className="font-medium">3. Train</h2>
         <TrainControls />
+        <ResumeOffer />
         <Alert message={alert} onDismiss={dismiss} testId="train-alert" />
       </div>
       <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">

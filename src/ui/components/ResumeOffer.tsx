@@ -1,0 +1,30 @@
+import { useStore } from '../store';
+
+/**
+ * On the Train tab, while nothing trains: the runs saved in this browser with steps left, each
+ * with "Resume training" (the same as the Models tab's row button).
+ */
+export function ResumeOffer() {
+  const models = useStore((s) => s.library.models);
+  const idle = useStore((s) => s.trainStatus === 'idle' && !s.modelLoading && s.gpu.state === 'ready');
+  const resume = useStore((s) => s.resumeSavedTraining);
+  const runs = models.filter((m) => m.resumable);
+  if (!idle || runs.length === 0) return null;
+  return (
+    <div className="space-y-1 rounded border border-zinc-800 p-2 text-sm" data-testid="resume-offer">
+      <p className="text-xs text-zinc-400">Saved runs with steps left (their text, recipe and optimiser state are kept with them):</p>
+      <ul className="space-y-1">
+        {runs.slice(0, 3).map((m) => (
+          <li key={m.id} className="flex items-center gap-2">
+            <span className="min-w-0 flex-1 truncate">
+              {m.name} <span className="text-xs text-zinc-500">· step {m.step} of {m.totalSteps}</span>
+            </span>
+            <button className="rounded border border-zinc-700 px-3 py-0.5 hover:bg-zinc-800" onClick={() => void resume(m.id)}>
+              Resume training
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
