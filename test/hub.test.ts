@@ -12,7 +12,7 @@ import { encodeCheckpoint, type Checkpoint } from '../src/model/checkpoint';
 import type { GPTConfig } from '../src/model/config';
 import { initParams, paramLayout } from '../src/model/params';
 import { toF32, writeSafetensors } from '../src/model/safetensors';
-import { CharTokenizer } from '../src/model/tokenizer';
+import { CharTokenizer, Gpt2Tokenizer } from '../src/model/tokenizer';
 import { f32ToF16, hfLayoutFiles } from '../src/node/commands-export';
 import type { LoadProgress } from '../src/workers/api';
 import { loadFromSource, resolveSource } from '../src/workers/engine/hub';
@@ -22,6 +22,7 @@ const ck: Checkpoint = { config, tokenizer: new CharTokenizer([...'abcdefghijklm
 const hf = hfLayoutFiles(ck, 'F16');
 const ours = encodeCheckpoint(ck);
 const utf8 = new TextEncoder();
+const bpeConfig: GPTConfig = { n_layer: 1, n_head: 2, n_embd: 32, block_size: 16, vocab_size: 50257 };
 
 /** path -> bytes; `cut` sends half the body then drops the connection; `slow` trickles it. */
 const routes = new Map<string, { bytes: Uint8Array; cut?: boolean; slow?: boolean }>();
@@ -40,6 +41,10 @@ beforeAll(async () => {
   serve('ours', ours);
   serve('cut', hf, { cut: true });
   serve('slow', hf, { slow: true });
+  // A GPT-2-vocabulary model with no tokenizer.json: GPT-2's BPE is implied.
+  const bpe = hfLayoutFiles({ config: bpeConfig, tokenizer: new Gpt2Tokenizer(), params: initParams(bpeConfig, paramLayout(bpeConfig), 2) }, 'F16');
+  bpe.delete('tokenizer.json');
+  serve('bpe', bpe);
   routes.set('/sharded/config.json', { bytes: hf.get('config.json')! });
   routes.set('/sharded/tokenizer.json', { bytes: hf.get('tokenizer.json')! });
   routes.set('/sharded/model.safetensors.index.json', { bytes: utf8.encode('{"weight_map":{}}') });
@@ -131,6 +136,13 @@ describe('load from URL', () => {
   it('loads our own F32 layout exactly', async () => {
     const { ck: got } = await load('ours');
     expect(got.params).toEqual(ck.params);
+  });
+
+  it("takes GPT-2's BPE when a GPT-2-vocabulary folder has no tokenizer.json", async () => {
+    const { ck: got } = await load('bpe');
+    expect(got.config).toEqual(bpeConfig);
+    expect(got.tokenizer.kind).toBe('gpt2');
+    expect(got.tokenizer.encode('Hello world')).toEqual([15496, 995]);
   });
 
   it('says "not found" for a folder without config.json (404)', async () => {
