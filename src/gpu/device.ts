@@ -147,6 +147,29 @@ export function allocateScoped<T>(device: GPUDevice, what: string, build: () => 
   return { result, checked };
 }
 
+/**
+ * Validation + out-of-memory error scopes held open across several allocations (a training run's
+ * model, trainer and decoder). `check()` pops them and rejects with OUT_OF_MEMORY or GPU_VALIDATION
+ * when the device reported an error; `close()` (for a finally) pops them if `check()` never ran.
+ * Nothing else may push a scope in between: they nest.
+ */
+export function openErrorScopes(device: GPUDevice, what: string): { check(): Promise<void>; close(): void } {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  let popped: Promise<[GPUError | null, GPUError | null]> | undefined;
+  const pop = () => (popped ??= Promise.all([device.popErrorScope(), device.popErrorScope()]));
+  return {
+    async check() {
+      const [validation, oom] = await pop();
+      const err = scopeError(what, validation, oom);
+      if (err) throw err;
+    },
+    close() {
+      void pop().catch(() => undefined);
+    },
+  };
+}
+
 /** Runs `fn` inside validation + out-of-memory error scopes and turns a captured error into an EngineError. */
 export async function withErrorScopes<T>(device: GPUDevice, what: string, fn: () => T): Promise<T> {
   const { result, checked } = allocateScoped(device, what, fn, () => undefined);

@@ -1,10 +1,10 @@
 /**
- * Allocation inside error scopes (src/gpu/device.ts allocateScoped): what the device reports for
+ * Allocation inside error scopes (src/gpu/device.ts allocateScoped, openErrorScopes): what the device reports for
  * the allocations comes back as OUT_OF_MEMORY or GPU_VALIDATION, and what was built is undone.
  * A fake device stands in, since a real out-of-memory cannot be provoked on demand.
  */
 import { describe, expect, it } from 'vitest';
-import { allocateScoped, gpuErrorCode } from './device';
+import { allocateScoped, gpuErrorCode, openErrorScopes } from './device';
 
 class FakeOom { constructor(readonly message: string) {} }
 Object.defineProperty(FakeOom, 'name', { value: 'GPUOutOfMemoryError' });
@@ -57,6 +57,19 @@ describe('allocateScoped', () => {
       throw new Error('boom');
     }, () => undefined)).toThrow('boom');
     expect(stack).toEqual([]);
+  });
+
+  it('openErrorScopes: held across allocations, check() reports OUT_OF_MEMORY, close() pops once', async () => {
+    const { device, stack } = fakeDevice({ oom: 'no room for the AdamW moments' });
+    const scopes = openErrorScopes(device, 'allocating “fox” for training');
+    expect(stack).toEqual(['out-of-memory', 'validation']);
+    await expect(scopes.check()).rejects.toMatchObject({ code: 'OUT_OF_MEMORY', message: expect.stringMatching(/^The GPU ran out of memory while allocating “fox” for training: no room for the AdamW moments\./) });
+    scopes.close();
+    expect(stack).toEqual([]);
+    const clean = fakeDevice({});
+    const s2 = openErrorScopes(clean.device, 'x');
+    s2.close(); // a run that failed before its check
+    expect(clean.stack).toEqual([]);
   });
 
   it('classifies uncaptured errors by their class', () => {

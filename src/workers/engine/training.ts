@@ -7,6 +7,7 @@
 import { EngineError } from '../../errors';
 import type { GpuContext } from '../../gpu/device';
 import { readFloats } from '../../gpu/buffers';
+import { openErrorScopes } from '../../gpu/device';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
 import { estimateBuffers } from '../../model/memory';
 import { Decoder } from '../../model/generate';
@@ -125,7 +126,16 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
   const opts = recipeTrainOptions(recipe);
   validateConfig(config, c.device.limits, opts.batch, opts.seqLen); // TOO_LARGE before any allocation
-  const model = new GPT(c.device, config, { training: true });
+  // The run's buffers (weights, gradients, AdamW moments, activations, decoder) are made inside
+  // error scopes, checked before the first step: the device's out-of-memory is OUT_OF_MEMORY.
+  const scopes = openErrorScopes(c.device, `allocating “${name}” for training`);
+  let model: GPT;
+  try {
+    model = new GPT(c.device, config, { training: true });
+  } catch (e) {
+    scopes.close();
+    throw e;
+  }
   let trainer: Trainer | undefined;
   let decoder: Decoder | undefined;
   gate = new PauseGate();
@@ -181,6 +191,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
       for (const e of history.evals) emit({ kind: 'eval', ...e });
     }
     decoder = new Decoder(model);
+    await scopes.check();
     const probeIds = Array.from(corpus.val.subarray(0, Math.min(PROBE_TOKENS, recipe.block_size)));
     emit({ kind: 'state', state: 'running' });
     for await (const ev of trainingSession(trainer, { evalEvery: recipe.evalEvery, signal, gate })) {
@@ -208,6 +219,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
     if (e instanceof EngineError && e.code === 'DIVERGED') return await finish('diverged', e.message);
     throw e;
   } finally {
+    scopes.close();
     gate = undefined;
     onState = undefined;
     trainingId = undefined;
