@@ -5,8 +5,7 @@
  * interrupted, else the model in use (what the page opens at start: the active library model, a
  * model loaded from a URL (from the Cache API), or the shipped one).
  */
-import type { EngineFault } from '../../workers/api';
-import { engineErrorCode } from '../../errors';
+import type { DebugFault, EngineFault } from '../../workers/api';
 import { getEngine } from '../../workers/bridge';
 import type { Slice } from './slice';
 
@@ -68,8 +67,7 @@ export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
 export function installTestHooks(): boolean {
   if (!new URLSearchParams(location.search).has('test-hooks')) return false;
   (window as unknown as { __gptTestHooks: unknown }).__gptTestHooks = {
-    fault: (kind: Parameters<ReturnType<typeof getEngine>['debugFault']>[0]) => getEngine().debugFault(kind),
-    code: engineErrorCode,
+    fault: (kind: DebugFault) => getEngine().debugFault(kind),
   };
   return true;
 }
