@@ -24,8 +24,8 @@ describe('tuner', () => {
     const device = await testDevice();
     const out = createStorage(device, 'spin.out', 1024 * 4);
     const classes: TuneClass[] = [
-      { name: 'a', candidates: [{ id: 'slow', build: () => spin(device, out, 50_000) }, { id: 'fast', build: () => spin(device, out, 1) }] },
-      { name: 'b', candidates: [{ id: 'fast', build: () => spin(device, out, 1) }, { id: 'slow', build: () => spin(device, out, 50_000) }] },
+      { name: 'a', candidates: [{ id: 'slow', build: () => spin(device, out, 20_000) }, { id: 'fast', build: () => spin(device, out, 1) }] },
+      { name: 'b', candidates: [{ id: 'fast', build: () => spin(device, out, 1) }, { id: 'slow', build: () => spin(device, out, 20_000) }] },
     ];
     const r = await tuneClasses(device, classes, { budgetMs: 10_000 });
     expect(r.choice).toEqual({ a: 'fast', b: 'fast' });

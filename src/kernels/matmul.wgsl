@@ -10,13 +10,19 @@
 //   a, b: the inputs as floats; bias (N) (read only when HAS_BIAS); a4, b4: the same buffers as a, b
 //   seen as vec4s (read only when VEC_A / VEC_B). A binding a variant does not touch still has to be
 //   bound (WGSL counts uses under a false override branch): the wrapper binds a placeholder there.
-// Modules: this file holds everything but the entry point and `aFragment` (the thread's A values
-//   for one 4-deep slice of K); two small files complete it:
-//   matmul_plain.wgsl      every thread loads its own A values (8 vec4 loads per slice);
-//   matmul_subgroups.wgsl  compiled as `enable subgroups;` + this file + it: each of the 8 threads
-//     that share A (same ty) loads one of the 8 vec4s and the others get it by subgroupShuffle, 1 load
-//     instead of 8. Only on devices where src/gpu/subgroups.ts found subgroups of a multiple of 8
-//     invocations numbered in order. Shipped model's training step on lavapipe: 1020 -> 723 ms.
+// Modules: this file holds the parameters, bindings, loads and the epilogue (`storeOut`), shared by
+//   every variant (src/kernels/matmul.ts MATMUL_VARIANTS; src/gpu/tuner.ts picks one per adapter):
+//   'block'    = this + matmul_block.wgsl (the 8x8 register block below, which calls `aFragment`,
+//                the thread's A values for one 4-deep slice of K) + matmul_plain.wgsl: every
+//                thread loads its own A values (8 vec4 loads per slice);
+//   'block_sg' = `enable subgroups;` + this + matmul_block.wgsl + matmul_subgroups.wgsl: each of
+//     the 8 threads that share A (same ty) loads one of the 8 vec4s and the others get it by
+//     subgroupShuffle, 1 load instead of 8. Only on devices where src/gpu/subgroups.ts found
+//     subgroups of a multiple of 8 invocations numbered in order. Shipped model's training step on
+//     lavapipe: 1020 -> 723 ms.
+//   'direct{X}x{Y}', 'tiled{X}x{Y}k{K}' = this + matmul_tiled.wgsl: 4x4 outputs per thread in one
+//     mat4x4, without (direct) or with (tiled) workgroup memory; see that file.
+// The rest of this header describes the block kernel.
 // Dispatch: (ceil(N / 64), ceil(M / (8·WG_Y))) workgroups of 8 x WG_Y threads. Each thread owns an
 //   8x8 block of out: rows m0 + {0, 4·WG_Y} + ty*4 + {0..3}, columns n0 + {0, 32} + tx*4 + {0..3}
 //   (four 4x4 quads, so neighbouring threads read neighbouring vec4s). WG_Y is 8 (64x64 tiles), or 1
@@ -32,7 +38,10 @@
 // 16-deep K slices, 4x4 or 8x8 per thread) ran at 2.6-4.7 GFLOP/s on 512^3 against ~10 for the
 // barrier-free 8x8 register block (2 cores, same session; TensorFlow.js's tiled kernel: ~4.6). The
 // 8x8 block does 64 multiply-adds per 16 loaded floats; 16x8 blocks measured no faster (spills).
-// Real GPUs would prefer a shared-memory tile: this kernel is correct there, not at their peak.
+// Real GPUs would prefer a shared-memory tile: matmul_tiled.wgsl's 'tiled' variants.
+// On SwiftShader (Subzero JIT, 4-wide SIMD, no loop unrolling) this kernel's arrays (acc[16], af, bf
+// indexed in loops) stay in memory: there the barrier-free 'direct' 4x4 variants, whose block is a
+// mat4x4 in registers, ran 2.5-3x faster (docs/benchmarks.md).
 
 struct Params { M: u32, N: u32, K: u32, lda: u32, ldc: u32, }
 

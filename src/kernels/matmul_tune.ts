@@ -3,9 +3,9 @@
  * the storing): `await tuneMatmul(device, store, onProgress)` once after the device is created and
  * before the model's dispatches are built; `matmul` then builds the chosen variant.
  *
- * Representative shapes are small (M = 128, N = 256, K = 128: ~8 MFLOP, 10-50 ms a call on SwiftShader
- * on 2 cores) so that the whole run fits about 1.5 s on a software adapter; on a GPU it is
- * milliseconds. Candidates come in order of how likely they are to win on some adapter: the block
+ * Representative shapes are small (M = N = K = 128: 4 MFLOP, a few ms a call on SwiftShader
+ * on 2 cores, 50x that when the machine is busy) so that the whole run fits about 2 s on a software adapter; on a GPU it is
+ * milliseconds. Each candidate runs twice (tuner.ts). Candidates come in order of how likely they are to win on some adapter: the block
  * kernels (lavapipe), the barrier-free 4x4 ones (SwiftShader), the workgroup-memory tiles (GPUs).
  */
 import {
@@ -23,9 +23,9 @@ import { createStorage } from '../gpu/buffers';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
 /** Bump when a kernel changes in a way that can change the winner: stored choices are then redone. */
-const TUNING_VERSION = 1;
+const TUNING_VERSION = 2;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
-const SHAPE = { M: 128, N: 256, K: 128 };
+const SHAPE = { M: 128, N: 128, K: 128 };
 
 export interface TuneMatmulOptions {
   /**
@@ -34,7 +34,7 @@ export interface TuneMatmulOptions {
    * WEBGPU_GPT_MATMUL (src/node/tuning.ts).
    */
   force?: string | MatmulChoice;
-  /** Wall budget of a tuning run, ms (default 1500). */
+  /** Wall budget of a tuning run, ms (default 2000). */
   budgetMs?: number;
   /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
   adapter?: AdapterIdentity;
