@@ -87,7 +87,8 @@ test('explore attention after a generation: layer, head, tooltip, Token slider, 
   await slider.fill('20'); // a generated position: its sampled token is among the candidates (temperature 0.8, no top-k)
   await expect(items).toHaveCount(10);
 
-  await page.screenshot({ path: 'docs/attention-explorer.png', fullPage: true });
+  // The README's screenshot is refreshed only on request (UPDATE_SCREENSHOTS=1): a test run leaves the clone unchanged.
+  await page.screenshot({ path: process.env.UPDATE_SCREENSHOTS ? 'docs/attention-explorer.png' : 'test-results/attention-explorer.png', fullPage: true });
   await page.setViewportSize({ width: 390, height: 1600 });
   await page.screenshot({ path: 'test-results/attention-explorer-390.png', fullPage: true });
 });
