@@ -62,8 +62,10 @@ export function dispatchRunner(device: GPUDevice, dispatches: readonly Dispatch[
 }
 
 export interface TimingOptions {
-  /** Timed repeats of each runner (the median is kept). Default 5; fewer (not under 3, or under this when it is smaller) if they would outlast maxCaseMs. */
+  /** Timed repeats of each runner (the median is kept). Default 5; fewer (not under minRepeats) if they would outlast maxCaseMs. */
   repeats?: number;
+  /** Default 3. */
+  minRepeats?: number;
   /** Rough bound on a case's timed repeats, both runners together. Default 30 s. */
   maxCaseMs?: number;
   /** Wall time one repeat should take. Default 300 ms. */
@@ -89,7 +91,7 @@ export async function timePair(ours: Runner, peer: Runner, opts: TimingOptions =
   const o = await calibrate(ours, targetMs, maxIters);
   const p = await calibrate(peer, targetMs, maxIters);
   // Slow kernels (seconds per call on a software adapter) get fewer repeats, never under 3.
-  const repeats = Math.max(Math.min(3, opts.repeats ?? 3), Math.min(opts.repeats ?? 5, Math.floor(maxCaseMs / (o.repeatMs + p.repeatMs))));
+  const repeats = Math.max(opts.minRepeats ?? 3, Math.min(opts.repeats ?? 5, Math.floor(maxCaseMs / (o.repeatMs + p.repeatMs))));
   const tOurs: number[] = [];
   const tPeer: number[] = [];
   for (let r = 0; r < repeats; r++) {

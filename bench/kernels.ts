@@ -11,7 +11,7 @@
  * choice for this adapter, else ~1.5 s of timing, stored; WEBGPU_GPT_MATMUL forces one), and every
  * matmul row names the variant that ran.
  *
- * Options: --quick (matmul: one timed call each after the warm-up); --json (stdout carries exactly one JSON object { adapter, tuning, cases[, variants] };
+ * Options: --quick (matmul: single calls, as many repeats as fit 10 s, at least one); --json (stdout carries exactly one JSON object { adapter, tuning, cases[, variants] };
  * the table and progress go to stderr); --only matmul|attention; --variants (also time every
  * matmul variant on every case, ours alone, quick single figures). The process exits explicitly at
  * the end (Dawn keeps Node alive).
@@ -155,8 +155,8 @@ function optionValue(name: string): string | undefined {
 async function main(): Promise<number> {
   const json = process.argv.includes('--json');
   const only = optionValue('--only');
-  // --quick: one timed call per side after the warm-up (a software adapter on a busy machine runs
-  // the GPT-2-sized cases at seconds per call; the figures are rougher).
+  // --quick: single calls instead of ~300 ms repeats, and as many repeats as fit about 10 s (at
+  // least one): a software adapter on a busy machine runs the GPT-2-sized cases at seconds a call.
   const quick = process.argv.includes('--quick');
   // Libraries that print with console.log must not reach stdout in --json mode.
   if (json) console.log = console.error;
@@ -172,7 +172,7 @@ async function main(): Promise<number> {
   const variants: Record<string, Record<string, number>> = {};
   if (only !== 'attention') {
     for (const c of MATMUL_CASES) {
-      cases.push(await matmulCase(device, tf, c, quick ? { repeats: 1, targetMs: 1 } : {}));
+      cases.push(await matmulCase(device, tf, c, quick ? { repeats: 5, minRepeats: 1, maxCaseMs: 10_000, targetMs: 1 } : {}));
       if (process.argv.includes('--variants')) variants[c.name] = await variantFigures(device, c);
     }
   }
