@@ -184,6 +184,8 @@ export interface TrainResult {
   model: ModelInfo;
   /** For 'diverged': what happened and what to try. */
   message?: string;
+  /** Events sent to `onEvent` in all: they travel on their own port, so the UI waits for this many. */
+  events: number;
 }
 
 /** Something that went wrong outside any call: the UI hears of it through watchFaults. */

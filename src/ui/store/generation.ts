@@ -19,6 +19,9 @@ export interface GenerationSlice {
   stopGeneration(): void;
 }
 
+/** Generations started so far: tags each run's events. */
+let runs = 0;
+
 export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   prompt: 'ROMEO:\n',
   output: '',
@@ -29,20 +32,32 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   generate: async () => {
     const st = get();
     if (st.generating || !st.model) return;
+    const run = ++runs;
     set({ generating: true, output: '', genError: undefined });
     get().clearAttention();
     // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not copied).
+    // Events of an earlier run that arrive late are dropped (`run`).
     const tokens = frameBatcher<TokenEvent>((batch) => {
+      if (run !== runs) return;
       set((s) => ({ output: s.output + batch.map((e) => e.text).join('') }));
       get().appendTokens(batch);
     });
+    // Token callbacks travel on their own message port: the result can overtake the last of them.
+    let received = 0;
+    let allIn: (() => void) | undefined;
+    let expected = Infinity;
     try {
       const res = await getEngine().generate(
         st.prompt,
         { ...st.sampling, captureAttention: true },
-        Comlink.proxy((ev: TokenEvent) => tokens.push(ev)),
-        Comlink.proxy((p: PromptTrace) => get().startTrace(p)),
+        Comlink.proxy((ev: TokenEvent) => {
+          tokens.push(ev);
+          if (++received >= expected) allIn?.();
+        }),
+        Comlink.proxy((p: PromptTrace) => run === runs && get().startTrace(p)),
       );
+      expected = res.tokens;
+      if (received < expected) await new Promise<void>((resolve) => ((allIn = resolve), setTimeout(resolve, 5000)));
       tokens.flush();
       set({ lastRun: res });
     } catch (e) {

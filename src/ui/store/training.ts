@@ -170,8 +170,20 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     ema = 0;
     emaSteps = 0;
     set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
+    // Events travel on their own message port: the result can overtake the last of them, so wait
+    // for as many as the worker sent (a few seconds at most) before the run counts as ended.
+    let received = 0;
+    let expected = Infinity;
+    let allIn: (() => void) | undefined;
     try {
-      const res = await call(Comlink.proxy((e: TrainEvent) => steps.push(e)));
+      const res = await call(
+        Comlink.proxy((e: TrainEvent) => {
+          steps.push(e);
+          if (++received >= expected) allIn?.();
+        }),
+      );
+      expected = res.events;
+      if (received < expected) await new Promise<void>((resolve) => ((allIn = resolve), setTimeout(resolve, 5000)));
       steps.flush();
       set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
       get().setModel(res.model);

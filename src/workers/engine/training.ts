@@ -120,7 +120,12 @@ export async function resumeSaved(c: GpuContext, id: string, signal: AbortSignal
   return { ...result, corpus: corpus.summary, recipe: training.recipe };
 }
 
-async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult> {
+async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e: TrainEvent) => void): Promise<TrainResult> {
+  let events = 0;
+  const emit = (e: TrainEvent) => {
+    events++;
+    send(e);
+  };
   const { recipe, corpus, name, resume } = start;
   checkLongEnough(corpus, recipe.block_size);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
@@ -179,7 +184,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, emit: (e
     const params = await keep(steps);
     const info = install({ config, tokenizer: corpus.tokenizer, params }, name, c, valLoss, id);
     await library.setActive(id).catch(() => undefined);
-    return { reason, steps, model: info, message };
+    return { reason, steps, model: info, message, events };
   };
   try {
     model.setWeights(resume?.weights ?? initParams(config, model.layout, recipe.seed));
