@@ -7,7 +7,8 @@
 #    or next to the NVIDIA driver (nvidia_icd.json), preferring a real GPU over lavapipe or
 #    SwiftShader; VK_ICD_FILENAMES set by the caller wins.
 # 3. Runs the matmul tuner (fresh: its own tuning file), then `bench:kernels --json --variants` and
-#    `bench:model --json` (add BENCH_MODEL_QUICK=1 for --quick), with the tuned choice in force.
+#    `bench:model --json` (BENCH_MODEL_QUICK=1 adds --quick; BENCH_MODEL_ARGS more flags, e.g.
+#    --small), with the tuned choice in force.
 # 4. Prints one JSON object on stdout: { icd, adapter, tuning, kernels, model }; logs go to stderr
 #    and, with everything else, to OUT_DIR (default ./bench-device-out).
 set -uo pipefail
@@ -61,7 +62,8 @@ node --no-use-osr dist-node/bench-kernels.js --json --variants >"$OUT/kernels.js
 krc=$?
 tail -n 20 "$OUT/kernels.log" >&2
 log "bench:model"
-node --no-use-osr dist-node/bench-model.js --json ${BENCH_MODEL_QUICK:+--quick} >"$OUT/model.json" 2>"$OUT/model.log"
+# shellcheck disable=SC2086 # BENCH_MODEL_ARGS is a list of flags
+node --no-use-osr dist-node/bench-model.js --json ${BENCH_MODEL_QUICK:+--quick} ${BENCH_MODEL_ARGS:-} >"$OUT/model.json" 2>"$OUT/model.log"
 mrc=$?
 tail -n 20 "$OUT/model.log" >&2
 
