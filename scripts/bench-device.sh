@@ -3,9 +3,9 @@
 #
 # 1. Installs what it lacks: Node >= 20.19 (says how, if absent), npm packages (npm ci), the Vulkan
 #    loader (libvulkan1 through apt-get when root and missing).
-# 2. Finds the GPU's Vulkan driver: an ICD JSON under /usr/share/vulkan/icd.d, /etc/vulkan/icd.d
-#    or next to the NVIDIA driver (nvidia_icd.json), preferring a real GPU over lavapipe or
-#    SwiftShader; VK_ICD_FILENAMES set by the caller wins.
+# 2. Finds the GPU's Vulkan driver: the loader's own search (Dawn takes the high-performance
+#    adapter), plus an nvidia_icd.json outside the loader's directories; VK_ICD_FILENAMES set by
+#    the caller wins. Says so when only a software adapter (lavapipe, SwiftShader) was found.
 # 3. Runs the matmul tuner (fresh: its own tuning file), then `bench:kernels --json --variants` and
 #    `bench:model --json` (BENCH_MODEL_QUICK=1 adds --quick; BENCH_MODEL_ARGS more flags, e.g.
 #    --small), with the tuned choice in force.
@@ -37,19 +37,30 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
 fi
 
 # --- The GPU's Vulkan driver ---
+# The Vulkan loader tries every ICD it finds (Mesa installs ICDs for Intel, AMD, ... whether or not
+# that hardware is present) and Dawn picks the high-performance adapter among those that work, so
+# by default nothing is forced: only an NVIDIA ICD outside the loader's directories is pointed at.
+export WEBGPU_REAL_GPU=1 # src/node/webgpu.ts: do not default to lavapipe
 if [ -z "${VK_ICD_FILENAMES:-}" ]; then
-  icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json /usr/local/share/vulkan/icd.d/*.json 2>/dev/null || true)
-  real=$(echo "$icds" | grep -v -E 'lvp_icd|swiftshader' | grep -E 'nvidia|radeon|intel|amd|freedreno|panfrost|asahi|broadcom' | head -1)
-  [ -z "$real" ] && real=$(echo "$icds" | grep -v -E 'lvp_icd|swiftshader' | head -1)
-  if [ -n "$real" ]; then
-    export VK_ICD_FILENAMES=$real
-  else
-    log "no GPU Vulkan driver found (ICDs: ${icds:-none}); measuring on the software adapter instead"
-    [ -f /usr/share/vulkan/icd.d/lvp_icd.json ] && export VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.json
+  std=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json /usr/local/share/vulkan/icd.d/*.json 2>/dev/null | grep -c nvidia || true)
+  if [ "$std" = 0 ]; then
+    nv=$(find /usr /etc /opt -name 'nvidia_icd*.json' 2>/dev/null | head -1)
+    [ -n "$nv" ] && export VK_ICD_FILENAMES=$nv
   fi
 fi
-export WEBGPU_REAL_GPU=1 # src/node/webgpu.ts: do not default to lavapipe
-log "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<loader default>}"
+log "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<loader default: every installed ICD>}"
+adapter=$(node --input-type=module -e '
+import { create, globals } from "webgpu";
+Object.assign(globalThis, globals);
+const a = await create([]).requestAdapter({ powerPreference: "high-performance" });
+const i = a?.info;
+console.log(i ? JSON.stringify({ vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description }) : "null");
+process.exit(0);' 2>/dev/null | tail -1)
+log "adapter: ${adapter:-none}"
+case "$adapter" in
+  null|"") log "no WebGPU adapter: install the GPU's Vulkan driver (and libvulkan1)"; exit 1 ;;
+  *swiftshader*|*'"software"'*|*llvmpipe*) log "only a software adapter was found: the figures below are not a GPU's" ;;
+esac
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$OUT/nvidia-smi.txt" 2>&1
 
 # --- Tuner, then the benches (the bench tunes first and stores into this file) ---

@@ -19,6 +19,8 @@ export interface TuningRecord {
   timings: Record<string, Record<string, number>>;
   /** Wall ms the tuning took. */
   tuneMs: number;
+  /** The caller's note on what was timed (matmul: the representative size n of n³). */
+  shape?: number;
   /** ISO date of the run. */
   tunedAt: string;
 }

@@ -3,10 +3,11 @@
  * the storing): `await tuneMatmul(device, store, onProgress)` once after the device is created and
  * before the model's dispatches are built; `matmul` then builds the chosen variant.
  *
- * Representative shapes are small (M = N = K = 128: 4 MFLOP, a few ms a call on SwiftShader
- * on 2 cores, 50x that when the machine is busy) so that the whole run fits about 2 s on a software adapter; on a GPU it is
- * milliseconds. Each candidate runs twice (tuner.ts). Candidates come in order of how likely they are to win on some adapter: the block
- * kernels (lavapipe), the barrier-free 4x4 ones (SwiftShader), the workgroup-memory tiles (GPUs).
+ * Representative shape: M = N = K = 128 (1024 on GPUs, see GPU_SHAPE) (4 MFLOP: a few ms a call on SwiftShader on 2 cores, 50x
+ * that when the machine is busy), so that the whole run fits about 2 s on a software adapter; on a
+ * GPU it is milliseconds. Each candidate runs twice (src/gpu/tuner.ts). Candidates come in order
+ * of how likely they are to win on some adapter: the block kernels (lavapipe), the barrier-free
+ * 4x4 ones (SwiftShader), the workgroup-memory tiles (GPUs).
  */
 import {
   MATMUL_VARIANTS,
@@ -20,12 +21,20 @@ import {
   type MatmulVariant,
 } from './matmul';
 import { createStorage } from '../gpu/buffers';
+import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
 /** Bump when a kernel changes in a way that can change the winner: stored choices are then redone. */
 const TUNING_VERSION = 2;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
-const SHAPE = { M: 128, N: 128, K: 128 };
+const SHAPE = 128;
+/**
+ * On an adapter that runs the default at 128³ in under 50 µs (over 80 GFLOP/s: a GPU), 128³ is
+ * launch overhead, not kernel: the candidates are timed at 1024³ instead (2 GFLOP, ~25 ms at that
+ * speed, well under a millisecond on a fast GPU).
+ */
+const GPU_SHAPE = 1024;
+const GPU_CALL_MS = 0.05;
 
 export interface TuneMatmulOptions {
   /**
@@ -102,10 +111,39 @@ export async function tuneMatmul(device: GPUDevice, store: TuningStore, onProgre
   return { choice, source: cached ? 'cache' : 'tuned', record };
 }
 
+/** ms of one call of the default nn kernel at n³ (after a warm-up call), on zeroed inputs. */
+async function probeCall(device: GPUDevice, n: number): Promise<number> {
+  const [a, b, out] = ['a', 'b', 'out'].map((name) => createStorage(device, `tune.probe.${name}`, n * n * 4));
+  const d = matmul(device, { out: { buffer: out! }, a: { buffer: a! }, b: { buffer: b! }, M: n, N: n, K: n });
+  try {
+    const time = async (iters: number) => {
+      const t0 = performance.now();
+      submitDispatches(device, [d], iters);
+      await device.queue.onSubmittedWorkDone();
+      return (performance.now() - t0) / iters;
+    };
+    await time(1);
+    return await time(2);
+  } finally {
+    destroyDispatch(d);
+    for (const buf of [a, b, out]) buf!.destroy();
+  }
+}
+
+/** One pass, `iters` copies (kept out of async functions: see bench/harness.ts submitRepeated). */
+function submitDispatches(device: GPUDevice, ds: Dispatch[], iters: number): void {
+  const enc = device.createCommandEncoder({ label: 'tune.probe' });
+  const pass = enc.beginComputePass();
+  for (let i = 0; i < iters; i++) encodeDispatches(pass, ds);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+}
+
 async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
-  const { M, N, K } = SHAPE;
-  const bytes = Math.max(M, N) * K * 4;
-  const [a, b, out] = ['a', 'b', 'out'].map((n) => createStorage(device, `tune.${n}`, n === 'out' ? M * N * 4 : bytes));
+  const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
+  const [M, N, K] = [n, n, n];
+  const bytes = n * n * 4;
+  const [a, b, out] = ['a', 'b', 'out'].map((name) => createStorage(device, `tune.${name}`, bytes));
   try {
     const classes: TuneClass[] = LAYOUTS.map((layout) => ({
       name: layout,
@@ -114,7 +152,8 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
         build: () => [matmul(device, { out: { buffer: out! }, a: { buffer: a! }, b: { buffer: b! }, M, N, K, layout, variant })],
       })),
     }));
-    return await tuneClasses(device, classes, { budgetMs, onProgress });
+    const r = await tuneClasses(device, classes, { budgetMs, onProgress });
+    return { ...r, shape: n };
   } finally {
     for (const buf of [a, b, out]) buf!.destroy();
   }
