@@ -39,9 +39,10 @@
 // barrier-free 8x8 register block (2 cores, same session; TensorFlow.js's tiled kernel: ~4.6). The
 // 8x8 block does 64 multiply-adds per 16 loaded floats; 16x8 blocks measured no faster (spills).
 // Real GPUs would prefer a shared-memory tile: matmul_tiled.wgsl's 'tiled' variants.
-// On SwiftShader (Subzero JIT, 4-wide SIMD, no loop unrolling) this kernel's arrays (acc[16], af, bf
-// indexed in loops) stay in memory: there the barrier-free 'direct' 4x4 variants, whose block is a
-// mat4x4 in registers, ran 2.5-3x faster (docs/benchmarks.md).
+// On SwiftShader (Subzero JIT, 4-wide SIMD) the barrier-free 'direct' 4x4 variants of
+// matmul_tiled.wgsl, whose block is one mat4x4, ran 2-6x faster than this kernel at 128^3 and
+// 3-5x TensorFlow.js on the bench shapes (docs/benchmarks.md); our reading (not checked in the
+// generated code) is that this kernel's arrays indexed in loops (acc[16], af, bf) stay in memory there.
 
 struct Params { M: u32, N: u32, K: u32, lda: u32, ldc: u32, }
 

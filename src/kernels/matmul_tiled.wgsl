@@ -17,6 +17,10 @@
 //               thread row/column). false: no workgroup memory and no barrier; every thread loads
 //               its own A rows and B columns from storage (barriers are coroutine switches on
 //               CPU adapters).
+// Measured (2 cores, busy machine, GFLOP/s on the bench shapes, docs/benchmarks.md): lavapipe
+//   direct 4.9-5.5, tiled 1.9-2.8 (block_sg 9.6-12.6 stays its choice); SwiftShader: direct16x4 /
+//   direct8x8 chosen by the tuner, 3.1-5.2x TensorFlow.js; tiled 2-4x slower than direct there.
+//   No GPU has measured the tiled variants yet (scripts/bench-device.sh does).
 // Workgroup memory layout (vec4s): As (4·WG_Y rows x TILE_K/4) as [m][k/4] for nn/nt, and as
 //   [k][m/4] (TILE_K x WG_Y) for tn; Bs as [k][n/4] (TILE_K x WG_X) for nn/tn, [n][k/4] for nt:
 //   always the source's contiguous dimension in the vec4, so that staging copies vec4s as they come.
