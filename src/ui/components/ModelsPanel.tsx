@@ -51,7 +51,7 @@ export function ModelsPanel() {
         <li className="flex flex-wrap items-center gap-3 py-2 text-sm" data-testid="library-row">
           <div className="min-w-0 flex-1">
             <p className="font-medium">{SHIPPED_MODEL.name}</p>
-            <p className="text-xs text-zinc-400">shipped with the page · 4L · 4H · 128C · ctx 128 · characters · 0.82M parameters · val loss 1.868</p>
+            <p className="text-xs text-zinc-400">shipped with the page · 4L · 4H · 128C · ctx 128 · characters · 0.82M parameters · val loss 1.511</p>
           </div>
           {current?.id === undefined && current?.name === SHIPPED_MODEL.name ? (
             <span className="text-xs text-emerald-400">in use</span>
