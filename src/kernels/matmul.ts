@@ -39,6 +39,8 @@ export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
   'direct8x8',
   'tiled16x16k16',
   'tiled8x8k16',
+  // One row of threads: for decoding (M = 1), where 4x4 blocks already repeat row 0 four times.
+  'direct64x1',
 ];
 
 type Kernel = { kind: 'block'; subgroups: boolean } | { kind: 'tiled'; shared: boolean; wgX: number; wgY: number; tileK: number };
@@ -72,12 +74,19 @@ export function matmulVariantRuns(device: GPUDevice, variant: MatmulVariant): bo
 
 /**
  * Shape classes the tuner picks a variant for: the three layouts with M > 8, and 'decode'
- * (M <= 8, one token at a time), which keeps the block kernel's one-row-of-threads form.
+ * (M <= 8, one token at a time), which takes only variants with one row of threads (the block
+ * kernels, which switch to it there, and 'direct{X}x1').
  */
 export type MatmulShapeClass = MatmulLayout | 'decode';
 
 export function matmulShapeClass(layout: MatmulLayout, M: number): MatmulShapeClass {
   return M <= 8 ? 'decode' : layout;
+}
+
+/** Whether a variant suits the decode class: no thread rows beyond the first to repeat row 0. */
+export function isDecodeVariant(variant: MatmulVariant): boolean {
+  const k = parseMatmulVariant(variant);
+  return k.kind === 'block' || (!k.shared && k.wgY === 1);
 }
 
 /** The choice per shape class, set by src/gpu/tuner.ts (or setMatmulChoice) for one device. */
@@ -123,7 +132,8 @@ export interface MatmulArgs {
   ldc?: number;
   /**
    * Which kernel: default the device's choice for the shape class (setMatmulChoice, the tuner),
-   * else defaultMatmulVariant. Decoding shapes (M <= 8) run the block kernels only.
+   * else defaultMatmulVariant; for decoding shapes (M <= 8) a chosen variant must suit them
+   * (isDecodeVariant). An explicit variant always runs.
    */
   variant?: MatmulVariant;
   /** Shorthand kept for callers: true is 'block_sg', false 'block' (variant wins when both are given). */
@@ -166,8 +176,10 @@ function threadsAlongM(M: number): number {
 /** The variant `matmul` runs for these args on this device. */
 export function resolveMatmulVariant(device: GPUDevice, args: Pick<MatmulArgs, 'variant' | 'subgroups' | 'layout' | 'M'>): MatmulVariant {
   const cls = matmulShapeClass(args.layout ?? 'nn', args.M);
-  let v = args.variant ?? (args.subgroups === undefined ? undefined : args.subgroups ? 'block_sg' : 'block') ?? choices.get(device)?.[cls] ?? defaultMatmulVariant(device);
-  if (cls === 'decode' && parseMatmulVariant(v).kind !== 'block') v = defaultMatmulVariant(device);
+  const explicit = args.variant ?? (args.subgroups === undefined ? undefined : args.subgroups ? 'block_sg' : 'block');
+  let v = explicit ?? choices.get(device)?.[cls] ?? defaultMatmulVariant(device);
+  // A chosen (not explicitly asked for) variant with several thread rows would repeat row 0 when decoding.
+  if (!explicit && cls === 'decode' && !isDecodeVariant(v)) v = defaultMatmulVariant(device);
   if (!matmulVariantRuns(device, v)) {
     throw new Error(v === 'block_sg' ? 'matmul: subgroups requested, but this device cannot run the subgroup kernel' : `matmul: variant ${v} cannot run on this device`);
   }

@@ -27,9 +27,10 @@ describe('matmul tuning', () => {
     const t = await tuneMatmul(device, store, (p) => progress.push(p.phase), { budgetMs: 300 });
     try {
       expect(t.source).toBe('tuned');
-      expect(Object.keys(t.choice).sort()).toEqual(['nn', 'nt', 'tn']);
-      const candidates = matmulCandidates(device);
-      for (const v of Object.values(t.choice)) expect(candidates).toContain(v);
+      expect(Object.keys(t.choice).sort()).toEqual(['decode', 'nn', 'nt', 'tn']);
+      for (const [cls, v] of Object.entries(t.choice)) expect(matmulCandidates(device, cls as 'nn' | 'decode')).toContain(v);
+      expect(matmulCandidates(device, 'decode')).not.toContain('direct8x8');
+      expect(matmulCandidates(device, 'nn')).not.toContain('direct64x1');
       expect(store.records.get(matmulTuningKey(device))?.choice).toEqual(t.choice);
       expect(progress.at(-1)).toBe('done');
       expect(getMatmulChoice(device)).toEqual(t.choice);
@@ -58,6 +59,10 @@ describe('matmul tuning', () => {
       expect(await builtVariant('tn')).toBe('block');
       expect(await builtVariant('nt')).toMatch(/^block/); // not chosen: the default
       expect(await builtVariant('nn', 1)).toMatch(/^block/); // decoding shapes keep the block kernel
+      await tuneMatmul(device, store, undefined, { force: 'decode=direct64x1,nn=direct8x8' });
+      expect(await builtVariant('nn', 1)).toBe('direct64x1');
+      expect(await builtVariant('nt', 1)).toBe('direct64x1');
+      expect(await builtVariant('nn')).toBe('direct8x8');
     } finally {
       setMatmulChoice(device, {});
     }

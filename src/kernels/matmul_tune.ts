@@ -12,12 +12,14 @@
 import {
   MATMUL_VARIANTS,
   defaultMatmulVariant,
+  isDecodeVariant,
   matmul,
   matmulVariantRuns,
   parseMatmulVariant,
   setMatmulChoice,
   type MatmulChoice,
   type MatmulLayout,
+  type MatmulShapeClass,
   type MatmulVariant,
 } from './matmul';
 import { createStorage } from '../gpu/buffers';
@@ -25,7 +27,7 @@ import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatc
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
 /** Bump when a kernel changes in a way that can change the winner: stored choices are then redone. */
-const TUNING_VERSION = 2;
+const TUNING_VERSION = 3;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
 const SHAPE = 128;
 /**
@@ -69,10 +71,16 @@ export function parseMatmulChoice(force: string): MatmulChoice {
   return choice;
 }
 
-/** The variants worth timing on this device, the default first. */
-export function matmulCandidates(device: GPUDevice): MatmulVariant[] {
+/** The variants worth timing on this device for a shape class (all classes when omitted), the default first. */
+export function matmulCandidates(device: GPUDevice, cls?: MatmulShapeClass): MatmulVariant[] {
   const def = defaultMatmulVariant(device);
-  return [def, ...MATMUL_VARIANTS.filter((v) => v !== def && v !== 'block' && matmulVariantRuns(device, v))];
+  // Layout classes skip the one-row-of-threads variants (made for M = 1); decode takes only those and the block kernels.
+  const fits = (v: MatmulVariant) => {
+    if (cls === undefined) return true;
+    const k = parseMatmulVariant(v);
+    return cls === 'decode' ? isDecodeVariant(v) : k.kind === 'block' || k.wgY > 1;
+  };
+  return [def, ...MATMUL_VARIANTS.filter((v) => v !== def && v !== 'block' && matmulVariantRuns(device, v) && fits(v))];
 }
 
 function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity {
@@ -141,20 +149,25 @@ function submitDispatches(device: GPUDevice, ds: Dispatch[], iters: number): voi
 
 async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
   const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
-  const [M, N, K] = [n, n, n];
-  const bytes = n * n * 4;
-  const [a, b, out] = ['a', 'b', 'out'].map((name) => createStorage(device, `tune.${name}`, bytes));
+  // Layout classes at n³; the decode class as one token through a (n, 8n) weight, like c_fc.
+  const dec = { M: 1, N: 8 * n, K: n };
+  const bufs = [n * n, n * n, n * n, dec.K, dec.K * dec.N, dec.N].map((floats, i) => createStorage(device, `tune.${i}`, floats * 4));
+  const [a, b, out, da, db, dout] = bufs.map((buffer) => ({ buffer }));
   try {
-    const classes: TuneClass[] = LAYOUTS.map((layout) => ({
-      name: layout,
-      candidates: matmulCandidates(device).map((variant) => ({
+    const classes: TuneClass[] = [...LAYOUTS, 'decode' as const].map((cls) => ({
+      name: cls,
+      candidates: matmulCandidates(device, cls).map((variant) => ({
         id: variant,
-        build: () => [matmul(device, { out: { buffer: out! }, a: { buffer: a! }, b: { buffer: b! }, M, N, K, layout, variant })],
+        build: () => [
+          cls === 'decode'
+            ? matmul(device, { out: dout!, a: da!, b: db!, ...dec, variant })
+            : matmul(device, { out: out!, a: a!, b: b!, M: n, N: n, K: n, layout: cls, variant }),
+        ],
       })),
     }));
     const r = await tuneClasses(device, classes, { budgetMs, onProgress });
     return { ...r, shape: n };
   } finally {
-    for (const buf of [a, b, out]) buf!.destroy();
+    for (const buf of bufs) buf.destroy();
   }
 }
