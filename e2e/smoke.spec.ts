@@ -5,6 +5,10 @@ test('the page opens and the engine worker gets a WebGPU device', async ({ page 
   await page.goto('./');
   await expect(page.getByRole('heading', { name: 'GPT Playground' })).toBeVisible();
   await expect(page.getByTestId('gpu-status')).toContainText('WebGPU ready', { timeout: 60_000 });
+  // The kernels were tuned for this adapter on this first visit; a reload reads the choice back and tunes nothing.
+  await expect(page.getByTestId('kernel-tuning')).toContainText(/tuned for this GPU in \d+\.\d s/);
+  await page.reload();
+  await expect(page.getByTestId('kernel-tuning')).toContainText('tuned for this GPU (on an earlier visit)', { timeout: 60_000 });
 });
 
 test('the shipped model loads and streams text with attention maps', async ({ page }) => {

@@ -18,6 +18,7 @@ import { Trainer } from '../model/trainer';
 import { num, required, UsageError, type CliArgs } from './args';
 import { saveModelDir } from './model-dir';
 import { ProgressBar } from './progress';
+import { tuneMatmulNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
 /** The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides. */
@@ -63,6 +64,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   const opts = { ...recipeTrainOptions(recipe), beta2: num(args, 'beta2', 0.99), gradClip: num(args, 'grad-clip', 1) };
 
   const ctx = await createNodeContext();
+  await tuneMatmulNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
   validateConfig(config, ctx.device.limits, opts.batch, opts.seqLen);
   const model = new GPT(ctx.device, config, { training: true });
   model.setWeights(initParams(config, model.layout, opts.seed));

@@ -20,6 +20,24 @@ export interface EngineInfo {
   limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
   /** Training recipes (defined once, in src/model/presets.ts). */
   presets: Preset[];
+  /** How the matmul kernels were picked for this adapter (absent on the CPU path). */
+  tuning?: KernelTuning;
+}
+
+/** The kernel tuner's verdict for this adapter and driver (src/kernels/matmul_tune.ts). */
+export interface KernelTuning {
+  /** 'tuned': timed now; 'cache': chosen on an earlier visit and read back; 'forced': fixed by the caller. */
+  source: 'tuned' | 'cache' | 'forced';
+  /** Variant per shape class, e.g. { nn: 'direct8x8', decode: 'block' }. */
+  choice: Record<string, string>;
+  ms: number;
+}
+
+/** Progress of the tuning that runs once per adapter when the engine starts. */
+export interface TuningProgress {
+  phase: 'cached' | 'forced' | 'tuning' | 'done';
+  done: number;
+  message: string;
 }
 
 export interface ModelInfo {
@@ -203,7 +221,7 @@ export interface EngineApi {
    * Creates the GPU device; without WebGPU, says why and runs on the CPU (backend 'cpu').
    * `testHooks` (the page's URL has ?test-hooks) enables debugFault.
    */
-  init(opts?: { testHooks?: boolean }): Promise<EngineInfo>;
+  init(opts?: { testHooks?: boolean }, onTuning?: (p: TuningProgress) => void): Promise<EngineInfo>;
   /** Calls `onFault` for each fault that happens outside any call, from now on. */
   watchFaults(onFault: (f: EngineFault) => void): Promise<void>;
   /**

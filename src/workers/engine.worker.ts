@@ -11,7 +11,7 @@ import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from '../mo
 import { PRESETS } from '../model/presets';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
-import { backend, device, loseDeviceForTest, lostOrSettled, onFault, uncapturedErrorForTest, webGpuProblem } from './engine/device';
+import { backend, device, kernelTuning, loseDeviceForTest, lostOrSettled, onFault, onTuneProgress, uncapturedErrorForTest, webGpuProblem } from './engine/device';
 import { downloadFiles } from './engine/download';
 import { runGeneration } from './engine/generation';
 import { loadFromSource, URL_ACTIVE_PREFIX } from './engine/hub';
@@ -39,14 +39,15 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 const api: EngineApi = {
-  async init(opts) {
+  async init(opts, onTuning) {
     testHooks = opts?.testHooks === true;
-    const c = await backend();
+    onTuneProgress(onTuning);
+    const c = await backend().finally(() => onTuneProgress(undefined));
     if (c === 'cpu') {
       return { backend: 'cpu', noWebGpu: webGpuProblem(), adapter: { vendor: 'CPU', architecture: '' }, features: [], limits: { maxBufferSize: 0, maxStorageBufferBindingSize: 0 }, presets: [...PRESETS] };
     }
     const { maxBufferSize, maxStorageBufferBindingSize } = c.device.limits;
-    return { backend: 'webgpu', adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS] };
+    return { backend: 'webgpu', adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS], tuning: kernelTuning() };
   },
 
   async watchFaults(onFaultCb) {

@@ -3,15 +3,27 @@ import { NoWebGpu } from './NoWebGpu';
 
 export function Header() {
   const gpu = useStore((s) => s.gpu);
+  const tuning = useStore((s) => s.engineInfo?.tuning);
   return (
     <header className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
       <h1 className="text-3xl font-semibold tracking-tight">GPT Playground</h1>
       <p className="text-zinc-400">Write with a GPT, train one on your own text, watch where it attends. On your GPU; nothing leaves this machine.</p>
       <section className="basis-full text-sm" aria-label="GPU status">
-        {gpu.state === 'starting' && <p data-testid="gpu-status">Starting WebGPU…</p>}
+        {gpu.state === 'starting' && (
+          <p data-testid="gpu-status">
+            {gpu.tuning ? `Tuning the kernels for this GPU (once): ${Math.round(gpu.tuning.done * 100)}%…` : 'Starting WebGPU…'}
+          </p>
+        )}
         {gpu.state === 'ready' && (
           <p data-testid="gpu-status" className="text-zinc-400">
             WebGPU ready: <span className="font-mono">{gpu.adapter}</span>
+            {tuning && (
+              <span data-testid="kernel-tuning" title={Object.entries(tuning.choice).map(([k, v]) => `${k}: ${v}`).join(', ')}>
+                {' '}
+                · kernels {tuning.source === 'tuned' ? `tuned for this GPU in ${(tuning.ms / 1000).toFixed(1)} s` : tuning.source === 'cache' ? 'tuned for this GPU (on an earlier visit)' : 'fixed'} (matmul{' '}
+                {[...new Set(Object.values(tuning.choice))].join(', ') || 'default'})
+              </span>
+            )}
           </p>
         )}
         {gpu.state === 'cpu' && (

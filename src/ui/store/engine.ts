@@ -1,12 +1,13 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
-import type { EngineInfo, NoWebGpuReason } from '../../workers/api';
+import type { EngineInfo, NoWebGpuReason, TuningProgress } from '../../workers/api';
 import { describe } from './errors';
 import { installTestHooks } from './faults';
 import type { Slice } from './slice';
 
 export type GpuStatus =
-  | { state: 'starting' }
+  /** `tuning`: the kernel tuner is timing candidates for this adapter (first visit only). */
+  | { state: 'starting'; tuning?: { done: number; message: string } }
   | { state: 'ready'; adapter: string; features: string[] }
   /** No WebGPU: the engine runs small models on the CPU; `reason` says which step failed. */
   | { state: 'cpu'; reason: NoWebGpuReason; message: string }
@@ -42,7 +43,12 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
     let info: EngineInfo;
     try {
       info = await Promise.race([
-        engine.init({ testHooks: installTestHooks() }),
+        engine.init(
+          { testHooks: installTestHooks() },
+          Comlink.proxy((p: TuningProgress) => {
+            if (p.phase === 'tuning' && get().gpu.state === 'starting') set({ gpu: { state: 'starting', tuning: { done: p.done, message: p.message } } });
+          }),
+        ),
         new Promise<never>((_, reject) =>
           setTimeout(() => reject(new Error(`The engine did not start within ${INIT_TIMEOUT_MS / 1000} s (its worker may have failed to load). Reload the page; if it happens again, try another browser.`)), INIT_TIMEOUT_MS),
         ),

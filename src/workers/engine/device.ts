@@ -4,6 +4,9 @@
  * happen outside any call (the device lost, a GPU error no scope caught) go to the fault
  * listeners (the UI, through EngineApi.watchFaults) instead of only the worker's console.
  */
+import { indexedDbTuningStore, memoryTuningStore, type TuneProgress, type TuningStore } from '../../gpu/tuner';
+import { tuneMatmul } from '../../model/tuning';
+import type { KernelTuning } from '../api';
 import { createGpuContext, gpuErrorCode, NoWebGpuError, type GpuContext, type NoWebGpuReason } from '../../gpu/device';
 import { EngineError } from '../../errors';
 import type { EngineFault } from '../api';
@@ -32,28 +35,62 @@ function emitFault(fault: EngineFault): void {
 }
 
 export async function device(): Promise<GpuContext> {
-  if (!ctx) {
-    const created = await createGpuContext((self.navigator as Navigator).gpu, {
-      onUncapturedError: (error) => {
-        console.error('[webgpu] uncaptured error:', error.message);
-        emitFault({ kind: 'gpu-error', code: gpuErrorCode(error), message: error.message });
-      },
-    });
-    ctx = created;
-    created.lost.then((info) => {
-      if (ctx !== created) return;
-      ctx = undefined; // the next device() call creates a new one
-      const simulated = simulatedLoss;
-      simulatedLoss = false;
-      if (info.reason === 'destroyed' && !simulated) return;
-      console.error('GPU device lost:', info.message);
-      const why = simulated ? 'destroyed by the test hook' : info.message;
-      lostMessage = `The GPU device was lost${why ? ` (${why})` : ''}, and the model with it; the next load makes a new device and brings a model back.`;
-      for (const f of onLost) f(lostMessage);
-      emitFault({ kind: 'device-lost', message: `The GPU device was lost${why ? ` (${why})` : ''}.` });
-    });
+  if (ctx) return ctx;
+  // One creation at a time: concurrent first calls (init, a load) share it.
+  creating ??= create().finally(() => (creating = undefined));
+  return creating;
+}
+
+let creating: Promise<GpuContext> | undefined;
+
+async function create(): Promise<GpuContext> {
+  const created = await createGpuContext((self.navigator as Navigator).gpu, {
+    onUncapturedError: (error) => {
+      console.error('[webgpu] uncaptured error:', error.message);
+      emitFault({ kind: 'gpu-error', code: gpuErrorCode(error), message: error.message });
+    },
+  });
+  // Kernels that fit this adapter: timed once (about a second or two), then read from the store on
+  // every later load. A failure leaves the default kernels, which run everywhere.
+  try {
+    const t0 = performance.now();
+    const t = await tuneMatmul(created.device, tuningStore(), (p) => tuneListener?.(p));
+    tuning = { source: t.source, choice: { ...t.choice }, ms: Math.round(performance.now() - t0) };
+  } catch (e) {
+    console.warn('kernel tuning failed; the default kernels run:', e);
   }
-  return ctx;
+  ctx = created;
+  created.lost.then((info) => {
+    if (ctx !== created) return;
+    ctx = undefined; // the next device() call creates a new one
+    const simulated = simulatedLoss;
+    simulatedLoss = false;
+    if (info.reason === 'destroyed' && !simulated) return;
+    console.error('GPU device lost:', info.message);
+    const why = simulated ? 'destroyed by the test hook' : info.message;
+    lostMessage = `The GPU device was lost${why ? ` (${why})` : ''}, and the model with it; the next load makes a new device and brings a model back.`;
+    for (const f of onLost) f(lostMessage);
+    emitFault({ kind: 'device-lost', message: `The GPU device was lost${why ? ` (${why})` : ''}.` });
+  });
+  return created;
+}
+
+/** Tuning choices live in IndexedDB per adapter and driver; without it (tests, odd hosts), in memory. */
+function tuningStore(): TuningStore {
+  return globalThis.indexedDB ? indexedDbTuningStore() : memoryTuningStore();
+}
+
+let tuning: KernelTuning | undefined;
+let tuneListener: ((p: TuneProgress) => void) | undefined;
+
+/** Progress of the kernel tuning that runs when a device is created (for the page's status line). */
+export function onTuneProgress(f: ((p: TuneProgress) => void) | undefined): void {
+  tuneListener = f;
+}
+
+/** How the current device's kernels were chosen. */
+export function kernelTuning(): KernelTuning | undefined {
+  return tuning;
 }
 
 /** Test hook: destroys the device as a driver reset would lose it (the page must recover). */
