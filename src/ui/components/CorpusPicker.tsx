@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { BUNDLED_CORPORA } from '../store/training';
 import { useStore } from '../store';
+import { FilePicker } from './FilePicker';
 
 /** Training text in: drop or pick files (several are joined), paste, or one of the bundled corpora. */
 export function CorpusPicker() {
@@ -33,22 +34,9 @@ export function CorpusPicker() {
         <p className="font-medium">Drop text files here</p>
         <p className="mt-1 text-zinc-400">
           or{' '}
-          <label className={`cursor-pointer text-emerald-400 underline ${busy ? 'pointer-events-none opacity-50' : ''}`}>
+          <FilePicker name="Training text" accept=".txt,.md,.csv,.json,.js,.ts,.py,.html,text/*" disabled={busy} className="text-emerald-400 underline" onFiles={(files) => void chooseFiles(files)}>
             choose files
-            <input
-              type="file"
-              multiple
-              accept=".txt,.md,.csv,.json,.js,.ts,.py,.html,text/*"
-              aria-label="Training text"
-              className="sr-only"
-              disabled={busy}
-              onChange={(e) => {
-                const files = [...(e.target.files ?? [])];
-                e.target.value = '';
-                void chooseFiles(files);
-              }}
-            />
-          </label>{' '}
+          </FilePicker>{' '}
           — any UTF-8 text, any language; several files are joined.
         </p>
         <div className="mt-3 flex flex-wrap justify-center gap-2">

@@ -1,6 +1,7 @@
 import { useStore } from '../store';
 import { Alert } from './Alert';
 import { LoadProgress } from './LoadProgress';
+import { FilePicker } from './FilePicker';
 
 /** The model that generates now, and loading another one from files. */
 export function ModelBar() {
@@ -27,22 +28,9 @@ export function ModelBar() {
           {loading ? <LoadProgress /> : error ? 'No model loaded.' : gpuState === 'error' ? 'No model: the engine did not start (see above).' : 'Starting the engine…'}
         </p>
       )}
-      <label className={`ml-auto cursor-pointer rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 ${busy ? 'pointer-events-none opacity-40' : ''}`} title={busy ? 'Wait for the generation or training to end' : undefined}>
+      <FilePicker name="model files" accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800" title={busy ? 'Wait for the generation or training to end' : undefined} onFiles={(files) => void loadFiles(files)}>
         Load model files…
-        <input
-          type="file"
-          multiple
-          accept=".zip,.safetensors,.json"
-          aria-label="model files"
-          className="sr-only"
-          disabled={busy}
-          onChange={(e) => {
-            const files = [...(e.target.files ?? [])];
-            e.target.value = '';
-            if (files.length) void loadFiles(files);
-          }}
-        />
-      </label>
+      </FilePicker>
       {error && (
         <div className="basis-full">
           <Alert message={error} testId="model-error" onDismiss={() => useStore.setState({ modelError: undefined })} />

@@ -3,6 +3,7 @@ import type { LibraryEntry } from '../../workers/api';
 import { useStore } from '../store';
 import { SHIPPED_MODEL } from '../store/models';
 import { UrlLoader } from './UrlLoader';
+import { FilePicker } from './FilePicker';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 const shape = (m: { n_layer: number; n_head: number; n_embd: number; block_size: number }) => `${m.n_layer}L · ${m.n_head}H · ${m.n_embd}C · ctx ${m.block_size}`;
@@ -25,22 +26,9 @@ export function ModelsPanel() {
           {persisted === true && ' · persistent'}
           {persisted === false && ' · the browser may clear it under storage pressure: download models you want to keep'}
         </p>
-        <label className={`ml-auto cursor-pointer rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800 ${busy ? 'pointer-events-none opacity-40' : ''}`}>
+        <FilePicker name="Import model" accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800" onFiles={(files) => void loadModelFiles(files)}>
           Import model…
-          <input
-            type="file"
-            multiple
-            accept=".zip,.safetensors,.json"
-            aria-label="Import model"
-            className="sr-only"
-            disabled={busy}
-            onChange={(e) => {
-              const files = [...(e.target.files ?? [])];
-              e.target.value = '';
-              if (files.length) void loadModelFiles(files);
-            }}
-          />
-        </label>
+        </FilePicker>
       </div>
       <UrlLoader />
       <p className="text-xs text-zinc-500">
