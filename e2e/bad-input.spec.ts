@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { test, expect, type Page } from '@playwright/test';
+import { generates, openPage as open, tinyRecipe as setTinyRecipe } from './helpers';
 
 const SHIPPED = 'public/weights/shakespeare-char';
 const shipped = {
@@ -15,26 +16,6 @@ const shipped = {
   tokenizer: readFileSync(`${SHIPPED}/tokenizer.json`),
 };
 const file = (name: string, buffer: Buffer | Uint8Array, mimeType = 'application/octet-stream') => ({ name, mimeType, buffer: Buffer.from(buffer) });
-
-async function open(page: Page, path = './') {
-  await page.goto(path);
-  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
-}
-
-async function generates(page: Page, tokens: number) {
-  await page.getByRole('tab', { name: 'Write' }).click();
-  await page.getByLabel('tokens').fill(String(tokens));
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('speed')).toContainText(`${tokens} tokens`, { timeout: 90_000 });
-}
-
-async function tinyRecipe(page: Page, steps: number, evalEvery: number, lr?: number) {
-  await page.getByText('Advanced').click();
-  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', steps], ['eval every', evalEvery], ['warmup', 5]] as const) {
-    await page.getByLabel(label, { exact: true }).fill(String(v));
-  }
-  if (lr !== undefined) await page.getByLabel('learning rate', { exact: true }).fill(String(lr));
-}
 
 async function foxCorpus(page: Page) {
   await page.getByRole('tab', { name: 'Train' }).click();
@@ -137,7 +118,7 @@ test('Start pressed twice starts one run; loading or deleting a model while it t
   await watchCsp(page); // training, its chart and the Models tab run under the policy too
   await open(page);
   await foxCorpus(page);
-  await tinyRecipe(page, 3000, 10);
+  await setTinyRecipe(page, { steps: 3000, evalEvery: 10 });
   // Two clicks in one task, before React re-renders the button away.
   await page.getByRole('button', { name: 'Start training' }).evaluate((b: HTMLButtonElement) => {
     b.click();
@@ -200,7 +181,7 @@ test('loading a model while one generates stops the generation and loads; deleti
 test('a learning rate that makes training diverge: training stops, the last good weights stay, the alert suggests a lower rate', async ({ page }) => {
   await open(page);
   await foxCorpus(page);
-  await tinyRecipe(page, 400, 50, 1000);
+  await setTinyRecipe(page, { steps: 400, evalEvery: 50, lr: 1000 });
   await page.getByRole('button', { name: 'Start training' }).click();
   const alert = page.getByTestId('train-alert');
   await expect(alert).toContainText(/Training (had )?diverged at step \d+/, { timeout: 120_000 });

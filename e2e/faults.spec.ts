@@ -5,6 +5,7 @@
  * Each shows a role "alert" message and loses nothing that was saved.
  */
 import { test, expect, type Page } from '@playwright/test';
+import { generates, openPage, tinyRecipe } from './helpers';
 
 type Hooks = { fault: (kind: 'lose-device' | 'uncaptured-error' | 'storage-full' | 'storage-ok') => Promise<void> };
 
@@ -12,27 +13,14 @@ async function fault(page: Page, kind: Parameters<Hooks['fault']>[0]) {
   await page.evaluate((k) => (window as unknown as { __gptTestHooks: Hooks }).__gptTestHooks.fault(k), kind);
 }
 
-async function openWithHooks(page: Page) {
-  await page.goto('./?test-hooks');
-  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
-}
-
-async function generates(page: Page, tokens: number) {
-  await page.getByRole('tab', { name: 'Write' }).click();
-  await page.getByLabel('tokens').fill(String(tokens));
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('speed')).toContainText(`${tokens} tokens`, { timeout: 90_000 });
-}
+const openWithHooks = (page: Page) => openPage(page, './?test-hooks');
 
 /** Trains a ~25k-parameter model on a short text, saving at every evaluation. */
 async function startTinyTraining(page: Page, steps: number, evalEvery: number) {
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByLabel('Training text').setInputFiles({ name: 'fox.txt', mimeType: 'text/plain', buffer: Buffer.from('the quick brown fox jumps over the lazy dog.\n'.repeat(120)) });
   await expect(page.getByTestId('corpus-summary')).toContainText('fox.txt');
-  await page.getByText('Advanced').click();
-  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', steps], ['eval every', evalEvery], ['warmup', 5]] as const) {
-    await page.getByLabel(label, { exact: true }).fill(String(v));
-  }
+  await tinyRecipe(page, { steps, evalEvery });
   await page.getByRole('button', { name: 'Start training' }).click();
 }
 

@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { tinyRecipe } from './helpers';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,10 +35,7 @@ test('a trained model is kept across reloads, downloads as a zip, deletes, and i
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByLabel('Training text').setInputFiles({ name: 'fox.txt', mimeType: 'text/plain', buffer: Buffer.from(corpus) });
   await expect(page.getByTestId('corpus-summary')).toContainText('fox.txt');
-  await page.getByText('Advanced').click();
-  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 30], ['eval every', 15], ['warmup', 5]] as const) {
-    await page.getByLabel(label, { exact: true }).fill(String(v));
-  }
+  await tinyRecipe(page, { steps: 30, evalEvery: 15 });
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toContainText('Done: 30 steps', { timeout: 120_000 });
   await expect(page.getByTestId('model-status')).toContainText('fox');
@@ -104,10 +102,7 @@ test('training interrupted by a reload resumes from the saved step, and the loss
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByLabel('Training text').setInputFiles({ name: 'resume.txt', mimeType: 'text/plain', buffer: Buffer.from(corpus) });
   await expect(page.getByTestId('corpus-summary')).toContainText('resume.txt');
-  await page.getByText('Advanced').click();
-  for (const [label, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 60], ['eval every', 10], ['warmup', 5]] as const) {
-    await page.getByLabel(label, { exact: true }).fill(String(v));
-  }
+  await tinyRecipe(page, { steps: 60, evalEvery: 10 });
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('saved-step')).toBeVisible({ timeout: 120_000 });
   await page.getByRole('button', { name: 'Pause' }).click(); // so the run cannot end before the reload

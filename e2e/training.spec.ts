@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
+import { openPage, tinyRecipe } from './helpers';
 
 /** A small mixed-script corpus: English, Chinese and emoji, enough for a tiny model to learn its characters. */
 function mixedCorpus(): string {
@@ -17,25 +18,9 @@ function mixedCorpus(): string {
 }
 
 async function openTrainTab(page: Page) {
-  await page.goto('./');
-  await expect(page.getByTestId('model-status')).toContainText('Shakespeare', { timeout: 90_000 });
+  await openPage(page);
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(page.getByRole('button', { name: 'Start training' })).toBeVisible();
-}
-
-/** A recipe small enough for SwiftShader on a 2-core machine: ~25k parameters. */
-async function tinyRecipe(page: Page, r: { steps: number; evalEvery: number; block?: number; lr?: number }) {
-  await page.getByText('Advanced').click();
-  const set = async (label: string, v: number) => page.getByLabel(label, { exact: true }).fill(String(v));
-  await set('layers', 1);
-  await set('heads', 2);
-  await set('channels', 32);
-  await set('block size', r.block ?? 32);
-  await set('batch', 4);
-  await set('steps', r.steps);
-  await set('eval every', r.evalEvery);
-  await set('warmup', 5);
-  if (r.lr !== undefined) await set('learning rate', r.lr);
 }
 
 test('drop a text with Chinese and emoji, train, watch loss and samples, stop, and write with the new model', async ({ page }) => {
