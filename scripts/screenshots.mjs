@@ -1,8 +1,9 @@
 import { chromium } from '@playwright/test';
 const [,, url = 'http://127.0.0.1:4174/', out = '/tmp/shots'] = process.argv;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'] });
+const launch = () => chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'] });
 const fs = await import('node:fs'); fs.mkdirSync(out, { recursive: true });
 for (const [w, h, tag] of [[1280, 900, 'wide'], [390, 844, 'phone']]) {
+  const browser = await launch(); // a browser per width: nothing of the first run's workers lingers
   const page = await browser.newPage({ viewport: { width: w, height: h } });
   await page.goto(url);
   await page.getByTestId('model-status').filter({ hasText: 'Shakespeare' }).waitFor({ timeout: 90000 });
@@ -12,10 +13,15 @@ for (const [w, h, tag] of [[1280, 900, 'wide'], [390, 844, 'phone']]) {
   await page.getByRole('button', { name: 'Shakespeare' }).click();
   await page.getByTestId('corpus-summary').waitFor();
   await page.getByText('Advanced').click();
-  for (const [l, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 300], ['eval every', 20]]) await page.getByLabel(l, { exact: true }).fill(String(v));
+  for (const [l, v] of [['layers', 1], ['heads', 2], ['channels', 32], ['block size', 32], ['batch', 4], ['steps', 300], ['eval every', 10]]) await page.getByLabel(l, { exact: true }).fill(String(v));
   await page.screenshot({ path: `${out}/${tag}-3-corpus.png`, fullPage: true });
+  await page.waitForTimeout(500); // the memory plan re-renders after each edit: let the layout settle
   await page.getByRole('button', { name: 'Start training' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=training-sample]').length >= 3, null, { timeout: 120000 });
+  await page.getByRole('button', { name: 'Stop training' }).waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=training-sample]').length >= 2, null, { timeout: 120000 }).catch(async (e) => {
+    await page.screenshot({ path: `${out}/${tag}-4-training-timeout.png`, fullPage: true });
+    throw e;
+  });
   await page.screenshot({ path: `${out}/${tag}-4-training.png`, fullPage: true });
   await page.getByRole('button', { name: 'Stop training' }).click();
   await page.getByTestId('train-status').filter({ hasText: 'stopped' }).waitFor({ timeout: 60000 });
@@ -24,6 +30,8 @@ for (const [w, h, tag] of [[1280, 900, 'wide'], [390, 844, 'phone']]) {
   await page.getByRole('button', { name: 'Generate' }).click();
   await page.getByTestId('speed').waitFor({ timeout: 60000 });
   await page.screenshot({ path: `${out}/${tag}-5-write.png`, fullPage: true });
-  await page.close();
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await page.getByTestId('library-row').nth(1).waitFor({ timeout: 30000 });
+  await page.screenshot({ path: `${out}/${tag}-6-models.png`, fullPage: true });
+  await browser.close();
 }
-await browser.close();
