@@ -270,7 +270,10 @@ describe('attention decode with a KV cache', () => {
       const kCache = mk('kCache', new Float32Array(maxT * C).fill(SENTINEL));
       const vCache = mk('vCache', new Float32Array(maxT * C).fill(SENTINEL));
       const out = mk('out', new Float32Array(C));
-      const probs = mk('probs', new Float32Array(NH * maxT));
+      // The rows go after a base that moves with the position (as a decoder's later layers do): only
+      // [base, base + NH*(pos+1)) may change.
+      const base = (pos: number) => 3 * (pos + 1) + 1;
+      const probs = mk('probs', new Float32Array(base(maxT - 1) + NH * maxT + 8).fill(SENTINEL));
       const tokenQkv = mk('qkv', new Float32Array(C3));
       device.pushErrorScope('validation');
       let popped = false;
@@ -283,7 +286,7 @@ describe('attention decode with a KV cache', () => {
           pass.end();
           device.queue.submit([enc.finish()]);
         }
-        const dec = attentionDecode(device, { buffer: out }, { buffer: probs }, { buffer: tokenQkv }, { buffer: kCache }, { buffer: vCache }, C, NH, maxT);
+        const dec = attentionDecode(device, { buffer: out }, { buffer: probs }, { buffer: tokenQkv }, { buffer: kCache }, { buffer: vCache }, C, NH, maxT, base);
         for (let pos = prefill; pos < T; pos++) {
           device.queue.writeBuffer(tokenQkv, 0, seq.slice(pos * C3, (pos + 1) * C3));
           dec.setPosition(pos);
@@ -295,9 +298,16 @@ describe('attention decode with a KV cache', () => {
           const gotOut = await readFloats(device, out);
           assertClose(`decode pos=${pos} out`, gotOut, r.out.subarray(pos * C, (pos + 1) * C), TOL.out!);
           const gotProbs = await readFloats(device, probs);
+          const n = pos + 1;
           for (let h = 0; h < NH; h++) {
             const row = ((h * T) + pos) * T;
-            assertClose(`decode pos=${pos} probs head ${h}`, gotProbs.subarray(h * maxT, h * maxT + pos + 1), r.probs.subarray(row, row + pos + 1), TOL.probs!);
+            const at = base(pos) + h * n;
+            assertClose(`decode pos=${pos} probs head ${h}`, gotProbs.subarray(at, at + n), r.probs.subarray(row, row + n), TOL.probs!);
+          }
+          if (pos === prefill) {
+            // The first decode writes its packed rows and nothing else of probs.
+            const outside = [...gotProbs.subarray(0, base(pos)), ...gotProbs.subarray(base(pos) + NH * n)];
+            if (outside.some((v) => v !== SENTINEL)) throw new Error(`decode pos=${pos}: probs written outside the packed rows`);
           }
         }
         popped = true;

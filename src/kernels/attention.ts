@@ -136,10 +136,27 @@ export function attentionNaive(device: GPUDevice, out: Buf, probs: Buf /*(B,NH,T
   ];
 }
 
-/** Decode one token with a KV cache (batch 1): writes k,v of the new token (from qkv, (3C)) into kCache/vCache (maxT, C) at row pos, then attends q over rows 0..pos. out (C). probs (NH, maxT): softmax row of each head in [h*maxT .. h*maxT+pos]. */
-export function attentionDecode(device: GPUDevice, out: Buf, probs: Buf, qkv: Buf, kCache: Buf, vCache: Buf, C: number, NH: number, maxT: number): { dispatches: Dispatch[]; setPosition(pos: number): void } {
+/**
+ * Decode one token with a KV cache (batch 1): writes k,v of the new token (from qkv, (3C)) into
+ * kCache/vCache (maxT, C) at row pos, then attends q over rows 0..pos. out (C). probs: the softmax
+ * rows, packed (NH, pos+1) from float `probsBase(pos)` on (default 0): head h's row is
+ * [base + h*(pos+1) .. base + h*(pos+1) + pos]. A decoder gives each layer its own base, so that
+ * every layer's rows lie back to back in one buffer and come back in one copy.
+ */
+export function attentionDecode(
+  device: GPUDevice,
+  out: Buf,
+  probs: Buf,
+  qkv: Buf,
+  kCache: Buf,
+  vCache: Buf,
+  C: number,
+  NH: number,
+  maxT: number,
+  probsBase: (pos: number) => number = () => 0,
+): { dispatches: Dispatch[]; setPosition(pos: number): void } {
   const HS = headSize(C, NH);
-  const params = (pos: number) => packParams([{ u32: pos }, { u32: C }, { u32: maxT }]);
+  const params = (pos: number) => packParams([{ u32: pos }, { u32: C }, { u32: maxT }, { u32: probsBase(pos) }]);
   const d = createDispatch(device, {
     label: 'attention_decode',
     pipeline: getPipeline(device, 'attention_decode', decodeCode, { HS }, 'decode'),

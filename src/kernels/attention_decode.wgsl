@@ -1,9 +1,11 @@
 // Single-token causal attention with a KV cache (batch 1), and the cache fill after a prefill.
 //   decode:  kCache[pos] = k, vCache[pos] = v (of the new token's qkv row), then per head h
-//            probs[h*maxT + j] = softmax_j(q·kCache[j] / √HS) for j ≤ pos,
-//            out[h*HS + i]     = Σ_{j≤pos} probs[h*maxT + j] · vCache[j, h*HS + i]
+//            probs[base + h*(pos+1) + j] = softmax_j(q·kCache[j] / √HS) for j ≤ pos,
+//            out[h*HS + i] = Σ_{j≤pos} probs[base + h*(pos+1) + j] · vCache[j, h*HS + i]
+//          (the heads' rows are packed: (NH, pos+1) from `base`, so a caller can read them back
+//          with one copy, every layer's block after the previous one in one buffer)
 //   kv_fill: kCache[t] = k_t, vCache[t] = v_t for t < T.
-// Bindings: decode: params {pos, C, maxT}; out (C), probs (NH, maxT), qkv (3C) = [q | k | v],
+// Bindings: decode: params {pos, C, maxT, base}; out (C), probs (base + NH*(pos+1)), qkv (3C) = [q | k | v],
 //             kCache (maxT, C), vCache (maxT, C).
 //           kv_fill: params {T, C}; kCache (maxT, C), vCache (maxT, C), qkv (T, 3C).
 // Dispatch: decode: NH workgroups of WG, one per head. A head's workgroup writes and reads only its
@@ -12,7 +14,7 @@
 //           kv_fill: one thread per element of (T, C), workgroups of 256 folded with grid1d.
 // Reference: src/reference/attention.ts attentionForward (row pos of a sequence of pos+1 tokens).
 
-struct DecodeParams { pos: u32, C: u32, maxT: u32, }
+struct DecodeParams { pos: u32, C: u32, maxT: u32, base: u32, }
 struct FillParams { T: u32, C: u32, }
 
 // decode
@@ -54,7 +56,7 @@ fn decode(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid
   let pos = dp.pos;
   let C = dp.C;
   let col = h * HS; // this head's columns
-  let row = h * dp.maxT; // this head's probs row
+  let row = dp.base + h * (pos + 1u); // this head's probs row
 
   // 1. the new token's k and v into row pos of the caches
   if (lid < HS) {

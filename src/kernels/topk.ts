@@ -11,7 +11,7 @@ export function softmaxTopK(device: GPUDevice, out: Buf, logits: Buf, V: number,
   const params = (t: number) => packParams([{ u32: V }, { u32: K }, { f32: t }]);
   const dispatch = createDispatch(device, {
     label: 'softmax_topk',
-    pipeline: getPipeline(device, 'softmax_topk', code, { WG: 256 }),
+    pipeline: getPipeline(device, 'softmax_topk', code, { WG: topkWorkgroup(V) }),
     params: params(1),
     buffers: [out, logits],
     workgroups: 1,
@@ -20,6 +20,16 @@ export function softmaxTopK(device: GPUDevice, out: Buf, logits: Buf, V: number,
     dispatch,
     setTemperature: (t) => device.queue.writeBuffer(dispatch.params!, 0, params(t)),
   };
+}
+
+/**
+ * Threads of the one workgroup: about four columns each, from 32 to 256. Every one of the K rounds
+ * is a tree over the workgroup with a barrier a level, and barriers are what a small vocabulary
+ * pays for (a character model's 65 tokens with 256 threads left most of them idle); GPT-2's 50,257
+ * get all 256.
+ */
+export function topkWorkgroup(V: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.ceil(V / 4)))));
 }
 
 /** Splits the kernel's output (2K floats, e.g. a view of a read-back) into probabilities and ids. */

@@ -15,8 +15,6 @@ import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../errors';
 import { attentionDecode } from '../kernels/attention';
 import { embedDecode } from '../kernels/embed_decode';
-import { layernormForward } from '../kernels/layernorm';
-import { matmul } from '../kernels/matmul';
 import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import type { Activations, GPT } from './gpt';
@@ -55,20 +53,24 @@ export class Decoder {
   private setPos: ((pos: number) => void)[] = [];
   private token: GPUBuffer;
   private logits: GPUBuffer; // (V)
-  private probs: GPUBuffer[] = []; // per layer (NH, maxT)
-  private bufs: GPUBuffer[] = [];
-  private candidates: GPUBuffer; // (2K): probs then ids, see topk.wgsl
+  /**
+   * What capture reads back, packed so that one copy takes it: [top-k (2K)][layer 0 (NH, pos+1)]
+   * ...[layer L-1 (NH, pos+1)]. The top-k kernel writes the front, each layer's attention the
+   * block after the previous layer's (attentionDecode's probsBase).
+   */
+  private captured: GPUBuffer;
   private topk: ReturnType<typeof softmaxTopK>;
   private K: number;
-  /** [capture: top-k (2K), attention rows (L, NH, pos+1)] [logits (V)], reused every token. */
+  private bufs: GPUBuffer[] = [];
+  /** [captured (2K + L·NH·(pos+1))][logits (V)], reused every token. */
   private staging: GPUBuffer;
 
   constructor(readonly model: GPT) {
     const d = model.device;
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
-    this.K = Math.min(CANDIDATES, V);
-    this.staging = createBuffer(d, { label: 'decode.staging', size: 4 * (2 * this.K + L * NH * block_size + V), usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const K = (this.K = Math.min(CANDIDATES, V));
+    this.staging = createBuffer(d, { label: 'decode.staging', size: 4 * (2 * K + L * NH * block_size + V), usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const mk = (label: string, floats: number) => {
       const b = createStorage(d, label, floats * 4);
       this.bufs.push(b);
@@ -77,47 +79,39 @@ export class Decoder {
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     this.token = mk('decode.token', 1);
     this.logits = mk('decode.logits', V);
+    this.captured = mk('decode.captured', 2 * K + L * NH * block_size);
     const x0 = mk('decode.x0', C);
-    const ln = mk('decode.ln', C);
-    const mean = mk('decode.mean', 1);
-    const rstd = mk('decode.rstd', 1);
+    // One row through the blocks; ln_1 and ln_2 share their outputs (no backward needs them kept).
+    const [ln, mean, rstd] = [mk('decode.ln', C), mk('decode.mean', 1), mk('decode.rstd', 1)];
+    const shared = { ln1: ln, ln1Mean: mean, ln1Rstd: rstd, ln2: ln, ln2Mean: mean, ln2Rstd: rstd };
     const qkv = mk('decode.qkv', 3 * C);
     const atty = mk('decode.atty', C);
-    const proj = mk('decode.proj', C);
-    const fc = mk('decode.fc', 4 * C);
+    const scratch = mk('decode.proj', C);
+    const fchGelu = mk('decode.fc', 4 * C);
     for (const r of model.wteChunks) {
       const emb = embedDecode(d, b(x0), b(this.token), model.wte(r), model.p('wpe.weight'), C, r);
       this.ops.push(emb.dispatch);
       this.setPos.push(emb.setPosition);
     }
-    let x = x0;
+    let input = x0;
     for (let l = 0; l < L; l++) {
-      const h = `h.${l}.`;
       const kCache = mk(`decode.h${l}.k`, this.maxT * C);
       const vCache = mk(`decode.h${l}.v`, this.maxT * C);
-      const probs = mk(`decode.h${l}.probs`, NH * this.maxT);
-      this.probs.push(probs);
-      const res2 = mk(`decode.h${l}.res2`, C);
-      const res3 = mk(`decode.h${l}.res3`, C);
-      this.ops.push(layernormForward(d, b(ln), b(mean), b(rstd), b(x), model.p(h + 'ln_1.weight'), model.p(h + 'ln_1.bias'), 1, C));
-      this.ops.push(matmul(d, { out: b(qkv), a: b(ln), b: model.p(h + 'attn.c_attn.weight'), bias: model.p(h + 'attn.c_attn.bias'), M: 1, K: C, N: 3 * C }));
-      const att = attentionDecode(d, b(atty), b(probs), b(qkv), b(kCache), b(vCache), C, NH, this.maxT);
-      this.ops.push(...att.dispatches);
-      this.setPos.push(att.setPosition);
-      this.ops.push(matmul(d, { out: b(proj), a: b(atty), b: model.p(h + 'attn.c_proj.weight'), bias: model.p(h + 'attn.c_proj.bias'), M: 1, K: C, N: C }));
-      this.ops.push(residualForward(d, b(res2), b(x), b(proj), C));
-      this.ops.push(layernormForward(d, b(ln), b(mean), b(rstd), b(res2), model.p(h + 'ln_2.weight'), model.p(h + 'ln_2.bias'), 1, C));
-      this.ops.push(matmul(d, { out: b(fc), a: b(ln), b: model.p(h + 'mlp.c_fc.weight'), bias: model.p(h + 'mlp.c_fc.bias'), M: 1, K: C, N: 4 * C, gelu: true }));
-      this.ops.push(matmul(d, { out: b(proj), a: b(fc), b: model.p(h + 'mlp.c_proj.weight'), bias: model.p(h + 'mlp.c_proj.bias'), M: 1, K: 4 * C, N: C }));
-      this.ops.push(residualForward(d, b(res3), b(res2), b(proj), C));
-      x = res3;
+      const x = { ...shared, input, qkv, atty, scratch, fchGelu, res2: mk(`decode.h${l}.res2`, C), res3: mk(`decode.h${l}.res3`, C) };
+      this.ops.push(
+        ...model.recordBlock(l, x, 1, {
+          attention: (q, out) => {
+            const att = attentionDecode(d, out, b(this.captured), q, b(kCache), b(vCache), C, NH, this.maxT, (pos) => 2 * K + l * NH * (pos + 1));
+            this.setPos.push(att.setPosition);
+            return att.dispatches;
+          },
+          residual: (out, inp, branch) => residualForward(d, out, inp, branch, C),
+        }),
+      );
+      input = x.res3;
     }
-    this.ops.push(layernormForward(d, b(ln), b(mean), b(rstd), b(x), model.p('ln_f.weight'), model.p('ln_f.bias'), 1, C));
-    for (const r of model.wteChunks) {
-      this.ops.push(matmul(d, { out: { buffer: this.logits, offset: r.lo * 4 }, a: b(ln), b: model.wte(r), M: 1, K: C, N: r.hi - r.lo, layout: 'nt' }));
-    }
-    this.candidates = mk('decode.candidates', 2 * this.K);
-    this.topk = softmaxTopK(d, b(this.candidates), b(this.logits), V, this.K);
+    this.ops.push(...model.recordHead({ input, lnf: ln, lnfMean: mean, lnfRstd: rstd, logits: this.logits }, 1));
+    this.topk = softmaxTopK(d, { buffer: this.captured, offset: 0, size: 8 * K }, b(this.logits), V, K);
   }
 
   /** Temperature of the candidates' softmax (as sampling applies it; 0 = greedy). */
@@ -134,7 +128,7 @@ export class Decoder {
   async step(token: number, pos: number, read: StepRead = { logits: true }): Promise<StepResult> {
     if (pos < 0 || pos >= this.maxT) throw new Error(`decode position ${pos} outside the block size ${this.maxT}`);
     const d = this.model.device;
-    const { n_head: NH, vocab_size: V } = this.model.config;
+    const { n_layer: L, n_head: NH, vocab_size: V } = this.model.config;
     const K = this.K;
     d.queue.writeBuffer(this.token, 0, new Uint32Array([token]));
     for (const set of this.setPos) set(pos);
@@ -142,14 +136,8 @@ export class Decoder {
     encodeOps(enc, read.capture ? [...this.ops, this.topk.dispatch] : this.ops, 'decode');
     // Staging layout: [top-k (2K)][layer 0 (NH, pos+1)]...[layer L-1][logits (V)]
     const n = pos + 1;
-    const capFloats = read.capture ? 2 * K + this.probs.length * NH * n : 0;
-    if (read.capture) {
-      enc.copyBufferToBuffer(this.candidates, 0, this.staging, 0, 8 * K);
-      let off = 2 * K;
-      for (const probs of this.probs) {
-        for (let h = 0; h < NH; h++, off += n) enc.copyBufferToBuffer(probs, 4 * h * this.maxT, this.staging, 4 * off, 4 * n);
-      }
-    }
+    const capFloats = read.capture ? 2 * K + L * NH * n : 0;
+    if (read.capture) enc.copyBufferToBuffer(this.captured, 0, this.staging, 0, 4 * capFloats);
     if (read.logits) enc.copyBufferToBuffer(this.logits, 0, this.staging, 4 * capFloats, 4 * V);
     d.queue.submit([enc.finish()]);
     const out: StepResult = {};
@@ -162,7 +150,7 @@ export class Decoder {
       const all = new Float32Array(captured);
       out.captured = captured;
       out.candidates = unpackTopK(all.subarray(0, 2 * K), K);
-      out.attention = this.probs.map((_, l) => all.subarray(2 * K + l * NH * n, 2 * K + (l + 1) * NH * n));
+      out.attention = Array.from({ length: L }, (_, l) => all.subarray(2 * K + l * NH * n, 2 * K + (l + 1) * NH * n));
     }
     if (read.logits) out.logits = new Float32Array(range.slice(4 * capFloats, bytes));
     this.staging.unmap();

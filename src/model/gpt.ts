@@ -55,6 +55,35 @@ interface LayerActs {
   res3: GPUBuffer; // (N, C) residual after MLP = next layer's input
 }
 
+/**
+ * What one block reads and writes (recordBlock): a layer's activations, its input and the scratch
+ * its c_proj outputs pass through. The decoder shares one ln/mean/rstd between ln_1 and ln_2 and
+ * keeps no pre-activation (fch) and no lse: it has no backward pass.
+ */
+export interface BlockBuffers extends Omit<LayerActs, 'fch' | 'lse'> {
+  input: GPUBuffer; // (N, C)
+  scratch: GPUBuffer; // (N, C)
+  fch?: GPUBuffer;
+  lse?: GPUBuffer;
+}
+
+/** How a block attends and adds its branches: the forward's and the decoder's differ only here. */
+export interface BlockOps {
+  /** The heads' output atty (N, C) from qkv (N, 3C); lse when the block keeps it (training). */
+  attention(qkv: Buf, atty: Buf, lse?: Buf): Op[];
+  /** out = inp + branch. */
+  residual(out: Buf, inp: Buf, branch: Buf, site: 'attn_resid' | 'mlp_resid'): Op;
+}
+
+/** What the head reads and writes: the last block's output, ln_f's outputs and the logits (N, V). */
+export interface HeadBuffers {
+  input: GPUBuffer;
+  lnf: GPUBuffer;
+  lnfMean: GPUBuffer;
+  lnfRstd: GPUBuffer;
+  logits: GPUBuffer;
+}
+
 /** All buffers of one (B, T) shape: inputs, activations, outputs and (for training) backward scratch. */
 export interface Activations {
   B: number;
@@ -260,40 +289,68 @@ export class GPT {
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     const drop = this.dropoutOf(a, loss, opts);
     // out = inp + drop(branch): the residual add, with the branch's dropout fused in when on.
-    const residual = (out: GPUBuffer, inp: GPUBuffer, branch: GPUBuffer, stream: number): Op =>
-      drop ? dropoutForward(d, b(out), b(branch), N * C, drop.p, drop.seed, stream, b(inp)) : residualForward(d, b(out), b(inp), b(branch), N * C);
+    const residual = (out: Buf, inp: Buf, branch: Buf, stream: number): Op =>
+      drop ? dropoutForward(d, out, branch, N * C, drop.p, drop.seed, stream, inp) : residualForward(d, out, inp, branch, N * C);
     // x = drop(wte[tokens] + wpe): with dropout the sum goes through scratch.
     const embedded = drop ? a.scratch : a.encoded;
     for (const r of this.wteChunks) ops.push(encoderForward(d, b(embedded), b(a.tokens), this.wte(r), this.p('wpe.weight'), B, T, C, r));
     if (drop) ops.push(dropoutForward(d, b(a.encoded), b(a.scratch), N * C, drop.p, drop.seed, dropoutStream('embedding')));
     for (let l = 0; l < L; l++) {
-      const h = `h.${l}.`;
-      const x = a.layers[l]!;
-      const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
       const attnDrop = drop && { dropout: { ...drop, stream: dropoutStream('attn', l) } };
-      // x = x + drop(c_proj(attn(ln_1(x))))
-      ops.push(layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C));
-      ops.push(matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }));
-      ops.push(...attentionForward(d, b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH, attnDrop || {}));
-      ops.push(matmul(d, { out: b(a.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }));
-      ops.push(residual(x.res2, input, a.scratch, dropoutStream('attn_resid', l)));
-      // x = x + drop(mlp(ln_2(x)))
-      ops.push(layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C));
-      ops.push(matmul(d, { out: b(x.fchGelu), preact: b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }));
-      ops.push(matmul(d, { out: b(a.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }));
-      ops.push(residual(x.res3, x.res2, a.scratch, dropoutStream('mlp_resid', l)));
+      const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
+      ops.push(
+        ...this.recordBlock(l, { ...a.layers[l]!, input, scratch: a.scratch }, N, {
+          attention: (qkv, atty, lse) => attentionForward(d, atty, lse!, qkv, B, T, C, NH, attnDrop || {}),
+          residual: (out, inp, branch, site) => residual(out, inp, branch, dropoutStream(site, l)),
+        }),
+      );
     }
     const last = L > 0 ? a.layers[L - 1]!.res3 : a.encoded;
-    ops.push(layernormForward(d, b(a.lnf), b(a.lnfMean), b(a.lnfRstd), b(last), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C));
-    // Head tied to the token embedding: logits (N, V) = lnf (N, C) · wteᵀ, a column block per chunk.
-    for (const r of this.wteChunks) {
-      ops.push(matmul(d, { out: columns(a.logits, r), a: b(a.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }));
-    }
+    ops.push(...this.recordHead({ input: last, lnf: a.lnf, lnfMean: a.lnfMean, lnfRstd: a.lnfRstd, logits: a.logits }, N));
     if (loss !== 'none') {
       ops.push(crossEntropy(d, b(a.losses), b(a.logits), b(a.targets), N, V, loss === 'train' ? 1 / N : undefined));
       ops.push(sumReduce(d, b(a.loss), b(a.losses), N, 1 / N));
     }
     return ops;
+  }
+
+  /**
+   * One transformer block on N rows, the sequence that the training forward and the decoder
+   * (src/model/generate.ts) both record, so that a block is written once:
+   *   x = x + c_proj(attn(ln_1(x)));  x = x + c_proj(gelu(c_fc(ln_2(x))))
+   * `attention` turns qkv into the heads' output: causal attention over T (the forward) or one
+   * query against the KV cache (the decoder). `residual` adds a branch onto the stream (the
+   * forward fuses dropout in when training drops).
+   */
+  recordBlock(l: number, x: BlockBuffers, N: number, how: BlockOps): Op[] {
+    const d = this.device;
+    const C = this.config.n_embd;
+    const h = `h.${l}.`;
+    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    return [
+      // x = x + c_proj(attn(ln_1(x)))
+      layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
+      matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }),
+      ...how.attention(b(x.qkv), b(x.atty), x.lse && b(x.lse)),
+      matmul(d, { out: b(x.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }),
+      how.residual(b(x.res2), b(x.input), b(x.scratch), 'attn_resid'),
+      // x = x + c_proj(gelu(c_fc(ln_2(x)))); the pre-activation is kept where the backward needs it
+      layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C),
+      matmul(d, { out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }),
+      matmul(d, { out: b(x.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }),
+      how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
+    ];
+  }
+
+  /** The final layernorm and the head tied to the token embedding: logits (N, V) = ln_f(x) · wteᵀ, a column block per wte chunk. */
+  recordHead(x: HeadBuffers, N: number): Op[] {
+    const d = this.device;
+    const { n_embd: C, vocab_size: V } = this.config;
+    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    return [
+      layernormForward(d, b(x.lnf), b(x.lnfMean), b(x.lnfRstd), b(x.input), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C),
+      ...this.wteChunks.map((r) => matmul(d, { out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' })),
+    ];
   }
 
   /**
