@@ -22,32 +22,12 @@ export function AttentionExplorer() {
   const layer = Math.min(view.layer, model.n_layer - 1);
   const head = Math.min(view.head, model.n_head - 1);
   const sel = selectedPos ?? N - 1;
-  const field = 'rounded border border-zinc-700 bg-zinc-900 px-1.5 py-0.5';
   return (
     <section className="rounded-lg border border-zinc-800 p-4" aria-label="Attention explorer">
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
         <h2 className="font-medium">Attention</h2>
-        <label className="flex items-center gap-1.5">
-          Layer
-          <select aria-label="Layer" className={field} value={layer} onChange={(e) => setView({ layer: Number(e.target.value) })}>
-            {Array.from({ length: model.n_layer }, (_, i) => (
-              <option key={i} value={i}>
-                {i}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex items-center gap-1.5">
-          Head
-          <select aria-label="Head" className={field} value={head} onChange={(e) => setView({ head: Number(e.target.value) })}>
-            <option value={MEAN_HEAD}>mean of heads</option>
-            {Array.from({ length: model.n_head }, (_, i) => (
-              <option key={i} value={i}>
-                {i}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IndexSelect label="Layer" count={model.n_layer} value={layer} onChange={(l) => setView({ layer: l })} />
+        <IndexSelect label="Head" count={model.n_head} value={head} onChange={(h) => setView({ head: h })} extra={{ value: MEAN_HEAD, label: 'mean of heads' }} />
         <label className="flex min-w-[14rem] flex-1 items-center gap-2">
           Token
           <input
@@ -79,5 +59,23 @@ export function AttentionExplorer() {
         </div>
       </div>
     </section>
+  );
+}
+
+/** A labelled select of 0 .. count-1, with an optional extra choice first (the mean of heads). */
+function IndexSelect(props: { label: string; count: number; value: number; onChange(v: number): void; extra?: { value: number; label: string } }) {
+  const { label, count, value, onChange, extra } = props;
+  return (
+    <label className="flex items-center gap-1.5">
+      {label}
+      <select aria-label={label} className="rounded border border-zinc-700 bg-zinc-900 px-1.5 py-0.5" value={value} onChange={(e) => onChange(Number(e.target.value))}>
+        {extra && <option value={extra.value}>{extra.label}</option>}
+        {Array.from({ length: count }, (_, i) => (
+          <option key={i} value={i}>
+            {i}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

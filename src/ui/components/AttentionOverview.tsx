@@ -1,10 +1,11 @@
 /**
  * Every layer × head as a small map (BertViz's model view). Click one to show it in the main map.
- * Each thumbnail is a Raster: only new rows are painted as tokens stream in.
+ * Each thumbnail is a PooledRaster: a fixed 64×64 max-pooled image, so 144 of them (GPT-2's 12 × 12)
+ * stay cheap at 1024 positions; only new rows are read as tokens stream in.
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from '../store';
-import { Raster } from './AttentionPaint';
+import { PooledRaster } from './AttentionPaint';
 
 const THUMB = 44; // CSS px
 
@@ -15,17 +16,18 @@ function Thumb({ layer, head }: { layer: number; head: number }) {
   const selected = useStore((s) => s.view.layer === layer && s.view.head === head);
   const setView = useStore((s) => s.setView);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const raster = useMemo(() => new Raster(), []);
+  const raster = useMemo(() => new PooledRaster(), []);
 
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
-    const N = raster.update(positions, layer, head, NH);
-    if (c.width !== Math.max(N, 1)) c.width = c.height = Math.max(N, 1);
+    // The used n×n pixels of the pooled image, scaled to the thumbnail (pixelated: cells stay sharp).
+    const n = raster.update(positions, layer, head, NH);
+    if (c.width !== Math.max(n, 1)) c.width = c.height = Math.max(n, 1);
     const g = c.getContext('2d')!;
     g.fillStyle = '#09090b';
     g.fillRect(0, 0, c.width, c.height);
-    if (N > 0) g.drawImage(raster.canvas, 0, 0, N, N, 0, 0, N, N);
+    if (n > 0) g.drawImage(raster.canvas, 0, 0, n, n, 0, 0, n, n);
   }, [positions, version, layer, head, NH, raster]);
 
   return (

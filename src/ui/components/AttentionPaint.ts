@@ -90,3 +90,112 @@ export class Raster {
     return N;
   }
 }
+
+/**
+ * An attention map max-pooled to S×S: pixel (y, x) is the largest weight of its block of (cap/S)²
+ * cells. Max-pooling keeps thin patterns (a previous-token diagonal) visible where sampling would
+ * drop them. cap is the positions the grid spans, a power of two from S up: when the trace outgrows
+ * it, each 2×2 block of pixels pools into one (exact: a max of maxima), so the grid is S² floats at
+ * any length and each row is read once.
+ */
+export class MaxPool {
+  /** S·S weights, row-major; -1 where no cell has landed yet. */
+  readonly grid: Float32Array;
+  cap: number;
+
+  constructor(readonly S: number) {
+    this.grid = new Float32Array(S * S).fill(-1);
+    this.cap = S;
+  }
+
+  clear(): void {
+    this.grid.fill(-1);
+    this.cap = this.S;
+  }
+
+  /** Adds query row i (weights w over keys start .. start + w.length - 1). */
+  addRow(i: number, start: number, w: Float32Array): void {
+    const S = this.S;
+    while (i >= this.cap) this.halve();
+    const scale = S / this.cap;
+    const row = Math.floor(i * scale) * S;
+    for (let k = 0; k < w.length; k++) {
+      const p = row + Math.floor((start + k) * scale);
+      if (w[k]! > this.grid[p]!) this.grid[p] = w[k]!;
+    }
+  }
+
+  /** Pixels in use per side for N positions (the grid grows to span them). */
+  used(N: number): number {
+    while (N > this.cap) this.halve();
+    return Math.ceil((N * this.S) / this.cap);
+  }
+
+  /** The grid now spans twice the positions: pixel (y, x) takes the max of the old 2×2 block at (2y, 2x). */
+  private halve(): void {
+    const S = this.S;
+    const g = this.grid;
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const o = 2 * y * S + 2 * x;
+        g[y * S + x] = y < S / 2 && x < S / 2 ? Math.max(g[o]!, g[o + 1]!, g[o + S]!, g[o + S + 1]!) : -1;
+      }
+    }
+    this.cap *= 2;
+  }
+}
+
+/**
+ * One layer/head for the overview's thumbnails: a MaxPool painted at a fixed 64×64, so 144 of them
+ * (GPT-2's 12 × 12) cost the same at 1024 positions as at 10; only new rows are read.
+ */
+export class PooledRaster {
+  readonly canvas = document.createElement('canvas');
+  private pool = new MaxPool(64);
+  private ctx: CanvasRenderingContext2D;
+  private img: ImageData;
+  private positions?: PositionTrace[];
+  private key = '';
+  private drawn = 0;
+
+  constructor() {
+    this.canvas.width = this.canvas.height = this.pool.S;
+    this.ctx = this.canvas.getContext('2d')!;
+    this.img = this.ctx.createImageData(this.pool.S, this.pool.S);
+  }
+
+  /** Pools in the rows not seen yet (all of them after a change of trace, layer or head) and repaints. Returns the pixels in use per side. */
+  update(positions: PositionTrace[], layer: number, head: number, NH: number): number {
+    const N = positions.length;
+    const key = `${layer}/${head}/${NH}`;
+    if (positions !== this.positions || key !== this.key || N < this.drawn) {
+      this.positions = positions;
+      this.key = key;
+      this.drawn = 0;
+      this.pool.clear();
+    }
+    if (this.drawn < N) {
+      for (let i = this.drawn; i < N; i++) {
+        const r = rowWeights(positions[i], i, layer, head, NH);
+        if (r) this.pool.addRow(i, r.start, r.w);
+      }
+      this.drawn = N;
+      this.paint();
+    }
+    return this.pool.used(N);
+  }
+
+  private paint(): void {
+    const d = this.img.data;
+    const grid = this.pool.grid;
+    for (let p = 0; p < grid.length; p++) {
+      const w = grid[p]!;
+      const [R, G, B] = w < 0 ? [0, 0, 0] : weightRgb(w);
+      d[4 * p] = R;
+      d[4 * p + 1] = G;
+      d[4 * p + 2] = B;
+      d[4 * p + 3] = w < 0 ? 0 : 255;
+    }
+    this.ctx.putImageData(this.img, 0, 0);
+  }
+}
