@@ -43,10 +43,10 @@ test('explore attention after a generation: layer, head, tooltip, Token slider, 
   await expect(map).toHaveAttribute('data-head', '2');
   await expect(page.getByLabel('Layer', { exact: true })).toHaveValue('1');
 
-  // Hover a cell: query 10 looks at key 4. Cells are 12 px with a 48 px margin at 30 rows.
+  // Hover a cell: query 10 looks at key 4 (the map's canvas starts at cell (0, 0); labels are beside it).
   const box = (await map.boundingBox())!;
-  const cell = (box.width - 48) / 30;
-  await page.mouse.move(box.x + 48 + 4.5 * cell, box.y + 48 + 10.5 * cell);
+  const cell = Number(await map.getAttribute('data-cell'));
+  await page.mouse.move(box.x + 4.5 * cell, box.y + 10.5 * cell);
   const tip = page.getByRole('tooltip');
   await expect(tip).toBeVisible();
   await expect(tip).toHaveAttribute('data-query', '10');
@@ -57,7 +57,7 @@ test('explore attention after a generation: layer, head, tooltip, Token slider, 
   expect(weight).toBeLessThanOrEqual(1);
   await expect(tip).toContainText(weight.toFixed(3));
   // Click pins it: it stays when the mouse leaves; Esc unpins.
-  await page.mouse.click(box.x + 48 + 4.5 * cell, box.y + 48 + 10.5 * cell);
+  await page.mouse.click(box.x + 4.5 * cell, box.y + 10.5 * cell);
   await page.mouse.move(0, 0);
   await expect(tip).toContainText('pinned');
   await page.keyboard.press('Escape');

@@ -2,15 +2,19 @@
  * The main attention map of one layer and head (or their mean): row i = the query at position i,
  * column j = how much it attends to position j (causal: j <= i; once the context passes the block
  * size, only the recent window). Tokens label both axes; hover a cell for its weight, click to pin
- * it (click again or Esc unpins). New rows are painted into a Raster; the visible canvas only
- * scales it up and draws labels.
+ * it (click again or Esc unpins).
+ *
+ * The heatmap canvas is a Raster at one pixel per cell, scaled up by CSS: a streamed token paints
+ * one row of pixels. Labels sit on two strips beside it, redrawn when the rows change; the selected
+ * row and the hovered cell are outlines laid over it. Nothing redraws the whole map but a change of
+ * layer or head (at GPT-2's 1024 positions the map is 3072 px a side).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store';
 import { MEAN_HEAD } from '../store/attention';
-import { LEGEND_GRADIENT, Raster, rowWeights, tokenLabel } from './AttentionPaint';
+import { LEGEND_GRADIENT, Raster, rasterSize, rowWeights, tokenLabel } from './AttentionPaint';
 
-/** Margin (CSS px) for the labels on the left and top. */
+/** Room (CSS px) for the labels on the left and top. */
 const M = 48;
 
 /** Cell size for N positions: large enough to read for short texts, small enough to scroll for 1024. */
@@ -21,8 +25,36 @@ function cellSize(N: number): number {
 interface Cell {
   i: number;
   j: number;
-  x: number;
-  y: number;
+}
+
+/** Token labels along one edge: every token when cells are tall enough to read, else every k-th. */
+function drawLabels(c: HTMLCanvasElement, labels: string[], N: number, cell: number, axis: 'left' | 'top'): void {
+  const dpr = window.devicePixelRatio || 1;
+  const [w, h] = axis === 'left' ? [M, N * cell] : [N * cell, M];
+  c.width = Math.ceil(w * dpr);
+  c.height = Math.ceil(h * dpr);
+  c.style.width = `${w}px`;
+  c.style.height = `${h}px`;
+  const g = c.getContext('2d')!;
+  g.scale(dpr, dpr);
+  g.fillStyle = '#a1a1aa';
+  g.font = `${Math.min(11, Math.max(8, cell - 2))}px ui-monospace, monospace`;
+  g.textBaseline = 'middle';
+  const every = Math.max(1, Math.ceil(10 / cell));
+  for (let i = 0; i < N; i += every) {
+    const label = tokenLabel(labels[i] ?? '').slice(0, 5);
+    if (axis === 'left') {
+      g.textAlign = 'right';
+      g.fillText(label, M - 4, (i + 0.5) * cell);
+    } else {
+      g.save();
+      g.translate((i + 0.5) * cell, M - 4);
+      g.rotate(-Math.PI / 2);
+      g.textAlign = 'left';
+      g.fillText(label, 0, 0);
+      g.restore();
+    }
+  }
 }
 
 export function AttentionMap() {
@@ -30,8 +62,10 @@ export function AttentionMap() {
   const view = useStore((s) => s.view);
   const selectedPos = useStore((s) => s.selectedPos);
   const NH = useStore((s) => s.model?.n_head ?? 1);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const raster = useMemo(() => new Raster(), []);
+  const heat = useRef<HTMLCanvasElement>(null);
+  const left = useRef<HTMLCanvasElement>(null);
+  const top = useRef<HTMLCanvasElement>(null);
+  const raster = useRef<Raster>(undefined);
   const [hover, setHover] = useState<Cell>();
   const [pinned, setPinned] = useState<Cell>();
   const N = attention.positions.length;
@@ -39,46 +73,18 @@ export function AttentionMap() {
   const sel = selectedPos ?? N - 1;
   const shown = pinned ?? hover;
 
+  // New rows (or all rows after a change of layer or head) into the heat canvas.
   useEffect(() => {
-    const c = canvas.current;
-    if (!c) return;
-    raster.update(attention.positions, view.layer, view.head, NH);
-    const size = M + N * cell;
-    if (c.width !== size) c.width = c.height = size;
-    const g = c.getContext('2d')!;
-    g.fillStyle = '#09090b';
-    g.fillRect(0, 0, size, size);
-    g.imageSmoothingEnabled = false;
-    g.drawImage(raster.canvas, 0, 0, N, N, M, M, N * cell, N * cell);
-    // Labels: every token when cells are tall enough to read, else every k-th.
-    const every = Math.max(1, Math.ceil(10 / cell));
-    g.fillStyle = '#a1a1aa';
-    g.font = `${Math.min(11, Math.max(8, cell - 2))}px ui-monospace, monospace`;
-    g.textBaseline = 'middle';
-    for (let i = 0; i < N; i += every) {
-      const label = tokenLabel(attention.labels[i] ?? '').slice(0, 5);
-      g.textAlign = 'right';
-      g.fillText(label, M - 4, M + (i + 0.5) * cell);
-      g.save();
-      g.translate(M + (i + 0.5) * cell, M - 4);
-      g.rotate(-Math.PI / 2);
-      g.textAlign = 'left';
-      g.fillText(label, 0, 0);
-      g.restore();
-    }
-    // The selected query row, and the hovered or pinned cell.
-    if (sel >= 0 && sel < N) {
-      g.strokeStyle = '#38bdf8';
-      g.lineWidth = 2;
-      g.strokeRect(M - 1, M + sel * cell - 1, N * cell + 2, cell + 2);
-    }
-    if (shown) {
-      g.strokeStyle = pinned ? '#f472b6' : '#fafafa';
-      g.lineWidth = 2;
-      g.strokeRect(M + shown.j * cell, M + shown.i * cell, cell, cell);
-    }
-  }, [attention, view.layer, view.head, NH, N, cell, sel, shown, pinned, raster]);
+    if (!heat.current) return;
+    if (raster.current?.canvas !== heat.current) raster.current = new Raster(heat.current);
+    raster.current.update(attention.positions, view.layer, view.head, NH);
+  }, [attention, view.layer, view.head, NH]);
 
+  // The labels, when the rows or their size change.
+  useEffect(() => {
+    if (left.current) drawLabels(left.current, attention.labels, N, cell, 'left');
+    if (top.current) drawLabels(top.current, attention.labels, N, cell, 'top');
+  }, [attention.labels, N, cell]);
   useEffect(() => {
     if (!pinned) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setPinned(undefined);
@@ -88,58 +94,74 @@ export function AttentionMap() {
 
   const cellAt = (e: React.MouseEvent<HTMLCanvasElement>): Cell | undefined => {
     const r = e.currentTarget.getBoundingClientRect();
-    const x = e.clientX - r.left;
-    const y = e.clientY - r.top;
-    const i = Math.floor((y - M) / cell);
-    const j = Math.floor((x - M) / cell);
+    const i = Math.floor((e.clientY - r.top) / cell);
+    const j = Math.floor((e.clientX - r.left) / cell);
     const w = rowWeights(attention.positions[i], i, view.layer, view.head, NH);
     if (!w || j < w.start || j > i) return undefined;
-    return { i, j, x: M + (j + 1) * cell, y: M + (i + 1) * cell };
+    return { i, j };
   };
 
   if (N === 0) return <p className="text-sm text-zinc-500">Generate to see where each token looks.</p>;
   const weight = shown && rowWeights(attention.positions[shown.i], shown.i, view.layer, view.head, NH);
   const wv = shown && weight ? weight.w[shown.j - weight.start]! : undefined;
   const headName = view.head === MEAN_HEAD ? 'mean of heads' : `head ${view.head}`;
+  // The raster's canvas holds a power of two of rows; CSS scales it and the box clips it to N.
+  const cap = rasterSize(N);
+  const side = N * cell;
   return (
     <div className="min-w-0">
-      <div className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800">
-        <canvas
-          ref={canvas}
-          role="img"
-          aria-label="Attention heatmap"
-          aria-description={`Layer ${view.layer}, ${headName}: ${N} query rows, the selected row is position ${sel}`}
-          data-testid="attention-map"
-          data-rows={N}
-          data-layer={view.layer}
-          data-head={view.head}
-          data-selected-row={sel}
-          className="block cursor-crosshair"
-          onMouseMove={(e) => setHover(cellAt(e))}
-          onMouseLeave={() => setHover(undefined)}
-          onClick={(e) => {
-            const c = cellAt(e);
-            setPinned((p) => (p || !c ? undefined : c));
-          }}
-        />
-        {shown && wv !== undefined && (
-          <div
-            role="tooltip"
-            data-query={shown.i}
-            data-key={shown.j}
-            data-weight={wv.toFixed(3)}
-            className="pointer-events-none absolute z-10 rounded border border-zinc-600 bg-zinc-900/95 px-2 py-1 font-mono text-xs shadow-lg"
-            style={{ left: Math.min(shown.x + 6, M + N * cell - 140), top: shown.y + 6 }}
-          >
-            <div>
-              query <b>{shown.i}</b> “{tokenLabel(attention.labels[shown.i] ?? '')}” → key <b>{shown.j}</b> “{tokenLabel(attention.labels[shown.j] ?? '')}”
-            </div>
-            <div>
-              weight <b className="text-amber-300">{wv.toFixed(3)}</b>
-              {pinned && <span className="ml-2 text-pink-400">pinned (Esc)</span>}
-            </div>
+      <div className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800 bg-zinc-950">
+        <div className="relative" style={{ width: M + side, height: M + side }}>
+          <canvas ref={top} aria-hidden className="absolute" style={{ left: M, top: 0 }} />
+          <canvas ref={left} aria-hidden className="absolute" style={{ left: 0, top: M }} />
+          <div className="absolute overflow-hidden" style={{ left: M, top: M, width: side, height: side }}>
+            <canvas
+              ref={heat}
+              role="img"
+              aria-label="Attention heatmap"
+              aria-description={`Layer ${view.layer}, ${headName}: ${N} query rows, the selected row is position ${sel}`}
+              data-testid="attention-map"
+              data-rows={N}
+              data-cell={cell}
+              data-layer={view.layer}
+              data-head={view.head}
+              data-selected-row={sel}
+              className="block cursor-crosshair [image-rendering:pixelated]"
+              style={{ width: cap * cell, height: cap * cell, maxWidth: 'none' }}
+              onMouseMove={(e) => setHover(cellAt(e))}
+              onMouseLeave={() => setHover(undefined)}
+              onClick={(e) => {
+                const c = cellAt(e);
+                setPinned((p) => (p || !c ? undefined : c));
+              }}
+            />
           </div>
-        )}
+          {sel >= 0 && sel < N && <div className="pointer-events-none absolute border-2 border-sky-400" style={{ left: M - 2, top: M + sel * cell - 2, width: side + 4, height: cell + 4 }} />}
+          {shown && (
+            <div
+              className={`pointer-events-none absolute border-2 ${pinned ? 'border-pink-400' : 'border-zinc-50'}`}
+              style={{ left: M + shown.j * cell - 1, top: M + shown.i * cell - 1, width: cell + 2, height: cell + 2 }}
+            />
+          )}
+          {shown && wv !== undefined && (
+            <div
+              role="tooltip"
+              data-query={shown.i}
+              data-key={shown.j}
+              data-weight={wv.toFixed(3)}
+              className="pointer-events-none absolute z-10 rounded border border-zinc-600 bg-zinc-900/95 px-2 py-1 font-mono text-xs shadow-lg"
+              style={{ left: Math.max(0, Math.min(M + (shown.j + 1) * cell + 6, M + side - 140)), top: M + (shown.i + 1) * cell + 6 }}
+            >
+              <div>
+                query <b>{shown.i}</b> “{tokenLabel(attention.labels[shown.i] ?? '')}” → key <b>{shown.j}</b> “{tokenLabel(attention.labels[shown.j] ?? '')}”
+              </div>
+              <div>
+                weight <b className="text-amber-300">{wv.toFixed(3)}</b>
+                {pinned && <span className="ml-2 text-pink-400">pinned (Esc)</span>}
+              </div>
+            </div>
+          )}
+        </div>
       </div>
       <div className="mt-2 flex items-center gap-2 text-xs text-zinc-400" aria-label="Colour legend: attention weight from 0 to 1">
         <span>0</span>

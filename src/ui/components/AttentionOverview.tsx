@@ -1,69 +1,126 @@
 /**
  * Every layer × head as a small map (BertViz's model view). Click one to show it in the main map.
- * Each thumbnail is a PooledRaster: a fixed 64×64 max-pooled image, so 144 of them (GPT-2's 12 × 12)
- * stay cheap at 1024 positions; only new rows are read as tokens stream in.
+ *
+ * All thumbnails are one canvas: each is a MaxPool of its layer/head (64×64 at any length) painted
+ * into one image, with a button laid over each for the click, the focus and the accessible name.
+ * GPT-2's 144 heads at 1024 positions cost one image upload a frame, and each streamed row is read
+ * once per head.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { useStore } from '../store';
-import { PooledRaster } from './AttentionPaint';
+import type { PositionTrace } from '../../workers/api';
+import { MaxPool, putWeight, rowWeights } from './AttentionPaint';
 
-const THUMB = 44; // CSS px
+const THUMB = 44; // CSS px a thumbnail
+const GAP = 4; // CSS px between thumbnails
+const S = 64; // pooled pixels a thumbnail side
+const PX = S + Math.round((GAP * S) / THUMB); // canvas pixels a thumbnail's cell, gap included
 
-function Thumb({ layer, head }: { layer: number; head: number }) {
-  const positions = useStore((s) => s.attention.positions);
-  const version = useStore((s) => s.attention.version);
-  const NH = useStore((s) => s.model?.n_head ?? 1);
-  const selected = useStore((s) => s.view.layer === layer && s.view.head === head);
-  const setView = useStore((s) => s.setView);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const raster = useMemo(() => new PooledRaster(), []);
-
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c) return;
-    // The used n×n pixels of the pooled image, scaled to the thumbnail (pixelated: cells stay sharp).
-    const n = raster.update(positions, layer, head, NH);
-    if (c.width !== Math.max(n, 1)) c.width = c.height = Math.max(n, 1);
-    const g = c.getContext('2d')!;
-    g.fillStyle = '#09090b';
-    g.fillRect(0, 0, c.width, c.height);
-    if (n > 0) g.drawImage(raster.canvas, 0, 0, n, n, 0, 0, n, n);
-  }, [positions, version, layer, head, NH, raster]);
-
-  return (
-    <button
-      type="button"
-      aria-label={`Layer ${layer} head ${head}`}
-      aria-pressed={selected}
-      title={`Layer ${layer}, head ${head}`}
-      onClick={() => setView({ layer, head })}
-      className={`rounded-sm p-0.5 ${selected ? 'bg-sky-400' : 'bg-zinc-800 hover:bg-zinc-600'}`}
-    >
-      <canvas ref={canvas} className="block [image-rendering:pixelated]" style={{ width: THUMB, height: THUMB }} />
-    </button>
-  );
+/** The pooled maps of every layer and head of one trace, and how many rows they have read. */
+interface Pools {
+  positions?: PositionTrace[];
+  NH: number;
+  pools: MaxPool[]; // [layer * NH + head]
+  drawn: number;
+  /** The whole overview's pixels, reused from frame to frame (a new trace starts a new one). */
+  img?: ImageData;
 }
 
 export function AttentionOverview() {
   const L = useStore((s) => s.model?.n_layer ?? 0);
   const NH = useStore((s) => s.model?.n_head ?? 0);
+  const attention = useStore((s) => s.attention);
+  const view = useStore((s) => s.view);
+  const setView = useStore((s) => s.setView);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const state = useRef<Pools>({ NH: 0, pools: [], drawn: 0 });
+
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c || L === 0 || NH === 0) return;
+    const st = state.current;
+    const positions = attention.positions;
+    const N = positions.length;
+    if (st.positions !== positions || st.NH !== NH || st.pools.length !== L * NH || N < st.drawn) {
+      Object.assign(st, { positions, NH, pools: Array.from({ length: L * NH }, () => new MaxPool(S)), drawn: 0, img: undefined });
+    }
+    for (let i = st.drawn; i < N; i++) {
+      for (let l = 0; l < L; l++) {
+        for (let h = 0; h < NH; h++) {
+          const r = rowWeights(positions[i], i, l, h, NH);
+          if (r) st.pools[l * NH + h]!.addRow(i, r.start, r.w);
+        }
+      }
+    }
+    st.drawn = N;
+    // Paint: the used n×n pixels of each pool, scaled up to S×S (nearest), at its cell.
+    if (c.width !== NH * PX || c.height !== L * PX) {
+      c.width = NH * PX;
+      c.height = L * PX;
+    }
+    const g = c.getContext('2d')!;
+    if (st.img?.width !== c.width || st.img.height !== c.height) st.img = g.createImageData(c.width, c.height);
+    const img = st.img;
+    for (let l = 0; l < L; l++) {
+      for (let h = 0; h < NH; h++) {
+        const pool = st.pools[l * NH + h]!;
+        const n = N > 0 ? pool.used(N) : 0;
+        if (n === 0) continue;
+        const [x0, y0] = [h * PX, l * PX];
+        for (let y = 0; y < S; y++) {
+          const src = Math.floor((y * n) / S) * S;
+          const dst = ((y0 + y) * c.width + x0) * 4;
+          for (let x = 0; x < S; x++) {
+            const w = pool.grid[src + Math.floor((x * n) / S)]!;
+            if (w >= 0) putWeight(img.data, dst + 4 * x, w);
+          }
+        }
+      }
+    }
+    g.putImageData(img, 0, 0);
+  }, [attention, L, NH]);
+
+  const cellCss = THUMB + GAP;
   return (
     <figure aria-label="All layers and heads" data-testid="attention-overview">
       <figcaption className="mb-1 text-xs text-zinc-400">All heads (rows: layers, columns: heads). Click one to open it.</figcaption>
       <div className="overflow-x-auto">
-        <div className="inline-grid gap-1" style={{ gridTemplateColumns: `auto repeat(${NH}, ${THUMB + 4}px)` }}>
+        <div className="inline-grid" style={{ gridTemplateColumns: `auto ${NH * cellCss}px` }}>
           <span />
-          {Array.from({ length: NH }, (_, h) => (
-            <span key={h} className="text-center text-[10px] text-zinc-500">
-              h{h}
-            </span>
-          ))}
-          {Array.from({ length: L }, (_, l) => [
-            <span key={`l${l}`} className="self-center pr-1 text-right text-[10px] text-zinc-500">
-              L{l}
-            </span>,
-            ...Array.from({ length: NH }, (_, h) => <Thumb key={`${l}.${h}`} layer={l} head={h} />),
-          ])}
+          <div className="flex">
+            {Array.from({ length: NH }, (_, h) => (
+              <span key={h} className="text-center text-[10px] text-zinc-500" style={{ width: cellCss }}>
+                h{h}
+              </span>
+            ))}
+          </div>
+          <div className="flex flex-col pr-1">
+            {Array.from({ length: L }, (_, l) => (
+              <span key={l} className="flex items-center justify-end text-[10px] text-zinc-500" style={{ height: cellCss }}>
+                L{l}
+              </span>
+            ))}
+          </div>
+          <div className="relative" style={{ width: NH * cellCss, height: L * cellCss }}>
+            <canvas ref={canvas} aria-hidden className="absolute inset-0 bg-zinc-950" style={{ width: NH * cellCss, height: L * cellCss }} />
+            {Array.from({ length: L }, (_, l) =>
+              Array.from({ length: NH }, (_, h) => {
+                const selected = view.layer === l && view.head === h;
+                return (
+                  <button
+                    key={`${l}.${h}`}
+                    type="button"
+                    aria-label={`Layer ${l} head ${h}`}
+                    aria-pressed={selected}
+                    title={`Layer ${l}, head ${h}`}
+                    onClick={() => setView({ layer: l, head: h })}
+                    className={`absolute rounded-sm outline-offset-0 ${selected ? 'outline outline-2 outline-sky-400' : 'hover:outline hover:outline-1 hover:outline-zinc-400'}`}
+                    style={{ left: h * cellCss, top: l * cellCss, width: THUMB, height: THUMB }}
+                  />
+                );
+              }),
+            )}
+          </div>
         </div>
       </div>
     </figure>

@@ -45,13 +45,20 @@ export function rowWeights(t: PositionTrace | undefined, i: number, layer: numbe
   return { start, w };
 }
 
-/** One layer/head as a 1-pixel-per-cell canvas that only ever paints rows it has not painted. */
+/**
+ * One layer/head painted into `canvas` at one pixel per cell, only ever painting rows it has not
+ * painted. The page shows that canvas itself, scaled up by CSS (pixelated), so a new token costs one
+ * row of pixels, not a redraw of the whole map.
+ */
 export class Raster {
-  readonly canvas = document.createElement('canvas');
-  private ctx = this.canvas.getContext('2d')!;
+  private ctx: CanvasRenderingContext2D;
   private positions?: PositionTrace[];
   private key = '';
   drawn = 0;
+
+  constructor(readonly canvas: HTMLCanvasElement = document.createElement('canvas')) {
+    this.ctx = canvas.getContext('2d')!;
+  }
 
   /** Paints the new rows of `positions` (all of them after a change of trace, layer or head). Returns the rows shown. */
   update(positions: PositionTrace[], layer: number, head: number, NH: number): number {
@@ -63,11 +70,10 @@ export class Raster {
       this.drawn = 0;
       this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     }
-    if (N > this.canvas.width) {
-      // Grow by doubling: resizing clears the canvas, so it happens log(N) times, not per row.
-      let cap = Math.max(64, this.canvas.width);
-      while (cap < N) cap *= 2;
-      this.canvas.width = this.canvas.height = cap;
+    const size = rasterSize(N);
+    if (this.canvas.width !== size || this.canvas.height !== size) {
+      // Resizing clears the canvas; sizes double, so it happens log(N) times, not per row.
+      this.canvas.width = this.canvas.height = size;
       this.drawn = 0;
     }
     if (this.drawn >= N) return N;
@@ -75,20 +81,26 @@ export class Raster {
     for (let i = this.drawn; i < N; i++) {
       const r = rowWeights(positions[i], i, layer, head, NH);
       if (!r) continue;
-      for (let k = 0; k < r.w.length; k++) {
-        const j = r.start + k;
-        const o = ((i - this.drawn) * N + j) * 4;
-        const [R, G, B] = weightRgb(r.w[k]!);
-        img.data[o] = R;
-        img.data[o + 1] = G;
-        img.data[o + 2] = B;
-        img.data[o + 3] = 255;
-      }
+      for (let k = 0; k < r.w.length; k++) putWeight(img.data, ((i - this.drawn) * N + r.start + k) * 4, r.w[k]!);
     }
     this.ctx.putImageData(img, 0, this.drawn);
     this.drawn = N;
     return N;
   }
+}
+
+/** Pixels a side of a Raster's canvas for N rows: a power of two, at least 64. */
+export function rasterSize(N: number): number {
+  return Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, N))));
+}
+
+/** Writes the colour of weight w as an opaque pixel at byte offset o of RGBA data. */
+export function putWeight(data: Uint8ClampedArray, o: number, w: number): void {
+  const i = Math.round(Math.sqrt(Math.min(1, Math.max(0, w))) * 255) * 3;
+  data[o] = LUT[i]!;
+  data[o + 1] = LUT[i + 1]!;
+  data[o + 2] = LUT[i + 2]!;
+  data[o + 3] = 255;
 }
 
 /**
@@ -142,60 +154,5 @@ export class MaxPool {
       }
     }
     this.cap *= 2;
-  }
-}
-
-/**
- * One layer/head for the overview's thumbnails: a MaxPool painted at a fixed 64×64, so 144 of them
- * (GPT-2's 12 × 12) cost the same at 1024 positions as at 10; only new rows are read.
- */
-export class PooledRaster {
-  readonly canvas = document.createElement('canvas');
-  private pool = new MaxPool(64);
-  private ctx: CanvasRenderingContext2D;
-  private img: ImageData;
-  private positions?: PositionTrace[];
-  private key = '';
-  private drawn = 0;
-
-  constructor() {
-    this.canvas.width = this.canvas.height = this.pool.S;
-    this.ctx = this.canvas.getContext('2d')!;
-    this.img = this.ctx.createImageData(this.pool.S, this.pool.S);
-  }
-
-  /** Pools in the rows not seen yet (all of them after a change of trace, layer or head) and repaints. Returns the pixels in use per side. */
-  update(positions: PositionTrace[], layer: number, head: number, NH: number): number {
-    const N = positions.length;
-    const key = `${layer}/${head}/${NH}`;
-    if (positions !== this.positions || key !== this.key || N < this.drawn) {
-      this.positions = positions;
-      this.key = key;
-      this.drawn = 0;
-      this.pool.clear();
-    }
-    if (this.drawn < N) {
-      for (let i = this.drawn; i < N; i++) {
-        const r = rowWeights(positions[i], i, layer, head, NH);
-        if (r) this.pool.addRow(i, r.start, r.w);
-      }
-      this.drawn = N;
-      this.paint();
-    }
-    return this.pool.used(N);
-  }
-
-  private paint(): void {
-    const d = this.img.data;
-    const grid = this.pool.grid;
-    for (let p = 0; p < grid.length; p++) {
-      const w = grid[p]!;
-      const [R, G, B] = w < 0 ? [0, 0, 0] : weightRgb(w);
-      d[4 * p] = R;
-      d[4 * p + 1] = G;
-      d[4 * p + 2] = B;
-      d[4 * p + 3] = w < 0 ? 0 : 255;
-    }
-    this.ctx.putImageData(this.img, 0, 0);
   }
 }
