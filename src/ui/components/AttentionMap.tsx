@@ -27,33 +27,54 @@ interface Cell {
   j: number;
 }
 
-/** Token labels along one edge: every token when cells are tall enough to read, else every k-th. */
-function drawLabels(c: HTMLCanvasElement, labels: string[], N: number, cell: number, axis: 'left' | 'top'): void {
-  const dpr = window.devicePixelRatio || 1;
-  const [w, h] = axis === 'left' ? [M, N * cell] : [N * cell, M];
-  c.width = Math.ceil(w * dpr);
-  c.height = Math.ceil(h * dpr);
-  c.style.width = `${w}px`;
-  c.style.height = `${h}px`;
-  const g = c.getContext('2d')!;
-  g.scale(dpr, dpr);
-  g.fillStyle = '#a1a1aa';
-  g.font = `${Math.min(11, Math.max(8, cell - 2))}px ui-monospace, monospace`;
-  g.textBaseline = 'middle';
-  const every = Math.max(1, Math.ceil(10 / cell));
-  for (let i = 0; i < N; i += every) {
-    const label = tokenLabel(labels[i] ?? '').slice(0, 5);
-    if (axis === 'left') {
-      g.textAlign = 'right';
-      g.fillText(label, M - 4, (i + 0.5) * cell);
-    } else {
-      g.save();
-      g.translate((i + 0.5) * cell, M - 4);
-      g.rotate(-Math.PI / 2);
-      g.textAlign = 'left';
-      g.fillText(label, 0, 0);
-      g.restore();
+/**
+ * Token labels along one edge: every token when cells are tall enough to read, else every k-th.
+ * The strip is as long as the raster's power-of-two rows and a trace's labels only grow, so a
+ * streamed token draws its own label only; a new trace, cell size or strip length redraws them all.
+ */
+class LabelStrip {
+  private labels?: string[];
+  private cell = 0;
+  private drawn = 0;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    readonly axis: 'left' | 'top',
+  ) {}
+
+  update(labels: string[], N: number, cell: number): void {
+    const c = this.canvas;
+    const dpr = window.devicePixelRatio || 1;
+    const long = rasterSize(N) * cell;
+    const [w, h] = this.axis === 'left' ? [M, long] : [long, M];
+    const g = c.getContext('2d')!;
+    if (labels !== this.labels || cell !== this.cell || N < this.drawn || c.width !== Math.ceil(w * dpr) || c.height !== Math.ceil(h * dpr)) {
+      c.width = Math.ceil(w * dpr); // clears it
+      c.height = Math.ceil(h * dpr);
+      c.style.width = `${w}px`;
+      c.style.height = `${h}px`;
+      Object.assign(this, { labels, cell, drawn: 0 });
     }
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.fillStyle = '#a1a1aa';
+    g.font = `${Math.min(11, Math.max(8, cell - 2))}px ui-monospace, monospace`;
+    g.textBaseline = 'middle';
+    const every = Math.max(1, Math.ceil(10 / cell));
+    for (let i = Math.ceil(this.drawn / every) * every; i < N; i += every) {
+      const label = tokenLabel(labels[i] ?? '').slice(0, 5);
+      if (this.axis === 'left') {
+        g.textAlign = 'right';
+        g.fillText(label, M - 4, (i + 0.5) * cell);
+      } else {
+        g.save();
+        g.translate((i + 0.5) * cell, M - 4);
+        g.rotate(-Math.PI / 2);
+        g.textAlign = 'left';
+        g.fillText(label, 0, 0);
+        g.restore();
+      }
+    }
+    this.drawn = N;
   }
 }
 
@@ -66,6 +87,7 @@ export function AttentionMap() {
   const left = useRef<HTMLCanvasElement>(null);
   const top = useRef<HTMLCanvasElement>(null);
   const raster = useRef<Raster>(undefined);
+  const strips = useRef<LabelStrip[]>([]);
   const [hover, setHover] = useState<Cell>();
   const [pinned, setPinned] = useState<Cell>();
   const N = attention.positions.length;
@@ -80,10 +102,11 @@ export function AttentionMap() {
     raster.current.update(attention.positions, view.layer, view.head, NH);
   }, [attention, view.layer, view.head, NH]);
 
-  // The labels, when the rows or their size change.
+  // The labels of new rows (all of them when the trace or the cell size changes).
   useEffect(() => {
-    if (left.current) drawLabels(left.current, attention.labels, N, cell, 'left');
-    if (top.current) drawLabels(top.current, attention.labels, N, cell, 'top');
+    if (!left.current || !top.current) return;
+    if (strips.current[0]?.canvas !== left.current || strips.current[1]?.canvas !== top.current) strips.current = [new LabelStrip(left.current, 'left'), new LabelStrip(top.current, 'top')];
+    for (const s of strips.current) s.update(attention.labels, N, cell);
   }, [attention.labels, N, cell]);
   useEffect(() => {
     if (!pinned) return;
@@ -112,8 +135,12 @@ export function AttentionMap() {
     <div className="min-w-0">
       <div className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800 bg-zinc-950">
         <div className="relative" style={{ width: M + side, height: M + side }}>
-          <canvas ref={top} aria-hidden className="absolute" style={{ left: M, top: 0 }} />
-          <canvas ref={left} aria-hidden className="absolute" style={{ left: 0, top: M }} />
+          <div className="absolute overflow-hidden" style={{ left: M, top: 0, width: side, height: M }}>
+            <canvas ref={top} aria-hidden className="block" style={{ maxWidth: 'none' }} />
+          </div>
+          <div className="absolute overflow-hidden" style={{ left: 0, top: M, width: M, height: side }}>
+            <canvas ref={left} aria-hidden className="block" style={{ maxWidth: 'none' }} />
+          </div>
           <div className="absolute overflow-hidden" style={{ left: M, top: M, width: side, height: side }}>
             <canvas
               ref={heat}

@@ -3,8 +3,9 @@
  *
  * All thumbnails are one canvas: each is a MaxPool of its layer/head (64×64 at any length) painted
  * into one image, with a button laid over each for the click, the focus and the accessible name.
- * GPT-2's 144 heads at 1024 positions cost one image upload a frame, and each streamed row is read
- * once per head.
+ * Each streamed row is pooled once per head as it arrives; the image is repainted at most every
+ * PAINT_MS while tokens stream (144 heads × 4096 pixels a paint: a paint per token took a tenth of
+ * the main thread at GPT-2's 12 × 12), and at once when the stream pauses.
  */
 import { useEffect, useRef } from 'react';
 import { useStore } from '../store';
@@ -15,6 +16,7 @@ const THUMB = 44; // CSS px a thumbnail
 const GAP = 4; // CSS px between thumbnails
 const S = 64; // pooled pixels a thumbnail side
 const PX = S + Math.round((GAP * S) / THUMB); // canvas pixels a thumbnail's cell, gap included
+const PAINT_MS = 200;
 
 /** The pooled maps of every layer and head of one trace, and how many rows they have read. */
 interface Pools {
@@ -24,6 +26,38 @@ interface Pools {
   drawn: number;
   /** The whole overview's pixels, reused from frame to frame (a new trace starts a new one). */
   img?: ImageData;
+  /** When the image was last painted, and the paint waiting for PAINT_MS to pass. */
+  paintedAt: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Paints every pool's used n×n pixels, scaled up to S×S (nearest), at its cell of the canvas. */
+function paint(c: HTMLCanvasElement, st: Pools, L: number, NH: number, N: number): void {
+  st.paintedAt = performance.now();
+  if (c.width !== NH * PX || c.height !== L * PX) {
+    c.width = NH * PX;
+    c.height = L * PX;
+  }
+  const g = c.getContext('2d')!;
+  if (st.img?.width !== c.width || st.img.height !== c.height) st.img = g.createImageData(c.width, c.height);
+  const img = st.img;
+  for (let l = 0; l < L; l++) {
+    for (let h = 0; h < NH; h++) {
+      const pool = st.pools[l * NH + h]!;
+      const n = N > 0 ? pool.used(N) : 0;
+      if (n === 0) continue;
+      const [x0, y0] = [h * PX, l * PX];
+      for (let y = 0; y < S; y++) {
+        const src = Math.floor((y * n) / S) * S;
+        const dst = ((y0 + y) * c.width + x0) * 4;
+        for (let x = 0; x < S; x++) {
+          const w = pool.grid[src + Math.floor((x * n) / S)]!;
+          if (w >= 0) putWeight(img.data, dst + 4 * x, w);
+        }
+      }
+    }
+  }
+  g.putImageData(img, 0, 0);
 }
 
 export function AttentionOverview() {
@@ -33,7 +67,7 @@ export function AttentionOverview() {
   const view = useStore((s) => s.view);
   const setView = useStore((s) => s.setView);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const state = useRef<Pools>({ NH: 0, pools: [], drawn: 0 });
+  const state = useRef<Pools>({ NH: 0, pools: [], drawn: 0, paintedAt: 0 });
 
   useEffect(() => {
     const c = canvas.current;
@@ -53,32 +87,12 @@ export function AttentionOverview() {
       }
     }
     st.drawn = N;
-    // Paint: the used n×n pixels of each pool, scaled up to S×S (nearest), at its cell.
-    if (c.width !== NH * PX || c.height !== L * PX) {
-      c.width = NH * PX;
-      c.height = L * PX;
-    }
-    const g = c.getContext('2d')!;
-    if (st.img?.width !== c.width || st.img.height !== c.height) st.img = g.createImageData(c.width, c.height);
-    const img = st.img;
-    for (let l = 0; l < L; l++) {
-      for (let h = 0; h < NH; h++) {
-        const pool = st.pools[l * NH + h]!;
-        const n = N > 0 ? pool.used(N) : 0;
-        if (n === 0) continue;
-        const [x0, y0] = [h * PX, l * PX];
-        for (let y = 0; y < S; y++) {
-          const src = Math.floor((y * n) / S) * S;
-          const dst = ((y0 + y) * c.width + x0) * 4;
-          for (let x = 0; x < S; x++) {
-            const w = pool.grid[src + Math.floor((x * n) / S)]!;
-            if (w >= 0) putWeight(img.data, dst + 4 * x, w);
-          }
-        }
-      }
-    }
-    g.putImageData(img, 0, 0);
+    clearTimeout(st.timer);
+    const wait = st.paintedAt + PAINT_MS - performance.now();
+    if (wait > 0) st.timer = setTimeout(() => paint(c, st, L, NH, N), wait);
+    else paint(c, st, L, NH, N);
   }, [attention, L, NH]);
+  useEffect(() => () => clearTimeout(state.current.timer), []);
 
   const cellCss = THUMB + GAP;
   return (
@@ -87,20 +101,8 @@ export function AttentionOverview() {
       <div className="overflow-x-auto">
         <div className="inline-grid" style={{ gridTemplateColumns: `auto ${NH * cellCss}px` }}>
           <span />
-          <div className="flex">
-            {Array.from({ length: NH }, (_, h) => (
-              <span key={h} className="text-center text-[10px] text-zinc-500" style={{ width: cellCss }}>
-                h{h}
-              </span>
-            ))}
-          </div>
-          <div className="flex flex-col pr-1">
-            {Array.from({ length: L }, (_, l) => (
-              <span key={l} className="flex items-center justify-end text-[10px] text-zinc-500" style={{ height: cellCss }}>
-                L{l}
-              </span>
-            ))}
-          </div>
+          <AxisLabels count={NH} prefix="h" className="flex" cell={{ width: cellCss }} />
+          <AxisLabels count={L} prefix="L" className="flex flex-col items-end pr-1" cell={{ height: cellCss }} />
           <div className="relative" style={{ width: NH * cellCss, height: L * cellCss }}>
             <canvas ref={canvas} aria-hidden className="absolute inset-0 bg-zinc-950" style={{ width: NH * cellCss, height: L * cellCss }} />
             {Array.from({ length: L }, (_, l) =>
@@ -124,5 +126,19 @@ export function AttentionOverview() {
         </div>
       </div>
     </figure>
+  );
+}
+
+/** The head numbers above the thumbnails (h0, h1, …) or the layer numbers beside them (L0, L1, …). */
+function AxisLabels({ count, prefix, className, cell }: { count: number; prefix: string; className: string; cell: React.CSSProperties }) {
+  return (
+    <div className={className} aria-hidden>
+      {Array.from({ length: count }, (_, i) => (
+        <span key={i} className="flex items-center justify-center text-[10px] text-zinc-500" style={cell}>
+          {prefix}
+          {i}
+        </span>
+      ))}
+    </div>
   );
 }
