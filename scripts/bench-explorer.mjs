@@ -152,7 +152,7 @@ try {
   const r1 = (x) => Math.round(x * 10) / 10;
   const streamTasks = m.longTasks.filter((t) => t.streaming).map((t) => t.ms);
   const byLabel = {};
-  for (const e of m.events) (byLabel[e.label ?? 'other'] ??= []).push(e.ms);
+  for (const e of m.events) (byLabel[e.label ?? 'setup (tabs, Load from URL, Generate)'] ??= []).push(e.ms);
   const result = {
     adapter,
     model,
