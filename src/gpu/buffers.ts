@@ -111,3 +111,20 @@ export class Readback {
     this.staging.destroy();
   }
 }
+
+/** A view of at most one storage binding, and the floats in it. */
+export interface BindingChunk {
+  buf: { buffer: GPUBuffer; offset: number; size: number };
+  floats: number;
+}
+
+/** Splits [0, floats) into views no larger than the adapter's binding limit (multiples of 64 floats): a whole-buffer pass (the trainer's gradient norm, AdamW) one dispatch per view. */
+export function bindingChunks(device: GPUDevice, buffer: GPUBuffer, startFloats: number, floats: number): BindingChunk[] {
+  const maxFloats = Math.floor(device.limits.maxStorageBufferBindingSize / 4 / 64) * 64;
+  const out: BindingChunk[] = [];
+  for (let s = 0; s < floats; s += maxFloats) {
+    const n = Math.min(maxFloats, floats - s);
+    out.push({ buf: { buffer, offset: (startFloats + s) * 4, size: n * 4 }, floats: n });
+  }
+  return out;
+}

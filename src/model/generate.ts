@@ -19,7 +19,8 @@ import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import type { Activations, GPT } from './gpt';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
-import { sampleToken, SeededRandom, type SamplingOptions } from './sampling';
+import { SeededRandom } from './random';
+import { sampleToken, type SamplingOptions } from './sampling';
 
 /** Next-token candidates kept per step (the explorer shows this many). */
 export const CANDIDATES = 10;

@@ -451,15 +451,4 @@ function columns(buffer: GPUBuffer, r: VocabRange): Buf {
   return { buffer, offset: r.lo * F };
 }
 
-/** Splits [0, floats) into views no larger than the adapter's binding limit (multiples of 64 floats). */
-export function bindingChunks(device: GPUDevice, buffer: GPUBuffer, startFloats: number, floats: number): { buf: Buf; floats: number }[] {
-  const maxFloats = Math.floor(device.limits.maxStorageBufferBindingSize / F / 64) * 64;
-  const out: { buf: Buf; floats: number }[] = [];
-  for (let s = 0; s < floats; s += maxFloats) {
-    const n = Math.min(maxFloats, floats - s);
-    out.push({ buf: { buffer, offset: (startFloats + s) * F, size: n * F }, floats: n });
-  }
-  return out;
-}
-
 export type { Dispatch };

@@ -6,9 +6,6 @@
 import { EngineError } from '../errors';
 import type { SeededRandom } from './random';
 
-// src/reference/gpt.ts still imports SeededRandom from here; it lives in random.ts (import it from there).
-export { SeededRandom } from './random';
-
 export interface SamplingOptions {
   /** Default 1; 0 means greedy (argmax). */
   temperature?: number;

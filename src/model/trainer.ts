@@ -13,7 +13,7 @@
  * non-finite loss is read, the weights are restored from `lastGood` and the step rejects with
  * DIVERGED; so does every step submitted after it, and the trainer takes no more steps.
  */
-import { createBuffer, createStorage, readFloats, Readback, USAGE, writeArray } from '../gpu/buffers';
+import { bindingChunks, createBuffer, createStorage, readFloats, Readback, USAGE, writeArray } from '../gpu/buffers';
 import { EngineError } from '../errors';
 import { adamw, type AdamWHyper } from '../kernels/adamw';
 import { packTokenBuckets } from '../kernels/encoder';
@@ -21,7 +21,7 @@ import { gradNormPartialsSize, gradNormSquared } from '../kernels/gradnorm';
 import { guardedCopy } from '../kernels/guarded_copy';
 import { sumReduce } from '../kernels/reduce';
 import { BatchSampler } from './data';
-import { bindingChunks, type Activations, type GPT } from './gpt';
+import type { Activations, GPT } from './gpt';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { learningRate } from './schedule';
 

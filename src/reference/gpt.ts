@@ -8,7 +8,7 @@
  * Optional training dropout at nanoGPT's four sites, with the GPU's masks (src/reference/dropout.ts).
  */
 import { EngineError } from '../errors';
-import { SeededRandom } from '../model/sampling';
+import { SeededRandom } from '../model/random';
 import {
   attentionBackward, attentionForward, crossEntropyBackward, crossEntropyLoss, encoderBackward, encoderForward,
   geluBackwardInto, geluForwardInto, headBackward, headForward, layernormBackward, layernormForward, matmulBackward, matmulForward,
