@@ -16,7 +16,7 @@ export default defineConfig({
   worker: { format: 'es' },
   build: { target: 'es2022' },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
     // Dawn + lavapipe use every core already; two files at a time keeps a 2-core machine responsive.
     maxWorkers: 2,

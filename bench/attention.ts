@@ -2,7 +2,8 @@
  * Attention benchmark: the fused forward (online softmax, no T×T) against the plain three-kernel
  * version that materialises probs (B, NH, T, T), side by side on the same device and inputs.
  */
-import { attentionForward, attentionNaive } from '../src/kernels/attention';
+import { attentionForward } from '../src/kernels/attention';
+import { attentionNaive } from './attention-naive';
 import { createStorage } from '../src/gpu/buffers';
 import { encodeDispatches, type Dispatch } from '../src/gpu/dispatch';
 

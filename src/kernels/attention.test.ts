@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attentionBackward, attentionDecode, attentionForward, attentionNaive, kvCacheFill } from './attention';
+import { attentionBackward, attentionDecode, attentionForward } from './attention';
 import * as ref from '../reference/attention';
 import type { AttentionDropout } from '../reference/dropout';
 import { encodeDispatches } from '../gpu/dispatch';
@@ -14,8 +14,7 @@ import { Rng, randomNormals } from '../../test/random';
 const TOL: Record<string, Tol> = {
   out: { atol: 5e-6, rtol: 1e-5 },
   lse: { atol: 5e-6, rtol: 1e-6 },
-  probs: { atol: 1e-6, rtol: 1e-5 },
-  naiveOut: { atol: 5e-6, rtol: 1e-5 },
+  probs: { atol: 1e-6, rtol: 1e-5 }, // the decode kernel's rows
   delta: { atol: 5e-6, rtol: 1e-5 },
   dqkv: { atol: 3e-5, rtol: 1e-4 },
 };
@@ -35,25 +34,22 @@ function refDelta(dout: ArrayLike<number>, out: ArrayLike<number>, B: number, T:
 }
 
 /**
- * One submit of fused forward, naive forward and fused backward (fed by the fused forward's out and
- * lse), every output checked against the float64 reference. Returns what the GPU wrote.
+ * One submit of fused forward and fused backward (fed by the forward's out and lse), every output
+ * checked against the float64 reference. Returns what the GPU wrote.
  */
 async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number, subgroups = false) {
   const r = ref.attentionForward(qkv, B, T, C, NH);
   return runKernelCase({
     name: `${name}${subgroups ? ' [subgroups]' : ' [plain]'}`,
     inputs: { qkv, dout },
-    outputs: { out: B * T * C, lse: B * NH * T, probs: B * NH * T * T, naiveOut: B * T * C, dqkv: B * T * 3 * C, delta: B * NH * T },
+    outputs: { out: B * T * C, lse: B * NH * T, dqkv: B * T * 3 * C, delta: B * NH * T },
     build: (dev, x) => [
       ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
-      ...attentionNaive(dev, { buffer: x.naiveOut! }, { buffer: x.probs! }, { buffer: x.qkv! }, B, T, C, NH),
       ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
     ],
     expected: {
       out: r.out,
       lse: r.lse,
-      probs: r.probs,
-      naiveOut: r.out,
       delta: refDelta(dout, r.out, B, T, C, NH),
       dqkv: ref.attentionBackward(dout, qkv, B, T, C, NH),
     },
@@ -88,7 +84,7 @@ describe('attention reference', () => {
   }
 });
 
-describe('attention forward / naive / backward vs reference', () => {
+describe('attention forward / backward vs reference', () => {
   // [B, T, C, NH]: T in 1, 3, 17, 63, 64, 65 (one and two 64-row blocks, partial 16-key tiles);
   // HS in 1, 3, 4, 17, 32, 64.
   const sizes: [number, number, number, number][] = [
@@ -211,35 +207,24 @@ describe('attention masking: the future is hidden exactly', () => {
       const doutPast = dout.slice();
       for (let b = 0; b < B; b++) doutPast.fill(0, (b * T + cut + 1) * C, (b + 1) * T * C);
 
-      const past = { rows: [] as number[], qRows: [] as number[], lse: [] as number[], probs: [] as number[], grad: [] as number[], dq: [] as number[] };
+      const past = { rows: [] as number[], qRows: [] as number[], lse: [] as number[], grad: [] as number[], dq: [] as number[] };
       for (let b = 0; b < B; b++) {
         for (let t = 0; t <= cut; t++) {
           for (let c = 0; c < C; c++) past.rows.push((b * T + t) * C + c);
           for (let c = 0; c < C3; c++) past.grad.push((b * T + t) * C3 + c);
           for (let c = 0; c < C; c++) past.dq.push((b * T + t) * C3 + c);
-          for (let h = 0; h < NH; h++) {
-            past.lse.push((b * NH + h) * T + t);
-            for (let j = 0; j < T; j++) past.probs.push(((b * NH + h) * T + t) * T + j);
-          }
+          for (let h = 0; h < NH; h++) past.lse.push((b * NH + h) * T + t);
         }
       }
       const a = await runAttention('masking A', qkv1, doutPast, B, T, C, NH, subgroups);
       const b = await runAttention('masking B', qkv2, doutPast, B, T, C, NH, subgroups);
       expectBitIdentical('out', a.out!, b.out!, past.rows);
       expectBitIdentical('lse', a.lse!, b.lse!, past.lse);
-      expectBitIdentical('naive out', a.naiveOut!, b.naiveOut!, past.rows);
-      expectBitIdentical('naive probs', a.probs!, b.probs!, past.probs);
       expectBitIdentical('dqkv (dq, dk, dv)', a.dqkv!, b.dqkv!, past.grad);
       // dq of the past never depends on the future, whatever the upstream gradient.
       const c = await runAttention('masking C', qkv1, dout, B, T, C, NH, subgroups);
       const d = await runAttention('masking D', qkv2, dout, B, T, C, NH, subgroups);
       expectBitIdentical('dq (full dout)', c.dqkv!, d.dqkv!, past.dq);
-      // Probabilities above the diagonal are exactly 0 (not merely tiny).
-      for (const got of [a.probs!, b.probs!]) {
-        for (let bh = 0; bh < B * NH; bh++)
-          for (let t = 0; t < T; t++)
-            for (let j = t + 1; j < T; j++) if (!Object.is(got[(bh * T + t) * T + j], 0)) throw new Error(`probs[${bh},${t},${j}] = ${got[(bh * T + t) * T + j]}`);
-      }
       // The change did reach the future rows (the comparison above is not vacuous).
       if (cut + 1 < T) expect(a.out![(cut + 1) * C]).not.toBe(b.out![(cut + 1) * C]);
     });
@@ -267,8 +252,15 @@ describe('attention decode with a KV cache', () => {
         made.push(buf);
         return buf;
       };
-      const kCache = mk('kCache', new Float32Array(maxT * C).fill(SENTINEL));
-      const vCache = mk('vCache', new Float32Array(maxT * C).fill(SENTINEL));
+      // The first `prefill` rows of the caches hold k and v of those tokens already (a decoder that
+      // resumes); rows past them hold the sentinel until decode writes them.
+      const [k0, v0] = [new Float32Array(maxT * C).fill(SENTINEL), new Float32Array(maxT * C).fill(SENTINEL)];
+      for (let t = 0; t < prefill; t++) {
+        k0.set(seq.subarray(t * C3 + C, t * C3 + 2 * C), t * C);
+        v0.set(seq.subarray(t * C3 + 2 * C, (t + 1) * C3), t * C);
+      }
+      const kCache = mk('kCache', k0);
+      const vCache = mk('vCache', v0);
       const out = mk('out', new Float32Array(C));
       // The rows go after a base that moves with the position (as a decoder's later layers do): only
       // [base, base + NH*(pos+1)) may change.
@@ -278,14 +270,6 @@ describe('attention decode with a KV cache', () => {
       device.pushErrorScope('validation');
       let popped = false;
       try {
-        if (prefill > 0) {
-          const prefillQkv = mk('prefillQkv', seq.slice(0, prefill * C3));
-          const enc = device.createCommandEncoder();
-          const pass = enc.beginComputePass();
-          encodeDispatches(pass, [kvCacheFill(device, { buffer: kCache }, { buffer: vCache }, { buffer: prefillQkv }, prefill, C)]);
-          pass.end();
-          device.queue.submit([enc.finish()]);
-        }
         const dec = attentionDecode(device, { buffer: out }, { buffer: probs }, { buffer: tokenQkv }, { buffer: kCache }, { buffer: vCache }, C, NH, maxT, base);
         for (let pos = prefill; pos < T; pos++) {
           device.queue.writeBuffer(tokenQkv, 0, seq.slice(pos * C3, (pos + 1) * C3));
@@ -333,24 +317,4 @@ describe('attention decode with a KV cache', () => {
       }
     });
   }
-
-  it('kvCacheFill copies k and v of T rows and nothing else', async () => {
-    const [T, C, maxT] = [17, 12, 20];
-    const rng = new Rng(3);
-    const qkv = randomNormals(rng, T * 3 * C);
-    const expK = new Float32Array(maxT * C).fill(-1);
-    const expV = new Float32Array(maxT * C).fill(-1);
-    for (let t = 0; t < T; t++) {
-      expK.set(qkv.subarray(t * 3 * C + C, t * 3 * C + 2 * C), t * C);
-      expV.set(qkv.subarray(t * 3 * C + 2 * C, t * 3 * C + 3 * C), t * C);
-    }
-    await runKernelCase({
-      name: 'kvCacheFill',
-      inputs: { qkv },
-      outputs: { k: new Float32Array(maxT * C).fill(-1), v: new Float32Array(maxT * C).fill(-1) },
-      build: (dev, x) => kvCacheFill(dev, { buffer: x.k! }, { buffer: x.v! }, { buffer: x.qkv! }, T, C),
-      expected: { k: expK, v: expV },
-      tol: { atol: 0, rtol: 0 },
-    });
-  });
 });

@@ -6,12 +6,11 @@
 import rngCode from './dropout_rng.wgsl?raw';
 import forwardFile from './attention_forward.wgsl?raw';
 import backwardFile from './attention_backward.wgsl?raw';
-import naiveCode from './attention_naive.wgsl?raw';
 import decodeCode from './attention_decode.wgsl?raw';
 import forwardSubgroups from './attention_forward_subgroups.wgsl?raw';
 import backwardSubgroups from './attention_backward_subgroups.wgsl?raw';
 import { subgroupsUsable } from '../gpu/subgroups';
-import { createDispatch, getPipeline, grid1d, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { createDispatch, getPipeline, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
 import { dropoutParams, type DropoutSpec } from './dropout';
 
 /** Modules are whole files joined: the dropout hash, the kernel's file, and (with `enable subgroups;` first) its subgroup entry points. */
@@ -124,18 +123,6 @@ export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout
   ];
 }
 
-/** Plain three-kernel attention (scores, causal softmax, weighted sum); materialises probs (B,NH,T,T) — the baseline for the benchmark, and the attention explorer's T×T maps. */
-export function attentionNaive(device: GPUDevice, out: Buf, probs: Buf /*(B,NH,T,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number): Dispatch[] {
-  headSize(C, NH);
-  const params = packParams([{ u32: B }, { u32: T }, { u32: C }, { u32: NH }]);
-  const pipe = (entry: string) => getPipeline(device, 'attention_naive', naiveCode, {}, entry);
-  return [
-    createDispatch(device, { label: 'attention_naive_scores', pipeline: pipe('scores'), params, buffers: [probs, qkv], workgroups: grid1d(Math.ceil((B * NH * T * T) / 256)) }),
-    createDispatch(device, { label: 'attention_naive_softmax', pipeline: pipe('softmax'), params, buffers: [probs], workgroups: grid1d(Math.ceil((B * NH * T) / 256)) }),
-    createDispatch(device, { label: 'attention_naive_weighted', pipeline: pipe('weighted'), params, buffers: [out, probs, qkv], workgroups: grid1d(Math.ceil((B * T * C) / 256)) }),
-  ];
-}
-
 /**
  * Decode one token with a KV cache (batch 1): writes k,v of the new token (from qkv, (3C)) into
  * kCache/vCache (maxT, C) at row pos, then attends q over rows 0..pos. out (C). probs: the softmax
@@ -171,15 +158,4 @@ export function attentionDecode(
       setParams(device, d, params(pos));
     },
   };
-}
-
-/** After a batched prefill of T tokens (B=1), copies k and v of qkv (T,3C) into the caches rows 0..T-1. */
-export function kvCacheFill(device: GPUDevice, kCache: Buf, vCache: Buf, qkv: Buf, T: number, C: number): Dispatch {
-  return createDispatch(device, {
-    label: 'kv_cache_fill',
-    pipeline: getPipeline(device, 'attention_decode', decodeCode, {}, 'kv_fill'),
-    params: packParams([{ u32: T }, { u32: C }]),
-    buffers: [kCache, vCache, qkv],
-    workgroups: grid1d(Math.ceil((T * C) / 256)),
-  });
 }

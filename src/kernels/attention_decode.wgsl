@@ -1,39 +1,28 @@
-// Single-token causal attention with a KV cache (batch 1), and the cache fill after a prefill.
+// Single-token causal attention with a KV cache (batch 1).
 //   decode:  kCache[pos] = k, vCache[pos] = v (of the new token's qkv row), then per head h
 //            probs[base + h*(pos+1) + j] = softmax_j(q·kCache[j] / √HS) for j ≤ pos,
 //            out[h*HS + i] = Σ_{j≤pos} probs[base + h*(pos+1) + j] · vCache[j, h*HS + i]
 //          (the heads' rows are packed: (NH, pos+1) from `base`, so a caller can read them back
 //          with one copy, every layer's block after the previous one in one buffer)
-//   kv_fill: kCache[t] = k_t, vCache[t] = v_t for t < T.
 // Bindings: decode: params {pos, C, maxT, base}; out (C), probs (base + NH*(pos+1)), qkv (3C) = [q | k | v],
 //             kCache (maxT, C), vCache (maxT, C).
-//           kv_fill: params {T, C}; kCache (maxT, C), vCache (maxT, C), qkv (T, 3C).
 // Dispatch: decode: NH workgroups of WG, one per head. A head's workgroup writes and reads only its
 //             own HS columns of the caches, so a storageBarrier inside the workgroup orders the
 //             cache write before the reads; probs is the score scratch (each thread owns j ≡ lid mod WG).
-//           kv_fill: one thread per element of (T, C), workgroups of 256 folded with grid1d.
 // Reference: src/reference/attention.ts attentionForward (row pos of a sequence of pos+1 tokens).
 
 struct DecodeParams { pos: u32, C: u32, maxT: u32, base: u32, }
-struct FillParams { T: u32, C: u32, }
 
-// decode
 @group(0) @binding(0) var<uniform> dp: DecodeParams;
 @group(0) @binding(1) var<storage, read_write> d_out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> d_probs: array<f32>;
 @group(0) @binding(3) var<storage, read> d_qkv: array<f32>;
 @group(0) @binding(4) var<storage, read_write> d_k: array<f32>;
 @group(0) @binding(5) var<storage, read_write> d_v: array<f32>;
-// kv_fill
-@group(0) @binding(0) var<uniform> fp: FillParams;
-@group(0) @binding(1) var<storage, read_write> f_k: array<f32>;
-@group(0) @binding(2) var<storage, read_write> f_v: array<f32>;
-@group(0) @binding(3) var<storage, read> f_qkv: array<f32>;
 
 override HS: u32 = 64u; // head size, 1..WG
 const WG = 64u;
 const MAX_HS = 64u;
-const FILL_WG = 256u;
 
 var<workgroup> red: array<f32, WG>;
 
@@ -93,14 +82,4 @@ fn decode(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid
     for (var j = 0u; j <= pos; j++) { acc += d_probs[row + j] * d_v[j * C + col + lid]; }
     d_out[col + lid] = acc;
   }
-}
-
-@compute @workgroup_size(FILL_WG)
-fn kv_fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * FILL_WG; // t*C + c
-  let C = fp.C;
-  if (idx >= fp.T * C) { return; }
-  let src = (idx / C) * 3u * C + idx % C;
-  f_k[idx] = f_qkv[src + C];
-  f_v[idx] = f_qkv[src + 2u * C];
 }

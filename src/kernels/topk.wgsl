@@ -7,7 +7,7 @@
 // Bindings: params {V, K, temperature}, out (2K), logits (V).
 // Dispatch: one workgroup of WG threads (batch-1 decode: one row).
 //   Pass 1: each thread keeps a running (max, sum of exp) over its strided columns (online softmax,
-//   as softmax.wgsl), merged by a tree. Pass 2: K rounds of a workgroup argmax, each over the tokens
+//   Milakov & Gimelshein), merged by a tree. Pass 2: K rounds of a workgroup argmax, each over the tokens
 //   ranked below the previous winner; K·V/WG reads per thread (~2k for GPT-2's 50,257 and K = 10).
 // Reference: src/reference/topk.ts softmaxTopK.
 

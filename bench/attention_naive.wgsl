@@ -1,5 +1,5 @@
 // Plain three-kernel causal self-attention that materialises the T×T attention maps (llm.c's
-// first CUDA version): the benchmark baseline and the source of the explorer's maps.
+// first CUDA version): the baseline of the attention benchmark (bench/attention.ts).
 //   scores:   probs[b,h,t,j] = q_t·k_j / √HS for j ≤ t, exactly 0 for j > t
 //   softmax:  probs[b,h,t,·] = softmax over j ≤ t, in place
 //   weighted: out[b,t,h*HS+i] = Σ_{j≤t} probs[b,h,t,j] · v_j[i]
