@@ -104,7 +104,7 @@ export interface TuneProgress {
 }
 
 export interface TuneOptions {
-  /** Wall budget for all classes together, ms (default 2000). Compilation counts. */
+  /** Wall budget for all classes together, ms (default 2000). Compilation and warm-up count. */
   budgetMs?: number;
   onProgress?: (p: TuneProgress) => void;
   /** Clock (tests). */
@@ -131,9 +131,15 @@ function submit(device: GPUDevice, dispatches: readonly Dispatch[], iters: numbe
 /**
  * Times every class's candidates and returns the fastest per class. Two passes, each in rounds
  * (every class's first candidate, then every class's second, ...), so that when the budget runs
- * out all classes have had the same chance; the figure is the faster of a candidate's two calls
- * (the first also compiles and warms up; the second is what counts on a busy machine, where the
- * CPU of a software adapter is shared). Each class's first candidate (the default) is always timed.
+ * out all classes have had the same chance; the figure is the faster of a candidate's two timings
+ * (the second is what counts on a busy machine, where the CPU of a software adapter is shared).
+ * Each class's first candidate (the default) is always timed.
+ *
+ * Before its first timing a candidate runs once untimed: a browser compiles a pipeline when it is
+ * first used, not when createComputePipeline returns (Dawn in Node compiles inside that call), so
+ * without it the browser timed compilation (44-800 ms a candidate on SwiftShader, against 5-20 ms of
+ * running) and chose whichever kernel had been compiled before tuning began. The warm-up counts
+ * against the budget: it is time the user waits.
  * A call under 5 ms is measured over enough calls to last about 5 ms (timer noise).
  */
 export async function tuneClasses(device: GPUDevice, classes: readonly TuneClass[], opts: TuneOptions = {}): Promise<Omit<TuningRecord, 'key'>> {
@@ -152,7 +158,10 @@ export async function tuneClasses(device: GPUDevice, classes: readonly TuneClass
           if (!cand || (pass > 0 && timings[cls.name]![cand.id] === undefined)) continue;
           if ((pass > 0 || i > 0) && now() - start >= budgetMs) continue;
           let dispatches = built.get(cand);
-          if (!dispatches) built.set(cand, (dispatches = cand.build()));
+          if (!dispatches) {
+            built.set(cand, (dispatches = cand.build()));
+            await timeRun(device, dispatches, 1, now); // compiles and warms up; not a timing
+          }
           let ms = await timeRun(device, dispatches, 1, now);
           if (ms < 5) {
             const iters = Math.min(64, Math.ceil(5 / Math.max(ms, 0.05)));
