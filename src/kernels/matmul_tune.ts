@@ -26,8 +26,8 @@ import { createStorage } from '../gpu/buffers';
 import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
-/** Bump when a kernel changes in a way that can change the winner: stored choices are then redone. */
-const TUNING_VERSION = 3;
+/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing). */
+const TUNING_VERSION = 4;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
 const SHAPE = 128;
 /**
