@@ -10,13 +10,7 @@ export interface LayerNormForward {
   rstd: Float64Array; // (N) 1 / sqrt(var + eps)
 }
 
-export function layernormForward(
-  inp: ArrayLike<number>,
-  weight: ArrayLike<number>,
-  bias: ArrayLike<number>,
-  N: number,
-  C: number,
-): LayerNormForward {
+export function layernormForward(inp: ArrayLike<number>, weight: ArrayLike<number>, bias: ArrayLike<number>, N: number, C: number): LayerNormForward {
   const out = new Float64Array(N * C);
   const mean = new Float64Array(N);
   const rstd = new Float64Array(N);

@@ -13,10 +13,8 @@ export function GeneratePanel() {
   const lastRun = useStore((s) => s.lastRun);
   const error = useStore((s) => s.genError);
   const training = useStore((s) => s.trainStatus !== 'idle');
-  const setPrompt = useStore((s) => s.setPrompt);
-  const setSampling = useStore((s) => s.setSampling);
-  const generate = useStore((s) => s.generate);
-  const stop = useStore((s) => s.stopGeneration);
+  // Actions never change: read once, not subscribed to.
+  const { setPrompt, setSampling, generate, stopGeneration: stop } = useStore.getState();
   const why = training ? 'Training is using the GPU: stop it to generate.' : !model ? 'Waiting for the model…' : undefined;
 
   return (

@@ -29,8 +29,7 @@ export function RecipeForm() {
   const recipe = useStore((s) => s.recipe);
   const plan = useStore((s) => s.plan);
   const locked = useStore((s) => s.trainStatus !== 'idle');
-  const choosePreset = useStore((s) => s.choosePreset);
-  const setRecipe = useStore((s) => s.setRecipe);
+  const { choosePreset, setRecipe } = useStore.getState();
   if (!recipe) return <p className="text-sm text-zinc-500">Waiting for the GPU…</p>;
   const active = presets.find((p) => p.id === presetId);
 
