@@ -87,6 +87,17 @@ test('explore attention after a generation: layer, head, tooltip, Token slider, 
   await slider.fill('20'); // a generated position: its sampled token is among the candidates (temperature 0.8, no top-k)
   await expect(items).toHaveCount(10);
 
+  // Zoom: cells grow and shrink by steps, and Fit goes back to the size for 30 rows (12 px).
+  await expect(map).toHaveAttribute('data-cell', '12');
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await expect(map).toHaveAttribute('data-cell', '18');
+  await expect(page.getByTestId('zoom')).toHaveText('18 px');
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await expect(map).toHaveAttribute('data-cell', '9');
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await expect(map).toHaveAttribute('data-cell', '12');
+
   // The README's screenshot is refreshed only on request (UPDATE_SCREENSHOTS=1): a test run leaves the clone unchanged.
   await page.screenshot({ path: process.env.UPDATE_SCREENSHOTS ? 'docs/attention-explorer.png' : 'test-results/attention-explorer.png', fullPage: true });
   await page.setViewportSize({ width: 390, height: 1600 });

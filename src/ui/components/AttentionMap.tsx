@@ -22,6 +22,9 @@ function cellSize(N: number): number {
   return N <= 24 ? 18 : N <= 48 ? 12 : N <= 96 ? 9 : N <= 256 ? 5 : 3;
 }
 
+/** The cell sizes (CSS px) the zoom buttons step through. */
+const ZOOMS = [2, 3, 5, 9, 12, 18, 24, 32];
+
 interface Cell {
   i: number;
   j: number;
@@ -78,6 +81,8 @@ class LabelStrip {
   }
 }
 
+const zoomBtn = 'rounded border border-zinc-700 px-2 py-0.5 hover:bg-zinc-800 disabled:opacity-40';
+
 export function AttentionMap() {
   const attention = useStore((s) => s.attention);
   const view = useStore((s) => s.view);
@@ -88,10 +93,13 @@ export function AttentionMap() {
   const top = useRef<HTMLCanvasElement>(null);
   const raster = useRef<Raster>(undefined);
   const strips = useRef<LabelStrip[]>([]);
+  const scroller = useRef<HTMLDivElement>(null);
+  // The cell size the user zoomed to; undefined: by the number of rows (cellSize).
+  const [zoom, setZoom] = useState<number>();
   const [hover, setHover] = useState<Cell>();
   const [pinned, setPinned] = useState<Cell>();
   const N = attention.positions.length;
-  const cell = cellSize(N);
+  const cell = zoom ?? cellSize(N);
   const sel = selectedPos ?? N - 1;
   const shown = pinned ?? hover;
 
@@ -108,6 +116,15 @@ export function AttentionMap() {
     if (strips.current[0]?.canvas !== left.current || strips.current[1]?.canvas !== top.current) strips.current = [new LabelStrip(left.current, 'left'), new LabelStrip(top.current, 'top')];
     for (const s of strips.current) s.update(attention.labels, N, cell);
   }, [attention.labels, N, cell]);
+  // A zoom keeps the selected row's last cell (its diagonal) in the middle of the view.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || zoom === undefined) return;
+    el.scrollTop = Math.max(0, M + (sel + 0.5) * zoom - el.clientHeight / 2);
+    el.scrollLeft = Math.max(0, M + (sel + 0.5) * zoom - el.clientWidth / 2);
+    // Only when the zoom changes: following the selection otherwise is the user's scrolling.
+  }, [zoom]);
+
   useEffect(() => {
     if (!pinned) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setPinned(undefined);
@@ -133,7 +150,7 @@ export function AttentionMap() {
   const side = N * cell;
   return (
     <div className="min-w-0">
-      <div className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800 bg-zinc-950">
+      <div ref={scroller} className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800 bg-zinc-950">
         <div className="relative" style={{ width: M + side, height: M + side }}>
           <div className="absolute overflow-hidden" style={{ left: M, top: 0, width: side, height: M }}>
             <canvas ref={top} aria-hidden className="block" style={{ maxWidth: 'none' }} />
@@ -190,11 +207,27 @@ export function AttentionMap() {
           )}
         </div>
       </div>
-      <div className="mt-2 flex items-center gap-2 text-xs text-zinc-400" aria-label="Colour legend: attention weight from 0 to 1">
-        <span>0</span>
-        <span className="h-2.5 w-40 rounded-sm" style={{ background: LEGEND_GRADIENT }} />
-        <span>1</span>
-        <span className="ml-2">weight (square-root scale)</span>
+      <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-zinc-400">
+        <div className="flex items-center gap-2" aria-label="Colour legend: attention weight from 0 to 1">
+          <span>0</span>
+          <span className="h-2.5 w-40 rounded-sm" style={{ background: LEGEND_GRADIENT }} />
+          <span>1</span>
+          <span className="ml-2">weight (square-root scale)</span>
+        </div>
+        <div className="ml-auto flex items-center gap-1" role="group" aria-label="Zoom">
+          <button type="button" aria-label="Zoom out" className={zoomBtn} disabled={cell <= ZOOMS[0]!} onClick={() => setZoom([...ZOOMS].reverse().find((z) => z < cell) ?? ZOOMS[0])}>
+            −
+          </button>
+          <span className="w-12 text-center" data-testid="zoom">
+            {cell} px
+          </span>
+          <button type="button" aria-label="Zoom in" className={zoomBtn} disabled={cell >= ZOOMS.at(-1)!} onClick={() => setZoom(ZOOMS.find((z) => z > cell) ?? ZOOMS.at(-1))}>
+            +
+          </button>
+          <button type="button" className={zoomBtn} disabled={zoom === undefined} onClick={() => setZoom(undefined)} title="Cells sized to the number of tokens">
+            Fit
+          </button>
+        </div>
       </div>
     </div>
   );
