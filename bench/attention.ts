@@ -90,7 +90,9 @@ export async function attentionCases(device: GPUDevice): Promise<BenchResult[]> 
       const gflop = attentionFlops(s) / 1e9;
       const ours_gflops = gflop / (ours_ms / 1e3);
       const peer_gflops = gflop / (peer_ms / 1e3);
-      results.push({ name: s.name, ours_gflops, peer_gflops, ratio: ours_gflops / peer_gflops, ours_ms, peer_ms, peer: 'three-kernel' });
+      // Which forward kernel ran (the tuned choice, src/kernels/matmul_tune.ts), from its label.
+      const variant = ({ attention_forward_sg: 'subgroups', attention_forward_tiled: 'tiled' } as Record<string, string>)[ours[0]!.label] ?? 'plain';
+      results.push({ name: s.name, ours_gflops, peer_gflops, ratio: ours_gflops / peer_gflops, ours_ms, peer_ms, peer: 'three-kernel', variant });
     } finally {
       for (const b of made) b.destroy();
     }

@@ -20,7 +20,7 @@ export interface BenchResult {
   peer_ms: number;
   /** What we were compared with, e.g. 'tfjs-webgpu 4.22'. */
   peer: string;
-  /** Which of our kernels ran (matmul: the variant id, see src/kernels/matmul.ts). */
+  /** Which of our kernels ran (matmul: the variant id, see src/kernels/matmul.ts; attention: plain, subgroups or tiled). */
   variant?: string;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attentionBackward, attentionDecode, attentionForward } from './attention';
+import { attentionBackward, attentionDecode, attentionForward, getAttentionChoice, setAttentionChoice, type AttentionVariant } from './attention';
 import * as ref from '../reference/attention';
 import type { AttentionDropout } from '../reference/dropout';
 import { encodeDispatches } from '../gpu/dispatch';
@@ -35,16 +35,18 @@ function refDelta(dout: ArrayLike<number>, out: ArrayLike<number>, B: number, T:
 
 /**
  * One submit of fused forward and fused backward (fed by the forward's out and lse), every output
- * checked against the float64 reference. Returns what the GPU wrote.
+ * checked against the float64 reference. Returns what the GPU wrote. The backward runs the
+ * subgroup kernels with the subgroup forward, else the plain ones (the tiled variant is forward only).
  */
-async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number, subgroups = false) {
+async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number, variant: AttentionVariant = 'plain') {
   const r = ref.attentionForward(qkv, B, T, C, NH);
+  const subgroups = variant === 'subgroups';
   return runKernelCase({
-    name: `${name}${subgroups ? ' [subgroups]' : ' [plain]'}`,
+    name: `${name} [${variant}]`,
     inputs: { qkv, dout },
     outputs: { out: B * T * C, lse: B * NH * T, dqkv: B * T * 3 * C, delta: B * NH * T },
     build: (dev, x) => [
-      ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
+      ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { variant }),
       ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
     ],
     expected: {
@@ -102,14 +104,14 @@ describe('attention forward / backward vs reference', () => {
     [1, 33, 16, 2], // HS=8
     [1, 70, 96, 2], // HS=48: two vec4s per lane in the subgroup kernels
   ];
-  // Every case on the plain kernels and on the subgroup ones (where the device passed the probe:
-  // lavapipe does, so under CI their absence is a failure).
-  for (const subgroups of [false, true]) {
+  // Every case on the plain kernels, on the subgroup ones (where the device passed the probe:
+  // lavapipe does, so under CI their absence is a failure), and on the workgroup-memory tiled forward.
+  for (const variant of ['plain', 'subgroups', 'tiled'] as const) {
     for (const [B, T, C, NH] of sizes) {
-      it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH})${subgroups ? ' [subgroups]' : ''}`, async () => {
-        if (subgroups && !(await subgroupKernelsRun())) return;
+      it(`B=${B} T=${T} C=${C} NH=${NH} (HS=${C / NH})${variant === 'plain' ? '' : ` [${variant}]`}`, async () => {
+        if (variant === 'subgroups' && !(await subgroupKernelsRun())) return;
         const rng = new Rng(1000 * T + C + NH + B);
-        await runAttention(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH, subgroups);
+        await runAttention(`attention B=${B} T=${T} C=${C} NH=${NH}`, randomNormals(rng, B * T * 3 * C), randomNormals(rng, B * T * C), B, T, C, NH, variant);
       });
     }
   }
@@ -185,17 +187,47 @@ describe('attention dropout', () => {
   });
 });
 
+describe('attention forward variant choice', () => {
+  it('the device choice picks the default forward; options and dropout override it', async () => {
+    const device = await testDevice();
+    const [out, lse, qkv, seed] = Array.from({ length: 4 }, (_, i) => ({ buffer: createStorage(device, `c${i}`, 4096) }));
+    const label = (opts = {}) => attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, opts)[0]!.label;
+    try {
+      expect(getAttentionChoice(device)).toBeUndefined();
+      const before = label();
+      expect(before).toMatch(/^attention_forward(_sg)?$/);
+      setAttentionChoice(device, 'tiled');
+      expect(label()).toBe('attention_forward_tiled');
+      expect(label({ variant: 'plain' })).toBe('attention_forward');
+      expect(label({ subgroups: false })).toBe('attention_forward'); // an explicit subgroups option keeps its old meaning
+      expect(label({ dropout: { p: 0.1, seed: seed!, stream: 1 } })).toBe('attention_forward_dropout');
+      setAttentionChoice(device, 'plain');
+      expect(label()).toBe('attention_forward');
+      expect(() => setAttentionChoice(device, 'fastest' as AttentionVariant)).toThrow(/cannot run/);
+      setAttentionChoice(device, undefined);
+      expect(label()).toBe(before);
+    } finally {
+      setAttentionChoice(device, undefined);
+      for (const b of [out, lse, qkv, seed]) b!.buffer.destroy();
+    }
+  });
+});
+
 describe('attention masking: the future is hidden exactly', () => {
-  for (const [B, T, C, NH, cut, subgroups] of [
-    [2, 65, 128, 2, 40, false],
-    [1, 65, 12, 4, 15, false],
-    [1, 17, 51, 3, 0, false],
-    [2, 65, 128, 2, 40, true],
-    [1, 67, 64, 2, 30, true],
-    [1, 67, 64, 2, 30, false],
+  for (const [B, T, C, NH, cut, variant] of [
+    [2, 65, 128, 2, 40, 'plain'],
+    [1, 65, 12, 4, 15, 'plain'],
+    [1, 17, 51, 3, 0, 'plain'],
+    [2, 65, 128, 2, 40, 'subgroups'],
+    [1, 67, 64, 2, 30, 'subgroups'],
+    [1, 67, 64, 2, 30, 'plain'],
+    [2, 65, 128, 2, 40, 'tiled'], // cut inside a 32-key tile of the second query block
+    [1, 65, 12, 4, 15, 'tiled'],
+    [1, 17, 51, 3, 0, 'tiled'],
+    [1, 67, 64, 2, 30, 'tiled'],
   ] as const) {
-    it(`B=${B} T=${T} C=${C} NH=${NH}: k/v after t=${cut} do not touch rows ≤ ${cut}${subgroups ? ' [subgroups]' : ''}`, async () => {
-      if (subgroups && !(await subgroupKernelsRun())) return;
+    it(`B=${B} T=${T} C=${C} NH=${NH}: k/v after t=${cut} do not touch rows ≤ ${cut}${variant === 'plain' ? '' : ` [${variant}]`}`, async () => {
+      if (variant === 'subgroups' && !(await subgroupKernelsRun())) return;
       const C3 = 3 * C;
       const rng = new Rng(99 + cut);
       const qkv1 = randomNormals(rng, B * T * C3);
@@ -216,14 +248,14 @@ describe('attention masking: the future is hidden exactly', () => {
           for (let h = 0; h < NH; h++) past.lse.push((b * NH + h) * T + t);
         }
       }
-      const a = await runAttention('masking A', qkv1, doutPast, B, T, C, NH, subgroups);
-      const b = await runAttention('masking B', qkv2, doutPast, B, T, C, NH, subgroups);
+      const a = await runAttention('masking A', qkv1, doutPast, B, T, C, NH, variant);
+      const b = await runAttention('masking B', qkv2, doutPast, B, T, C, NH, variant);
       expectBitIdentical('out', a.out!, b.out!, past.rows);
       expectBitIdentical('lse', a.lse!, b.lse!, past.lse);
       expectBitIdentical('dqkv (dq, dk, dv)', a.dqkv!, b.dqkv!, past.grad);
       // dq of the past never depends on the future, whatever the upstream gradient.
-      const c = await runAttention('masking C', qkv1, dout, B, T, C, NH, subgroups);
-      const d = await runAttention('masking D', qkv2, dout, B, T, C, NH, subgroups);
+      const c = await runAttention('masking C', qkv1, dout, B, T, C, NH, variant);
+      const d = await runAttention('masking D', qkv2, dout, B, T, C, NH, variant);
       expectBitIdentical('dq (full dout)', c.dqkv!, d.dqkv!, past.dq);
       // The change did reach the future rows (the comparison above is not vacuous).
       if (cut + 1 < T) expect(a.out![(cut + 1) * C]).not.toBe(b.out![(cut + 1) * C]);

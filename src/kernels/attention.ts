@@ -8,6 +8,7 @@ import forwardFile from './attention_forward.wgsl?raw';
 import backwardFile from './attention_backward.wgsl?raw';
 import decodeCode from './attention_decode.wgsl?raw';
 import forwardSubgroups from './attention_forward_subgroups.wgsl?raw';
+import forwardTiled from './attention_forward_tiled.wgsl?raw';
 import backwardSubgroups from './attention_backward_subgroups.wgsl?raw';
 import { subgroupsUsable } from '../gpu/subgroups';
 import { createDispatch, getPipeline, packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
@@ -17,6 +18,42 @@ import { dropoutParams, type DropoutSpec } from './dropout';
 const forwardCode = `${rngCode}\n${forwardFile}`;
 const backwardCode = `${rngCode}\n${backwardFile}`;
 const FORWARD_SG = `enable subgroups;\n${forwardCode}\n${forwardSubgroups}`;
+const FORWARD_TILED = `${forwardCode}\n${forwardTiled}`;
+
+/**
+ * Forward kernels: 'plain' (attention_forward.wgsl), 'subgroups' (attention_forward_subgroups.wgsl;
+ * where src/gpu/subgroups.ts allows it), 'tiled' (attention_forward_tiled.wgsl: k/v tiles in
+ * workgroup memory). The subgroup and vec4 kernels need HS % 4 == 0; other head sizes run 'plain'
+ * in their place. Backward is the same for all: it reads the forward's out and lse.
+ */
+export type AttentionVariant = 'plain' | 'subgroups' | 'tiled';
+export const ATTENTION_VARIANTS: readonly AttentionVariant[] = ['plain', 'subgroups', 'tiled'];
+
+/** Whether `v` names a forward variant this device can run. */
+export function attentionVariantRuns(device: GPUDevice, v: string): v is AttentionVariant {
+  return (ATTENTION_VARIANTS as readonly string[]).includes(v) && (v !== 'subgroups' || subgroupsUsable(device));
+}
+
+/** The forward variant with no choice stored: subgroups where usable, else plain. */
+export function defaultAttentionVariant(device: GPUDevice): AttentionVariant {
+  return subgroupsUsable(device) ? 'subgroups' : 'plain';
+}
+
+const choices = new WeakMap<GPUDevice, AttentionVariant>();
+
+/** Makes `attentionForward` build `v` on this device from now on (undefined: the default again), unless its options say otherwise. */
+export function setAttentionChoice(device: GPUDevice, v: AttentionVariant | undefined): void {
+  if (v === undefined) {
+    choices.delete(device);
+    return;
+  }
+  if (!attentionVariantRuns(device, v)) throw new Error(`attention variant ${v} cannot run on this device`);
+  choices.set(device, v);
+}
+
+export function getAttentionChoice(device: GPUDevice): AttentionVariant | undefined {
+  return choices.get(device);
+}
 const BACKWARD_SG = `enable subgroups;\n${backwardCode}\n${backwardSubgroups}`;
 
 export interface AttentionOptions {
@@ -27,6 +64,11 @@ export interface AttentionOptions {
    * run, specialised by DROPOUT = true: only they implement it. Backward must get the same spec.
    */
   dropout?: DropoutSpec;
+  /**
+   * Forward kernel (attentionForward only): default the device's choice (setAttentionChoice, the
+   * tuner), else `subgroups` above decides as before. Dropout always runs the plain kernel.
+   */
+  variant?: AttentionVariant;
 }
 
 /** Whether dropout is on; the subgroup kernels do not implement it. */
@@ -52,6 +94,9 @@ function useSubgroups(device: GPUDevice, opts: AttentionOptions): boolean {
 export const ATTENTION_MAX_HS = 64;
 /** Query (or key) rows per workgroup of the fused kernels (one or two rows per thread). */
 const ROWS = 64;
+/** The tiled forward's query rows per workgroup and keys per tile (2·BK·HS floats of workgroup memory: 16 KiB at HS = 64). */
+const TILED_BQ = 64;
+const TILED_BK = 32;
 
 function headSize(C: number, NH: number): number {
   const HS = C / NH;
@@ -64,10 +109,22 @@ function headSize(C: number, NH: number): number {
 /** Fused forward with online softmax; never materialises T×T. lse (B,NH,T) = log-sum-exp of the scaled scores per query row, kept for backward. */
 export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: Buf /*(B,NH,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number, opts: AttentionOptions = {}): Dispatch[] {
   const HS = headSize(C, NH);
+  const drop = dropping(opts);
+  const variant = drop ? 'plain' : (opts.variant ?? (opts.subgroups === undefined ? choices.get(device) : undefined));
+  if (variant === 'tiled') {
+    return [
+      createDispatch(device, {
+        label: 'attention_forward_tiled',
+        pipeline: getPipeline(device, 'attention_forward_tiled', FORWARD_TILED, { HS, BQ: TILED_BQ, BK: TILED_BK }, 'main_tiled'),
+        params: attentionParams(T, C, opts),
+        buffers: [out, lse, qkv],
+        workgroups: [Math.ceil(T / TILED_BQ), NH, B],
+      }),
+    ];
+  }
   // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
   const vec4 = HS % 4 === 0;
-  const sg = vec4 && useSubgroups(device, opts);
-  const drop = dropping(opts);
+  const sg = vec4 && (variant === undefined ? useSubgroups(device, opts) : variant === 'subgroups' && useSubgroups(device, { subgroups: true }));
   const dropConst: Record<string, number> = drop ? { DROPOUT: 1 } : {};
   // The plain entry points read a seed (binding 4) only with DROPOUT on; without, qkv fills the slot.
   const seed = drop ? opts.dropout!.seed : qkv;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getMatmulChoice, matmul, setMatmulChoice } from './matmul';
-import { matmulCandidates, matmulTuningKey, parseMatmulChoice, tuneMatmul } from './matmul_tune';
+import { attentionCandidates, matmulCandidates, matmulTuningKey, parseMatmulChoice, tuneMatmul } from './matmul_tune';
+import { attentionForward, getAttentionChoice, setAttentionChoice } from './attention';
 import { memoryTuningStore } from '../gpu/tuner';
 import { USAGE } from '../gpu/buffers';
 import { fileTuningStore, tuneMatmulNode } from '../node/tuning';
@@ -19,21 +20,38 @@ async function builtVariant(layout: 'nn' | 'nt' | 'tn', M = 64): Promise<string>
   return label.replace(/^.*_(block_sg|block|direct\d+x\d+|tiled\d+x\d+k\d+)$/, '$1');
 }
 
+/** The attention forward kernel built with default options: its label. */
+async function builtAttention(): Promise<string> {
+  const device = await testDevice();
+  const tiny = device.createBuffer({ size: 4096, usage: USAGE.STORAGE });
+  const buf = { buffer: tiny };
+  const label = attentionForward(device, buf, buf, buf, 1, 4, 8, 2)[0]!.label;
+  tiny.destroy();
+  return label;
+}
+
 describe('matmul tuning', () => {
   it('tunes once within the budget, stores the choice, and matmul builds it', async () => {
     const device = await testDevice();
     const store = memoryTuningStore();
     const progress: string[] = [];
-    const t = await tuneMatmul(device, store, (p) => progress.push(p.phase), { budgetMs: 300 });
+    const t = await tuneMatmul(device, store, (p) => progress.push(p.phase), { budgetMs: 600 });
     try {
       expect(t.source).toBe('tuned');
-      expect(Object.keys(t.choice).sort()).toEqual(['decode', 'nn', 'nt', 'tn']);
-      for (const [cls, v] of Object.entries(t.choice)) expect(matmulCandidates(device, cls as 'nn' | 'decode')).toContain(v);
+      expect(Object.keys(t.choice).sort()).toEqual(['attention', 'decode', 'nn', 'nt', 'tn']);
+      const { attention, ...mm } = t.choice;
+      for (const [cls, v] of Object.entries(mm)) expect(matmulCandidates(device, cls as 'nn' | 'decode')).toContain(v);
+      // The attention class: the default and the tiled kernel both timed, the choice applied.
+      expect(attentionCandidates(device)).toContain('tiled');
+      expect(Object.keys(t.record!.timings.attention!).sort()).toEqual([...attentionCandidates(device)].sort());
+      expect(attentionCandidates(device)).toContain(attention);
+      expect(getAttentionChoice(device)).toBe(attention);
+      expect(await builtAttention()).toBe(attention === 'tiled' ? 'attention_forward_tiled' : attention === 'subgroups' ? 'attention_forward_sg' : 'attention_forward');
       expect(matmulCandidates(device, 'decode')).not.toContain('direct8x8');
       expect(matmulCandidates(device, 'nn')).not.toContain('direct64x1');
       expect(store.records.get(matmulTuningKey(device))?.choice).toEqual(t.choice);
       expect(progress.at(-1)).toBe('done');
-      expect(getMatmulChoice(device)).toEqual(t.choice);
+      expect(getMatmulChoice(device)).toEqual(mm);
       expect(await builtVariant('nt')).toBe(t.choice.nt);
       // A second start on the same adapter reads the store: nothing is timed.
       const again: string[] = [];
@@ -41,8 +59,15 @@ describe('matmul tuning', () => {
       expect(t2.source).toBe('cache');
       expect(t2.choice).toEqual(t.choice);
       expect(again).toEqual(['cached']);
+      // A stored attention id this build does not know falls back to the default.
+      const rec = store.records.get(matmulTuningKey(device))!;
+      rec.choice.attention = 'flash9';
+      const t3 = await tuneMatmul(device, store);
+      expect(t3.choice.attention).toBeUndefined();
+      expect(getAttentionChoice(device)).toBeUndefined();
     } finally {
       setMatmulChoice(device, {});
+      setAttentionChoice(device, undefined);
     }
   });
 
@@ -63,8 +88,16 @@ describe('matmul tuning', () => {
       expect(await builtVariant('nn', 1)).toBe('direct64x1');
       expect(await builtVariant('nt', 1)).toBe('direct64x1');
       expect(await builtVariant('nn')).toBe('direct8x8');
+      expect(getAttentionChoice(device)).toBeUndefined();
+      await tuneMatmul(device, store, undefined, { force: 'attention=tiled' });
+      expect(await builtAttention()).toBe('attention_forward_tiled');
+      expect(await builtVariant('nn')).toMatch(/^block/);
+      await tuneMatmul(device, store, undefined, { force: 'nn=block' }); // a forced choice without attention: the default again
+      expect(getAttentionChoice(device)).toBeUndefined();
+      expect(store.records.size).toBe(0);
     } finally {
       setMatmulChoice(device, {});
+      setAttentionChoice(device, undefined);
     }
   });
 
@@ -72,6 +105,8 @@ describe('matmul tuning', () => {
     expect(() => parseMatmulChoice('fastest')).toThrow(/unknown matmul variant/);
     expect(() => parseMatmulChoice('nm=block')).toThrow(/class/);
     expect(parseMatmulChoice('decode=block,nt=direct16x4')).toEqual({ decode: 'block', nt: 'direct16x4' });
+    expect(parseMatmulChoice('attention=tiled,nn=block')).toEqual({ attention: 'tiled', nn: 'block' });
+    expect(() => parseMatmulChoice('attention=block')).toThrow(/unknown attention variant/);
   });
 
   it('in Node: a cache file per adapter, and WEBGPU_GPT_MATMUL forces', async () => {
@@ -98,6 +133,7 @@ describe('matmul tuning', () => {
         else process.env[k] = v;
       }
       setMatmulChoice(device, {});
+      setAttentionChoice(device, undefined);
     }
   });
 });

@@ -8,6 +8,10 @@
  * GPU it is milliseconds. Each candidate runs twice (src/gpu/tuner.ts). Candidates come in order
  * of how likely they are to win on some adapter: the block kernels (lavapipe), the barrier-free
  * 4x4 ones (SwiftShader), the workgroup-memory tiles (GPUs).
+ *
+ * The same run times the attention forward (class 'attention': the default kernel against the
+ * workgroup-memory tiled one, src/kernels/attention.ts) and stores its choice in the same record;
+ * `attentionForward` then builds it (setAttentionChoice).
  */
 import {
   MATMUL_VARIANTS,
@@ -22,12 +26,13 @@ import {
   type MatmulShapeClass,
   type MatmulVariant,
 } from './matmul';
+import { ATTENTION_VARIANTS, attentionForward, attentionVariantRuns, defaultAttentionVariant, setAttentionChoice, type AttentionVariant } from './attention';
 import { createStorage } from '../gpu/buffers';
 import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
-/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing). */
-const TUNING_VERSION = 4;
+/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing; 5: the attention class). */
+const TUNING_VERSION = 5;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
 const SHAPE = 128;
 /**
@@ -37,6 +42,15 @@ const SHAPE = 128;
  */
 const GPU_SHAPE = 1024;
 const GPU_CALL_MS = 0.05;
+/**
+ * The attention class: the fused causal forward at B=1 T=256 C=256 NH=4 (HS=64; 4 heads × 256²/2
+ * scores; a few ms on lavapipe); where matmul is timed at GPU_SHAPE, B=4 T=1024 instead.
+ */
+const ATTENTION_SHAPE = { B: 1, T: 256, C: 256, NH: 4 };
+const ATTENTION_GPU_SHAPE = { B: 4, T: 1024, C: 256, NH: 4 };
+
+/** What the tuner chooses: matmul's variant per shape class, and the attention forward's variant. */
+export type KernelChoice = MatmulChoice & { attention?: AttentionVariant };
 
 export interface TuneMatmulOptions {
   /**
@@ -44,7 +58,7 @@ export interface TuneMatmulOptions {
    * ('nn=tiled16x16k16,nt=block'), or an object. Nothing is timed or stored. Node reads it from
    * WEBGPU_GPT_MATMUL (src/node/tuning.ts).
    */
-  force?: string | MatmulChoice;
+  force?: string | KernelChoice;
   /** Wall budget of a tuning run, ms (default 2000). */
   budgetMs?: number;
   /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
@@ -52,21 +66,26 @@ export interface TuneMatmulOptions {
 }
 
 export interface MatmulTuning {
-  choice: MatmulChoice;
+  choice: KernelChoice;
   /** 'cache': read from the store; 'tuned': timed now (and stored); 'forced': given. */
   source: 'cache' | 'tuned' | 'forced';
   record?: TuningRecord;
 }
 
-/** Parses a forced choice: 'variant' for every class, or 'class=variant,...'. */
-export function parseMatmulChoice(force: string): MatmulChoice {
-  const choice: MatmulChoice = {};
+/** Parses a forced choice: 'variant' for every matmul class, or 'class=variant,...' ('attention=tiled' for the attention forward). */
+export function parseMatmulChoice(force: string): KernelChoice {
+  const choice: KernelChoice = {};
   for (const part of force.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [cls, v] = part.includes('=') ? part.split('=', 2).map((s) => s.trim()) : [undefined, part];
+    if (cls === 'attention') {
+      if (!(ATTENTION_VARIANTS as readonly string[]).includes(v!)) throw new Error(`unknown attention variant '${v}' (one of ${ATTENTION_VARIANTS.join(', ')})`);
+      choice.attention = v as AttentionVariant;
+      continue;
+    }
     parseMatmulVariant(v!); // throws on an unknown id
     if (cls === undefined) for (const l of LAYOUTS) choice[l] = v as MatmulVariant;
     else if ((LAYOUTS as readonly string[]).includes(cls) || cls === 'decode') choice[cls as MatmulLayout] = v as MatmulVariant;
-    else throw new Error(`matmul choice '${part}': the class must be one of nn, nt, tn, decode`);
+    else throw new Error(`matmul choice '${part}': the class must be one of nn, nt, tn, decode, attention`);
   }
   return choice;
 }
@@ -83,6 +102,12 @@ export function matmulCandidates(device: GPUDevice, cls?: MatmulShapeClass): Mat
   return [def, ...MATMUL_VARIANTS.filter((v) => v !== def && v !== 'block' && matmulVariantRuns(device, v) && fits(v))];
 }
 
+/** The attention forward variants worth timing on this device, the default first. */
+export function attentionCandidates(device: GPUDevice): AttentionVariant[] {
+  const def = defaultAttentionVariant(device);
+  return [def, ...(['tiled'] as const).filter((v) => v !== def && attentionVariantRuns(device, v))];
+}
+
 function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity {
   const info = given ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '' };
@@ -90,7 +115,7 @@ function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity 
 
 /** The store key of this device's matmul tuning (adapter, driver, kernel set). */
 export function matmulTuningKey(device: GPUDevice, adapter?: AdapterIdentity): string {
-  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')}`);
+  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')} attention ${attentionCandidates(device).join(' ')}`);
 }
 
 /**
@@ -100,15 +125,22 @@ export function matmulTuningKey(device: GPUDevice, adapter?: AdapterIdentity): s
 export async function tuneMatmul(device: GPUDevice, store: TuningStore, onProgress?: (p: TuneProgress) => void, opts: TuneMatmulOptions = {}): Promise<MatmulTuning> {
   if (opts.force !== undefined) {
     const choice = typeof opts.force === 'string' ? parseMatmulChoice(opts.force) : opts.force;
-    setMatmulChoice(device, choice);
+    const { attention, ...mm } = choice;
+    setMatmulChoice(device, mm);
+    setAttentionChoice(device, attention);
     onProgress?.({ phase: 'forced', done: 1, message: `matmul forced: ${JSON.stringify(choice)}` });
     return { choice, source: 'forced' };
   }
   const key = matmulTuningKey(device, opts.adapter);
   const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress), onProgress);
   const choice: MatmulChoice = {};
+  let attention: AttentionVariant | undefined;
   for (const [cls, v] of Object.entries(record.choice)) {
     // A stored id this build no longer has (or cannot run) falls back to the default for that class.
+    if (cls === 'attention') {
+      if (attentionVariantRuns(device, v)) attention = v;
+      continue;
+    }
     try {
       if (matmulVariantRuns(device, v as MatmulVariant)) choice[cls as MatmulLayout] = v as MatmulVariant;
     } catch {
@@ -116,7 +148,8 @@ export async function tuneMatmul(device: GPUDevice, store: TuningStore, onProgre
     }
   }
   setMatmulChoice(device, choice);
-  return { choice, source: cached ? 'cache' : 'tuned', record };
+  setAttentionChoice(device, attention);
+  return { choice: attention ? { ...choice, attention } : choice, source: cached ? 'cache' : 'tuned', record };
 }
 
 /** ms of one call of the default nn kernel at n³ (after a warm-up call), on zeroed inputs. */
@@ -151,8 +184,11 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
   const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
   // Layout classes at n³; the decode class as one token through a (n, 8n) weight, like c_fc.
   const dec = { M: 1, N: 8 * n, K: n };
-  const bufs = [n * n, n * n, n * n, dec.K, dec.K * dec.N, dec.N].map((floats, i) => createStorage(device, `tune.${i}`, floats * 4));
-  const [a, b, out, da, db, dout] = bufs.map((buffer) => ({ buffer }));
+  const att = n === GPU_SHAPE ? ATTENTION_GPU_SHAPE : ATTENTION_SHAPE;
+  const bufs = [n * n, n * n, n * n, dec.K, dec.K * dec.N, dec.N, att.B * att.T * 3 * att.C, att.B * att.T * att.C, att.B * att.NH * att.T].map((floats, i) =>
+    createStorage(device, `tune.${i}`, floats * 4),
+  );
+  const [a, b, out, da, db, dout, qkv, aout, lse] = bufs.map((buffer) => ({ buffer }));
   try {
     const classes: TuneClass[] = [...LAYOUTS, 'decode' as const].map((cls) => ({
       name: cls,
@@ -165,6 +201,14 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
         ],
       })),
     }));
+    // First, so that its second candidate (the tiled kernel) is timed before the budget is spent on matmul's many.
+    classes.unshift({
+      name: 'attention',
+      candidates: attentionCandidates(device).map((variant) => ({
+        id: variant,
+        build: () => attentionForward(device, aout!, lse!, qkv!, att.B, att.T, att.C, att.NH, { variant }),
+      })),
+    });
     const r = await tuneClasses(device, classes, { budgetMs, onProgress });
     return { ...r, shape: n };
   } finally {
