@@ -11,7 +11,7 @@
 //   exactly nothing. No thread leaves before the barriers: threads past the end of T compute on row
 //   T-1 and store nothing.
 // Workgroup memory: 2 · BK · HS floats (16 KiB at BK = 32, HS = 64: the WebGPU minimum limit).
-// lavapipe (tuner shape B=1 T=256 C=256 NH=4): 35.8 ms a call against 1.9 ms for the subgroup
+// lavapipe (B=1 T=256 C=256 NH=4): 35.8 ms a call against 1.9 ms for the subgroup
 //   kernel (scalar loads, one row per thread, and barriers that switch invocations): the tuner keeps
 //   the default there; the variant is for GPUs with fast shared memory.
 // Reference: src/reference/attention.ts attentionForward.
