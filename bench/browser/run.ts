@@ -9,44 +9,20 @@
  * (bench/browser/main.ts). The table goes to stderr; with --json, stdout carries exactly one JSON
  * object (BrowserReport, bench/browser/report.ts), else the table goes to stdout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import e2eConfig from '../../playwright.config';
 import { writeStdout } from '../harness';
 import type { BrowserReport } from './report';
+import { freePort, launchChromium, serve } from './serve';
 
 /** The whole run, on SwiftShader with two busy cores, takes minutes; past this something hangs. */
 const TIMEOUT_MS = 40 * 60_000;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** scripts/serve-static.mjs on `dir`; resolves once it listens. */
-function serve(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['scripts/serve-static.mjs', dir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the static server exited (${code})`)));
-    child.stdout!.once('data', () => resolve(child));
-  });
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, matmul: { type: 'string' } } });
   const port = await freePort();
   const server = await serve('dist-bench', port);
-  // The same browser and flags as the e2e tests.
-  const browser = await chromium.launch({ ...e2eConfig.use?.launchOptions, headless: true });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     page.on('console', (m) => {

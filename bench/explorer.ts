@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `npm run bench:explorer [-- --json] [--tokens N]`: does the page stay interactive while a model of
  * GPT-2 small's attention shape (12 layers × 12 heads, context 1024) writes 1024 positions with the
@@ -19,54 +18,64 @@
  *   heads included), the Token slider, a click in the overview, hovering the map.
  * Web Vitals call an interaction "good" under 200 ms; a long task is one over 50 ms.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
+import { freePort, launchChromium, serve } from './browser/serve';
+
+/** What the page records (installed before its first script runs). */
+interface Measures {
+  longTasks: { at: number; ms: number; streaming: boolean }[];
+  frames: number[];
+  events: { type: string; ms: number; label?: string; streaming: boolean }[];
+  streaming: boolean;
+  label?: string;
+}
+declare global {
+  interface Window {
+    __explorerBench: Measures;
+  }
+}
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, tokens: { type: 'string', default: '1023' } } });
 const TOKENS = Number(values.tokens);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const port = Number(process.env.BENCH_PORT ?? 4397);
+const root = resolve('.'); // npm runs the script from the repository root
 const out = join(root, 'dist-bench-explorer');
 const site = join(out, 'gpt-playground');
-const log = (...a) => console.error(...a);
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const log = (...a: unknown[]) => console.error(...a);
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 
-log('building the page and the CLI…');
+log('building the page…');
 rmSync(out, { recursive: true, force: true });
 run('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', site]);
-run('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', join(out, 'cli')]);
 log('making the 12-layer, 12-head, context-1024 model…');
-const cli = (...args) => run('node', ['--no-use-osr', join(out, 'cli', 'cli.js'), ...args]);
+// The CLI the npm script has just built beside this bench (dist-node/).
+const cli = (...args: string[]) => run('node', ['--no-use-osr', join(root, 'dist-node', 'cli.js'), ...args]);
 cli('train', '--data', 'public/corpora/tinyshakespeare.txt', '--out', join(out, 'model'), '--layers', '12', '--heads', '12', '--embd', '48', '--block', '1024', '--batch', '1', '--steps', '2', '--warmup', '0', '--eval-every', '2', '--eval-iters', '1');
 cli('export-hf', '--model', join(out, 'model'), '--out', join(site, 'fixtures', 'gpt2-shape'), '--dtype', 'f32');
 
-const server = spawn('node', [join(root, 'scripts/serve-static.mjs'), out, String(port)], { stdio: 'ignore' });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--no-sandbox', '--no-first-run', '--disable-background-networking'],
-});
+const port = await freePort();
+const server = await serve(out, port);
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   // Observers from the first script on: long tasks, frames, and every interaction's latency.
   await page.addInitScript(() => {
-    const m = (window.__explorerBench = { longTasks: [], frames: [], events: [], streaming: false });
+    const m: Measures = (window.__explorerBench = { longTasks: [], frames: [], events: [], streaming: false });
     new PerformanceObserver((l) => l.getEntries().forEach((e) => m.longTasks.push({ at: e.startTime, ms: e.duration, streaming: m.streaming }))).observe({ type: 'longtask' });
     new PerformanceObserver((l) =>
-      l.getEntries().forEach((e) => e.interactionId && m.events.push({ type: e.name, ms: e.duration, label: m.label, streaming: m.streaming })),
-    ).observe({ type: 'event', durationThreshold: 16 });
+      l.getEntries().forEach((e) => (e as PerformanceEventTiming & { interactionId?: number }).interactionId && m.events.push({ type: e.name, ms: e.duration, label: m.label, streaming: m.streaming })),
+    ).observe({ type: 'event', durationThreshold: 16 } as PerformanceObserverInit); // durationThreshold: Event Timing, not in TypeScript's DOM types yet
     let last = 0;
-    const frame = (t) => {
+    const frame = (t: number) => {
       if (m.streaming && last) m.frames.push(t - last);
       last = t;
       requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
   });
-  const label = (name) => page.evaluate((n) => (window.__explorerBench.label = n), name);
+  const label = (name: string) => page.evaluate((n) => (window.__explorerBench.label = n), name);
   await page.goto(`http://127.0.0.1:${port}/gpt-playground/`);
   await page.getByTestId('model-status').filter({ hasText: 'Shakespeare' }).waitFor({ timeout: 120_000 });
   const adapter = await page.getByTestId('gpu-status').innerText();
@@ -128,12 +137,15 @@ try {
     await page.keyboard.press('ArrowLeft');
     await page.waitForTimeout(200);
   }
-  for (const [l, h] of [[7, 2], [11, 11]]) {
+  for (const [l, h] of [
+    [7, 2],
+    [11, 11],
+  ]) {
     await label('overview click');
     await page.getByRole('button', { name: `Layer ${l} head ${h}`, exact: true }).click();
     await page.waitForTimeout(300);
   }
-  const box = await map.boundingBox();
+  const box = (await map.boundingBox())!;
   for (let i = 0; i < 5; i++) {
     await label('map hover');
     await page.mouse.move(box.x + 60 + i * 37, box.y + 200 + i * 61);
@@ -144,14 +156,14 @@ try {
   await page.getByRole('region', { name: 'Attention explorer' }).screenshot({ path: join(out, 'explorer-1024.png') });
   log(`screenshot: ${join(out, 'explorer-1024.png')}`);
 
-  const pct = (xs, p) => {
+  const pct = (xs: number[], p: number) => {
     if (xs.length === 0) return 0;
     const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
   };
-  const r1 = (x) => Math.round(x * 10) / 10;
+  const r1 = (x: number) => Math.round(x * 10) / 10;
   const streamTasks = m.longTasks.filter((t) => t.streaming).map((t) => t.ms);
-  const byLabel = {};
+  const byLabel: Record<string, number[]> = {};
   for (const e of m.events) (byLabel[e.label ?? 'setup (tabs, Load from URL, Generate)'] ??= []).push(e.ms);
   const result = {
     adapter,
