@@ -10,20 +10,15 @@ import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openPage } from './helpers';
+import { builtCli, hoverCell, openPage, port, root } from './helpers';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const port = Number(process.env.PW_PORT ?? 4173);
 // playwright.config.ts serves dist-e2e-<port>/ with the page under gpt-playground/.
 const served = join(root, `dist-e2e-${port}`, 'gpt-playground', 'fixtures', 'gpt2-shape');
 const work = join(root, `dist-e2e-${port}`, 'attention-scale');
 
 test.beforeAll(() => {
   test.setTimeout(300_000);
-  const cli = join(work, 'cli');
-  execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', cli], { cwd: root, stdio: 'inherit' });
-  const run = (...args: string[]) => execFileSync('node', ['--no-use-osr', join(cli, 'cli.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const run = (...args: string[]) => execFileSync('node', ['--no-use-osr', builtCli(), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   run('train', '--data', 'public/corpora/tinyshakespeare.txt', '--out', join(work, 'model'), '--layers', '12', '--heads', '12', '--embd', '48', '--block', '1024', '--batch', '1', '--steps', '2', '--warmup', '0', '--eval-every', '2', '--eval-iters', '1');
   run('export-hf', '--model', join(work, 'model'), '--out', served, '--dtype', 'f32');
 });
@@ -69,15 +64,7 @@ test('12 layers × 12 heads at context 1024: the overview shows 144 maps, any op
   await expect(page.getByLabel('Layer', { exact: true })).toHaveValue('11');
 
   // Hover: query 30 looks at key 5, with a weight in [0, 1].
-  const box = (await map.boundingBox())!;
-  const cell = Number(await map.getAttribute('data-cell'));
-  await page.mouse.move(box.x + 5.5 * cell, box.y + 30.5 * cell);
-  const tip = page.getByRole('tooltip');
-  await expect(tip).toHaveAttribute('data-query', '30');
-  await expect(tip).toHaveAttribute('data-key', '5');
-  const weight = Number(await tip.getAttribute('data-weight'));
-  expect(weight).toBeGreaterThanOrEqual(0);
-  expect(weight).toBeLessThanOrEqual(1);
+  await hoverCell(page, 30, 5);
 
   // The Token slider moves the highlighted row.
   await page.getByLabel('Token', { exact: true }).fill('10');

@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { hoverCell } from './helpers';
 
 /** Generates `n` tokens with the shipped model and waits for the run to finish. */
 async function generate(page: Page, n: number) {
@@ -43,21 +44,13 @@ test('explore attention after a generation: layer, head, tooltip, Token slider, 
   await expect(map).toHaveAttribute('data-head', '2');
   await expect(page.getByLabel('Layer', { exact: true })).toHaveValue('1');
 
-  // Hover a cell: query 10 looks at key 4 (the map's canvas starts at cell (0, 0); labels are beside it).
-  const box = (await map.boundingBox())!;
-  const cell = Number(await map.getAttribute('data-cell'));
-  await page.mouse.move(box.x + 4.5 * cell, box.y + 10.5 * cell);
-  const tip = page.getByRole('tooltip');
+  // Hover a cell: query 10 looks at key 4.
+  const { tip, weight, at } = await hoverCell(page, 10, 4);
   await expect(tip).toBeVisible();
-  await expect(tip).toHaveAttribute('data-query', '10');
-  await expect(tip).toHaveAttribute('data-key', '4');
   await expect(tip).toContainText(/query 10 .* key 4/);
-  const weight = Number(await tip.getAttribute('data-weight'));
-  expect(weight).toBeGreaterThanOrEqual(0);
-  expect(weight).toBeLessThanOrEqual(1);
   await expect(tip).toContainText(weight.toFixed(3));
   // Click pins it: it stays when the mouse leaves; Esc unpins.
-  await page.mouse.click(box.x + 4.5 * cell, box.y + 10.5 * cell);
+  await page.mouse.click(at.x, at.y);
   await page.mouse.move(0, 0);
   await expect(tip).toContainText('pinned');
   await page.keyboard.press('Escape');

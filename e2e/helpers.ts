@@ -1,5 +1,28 @@
-/** What the e2e specs do again and again, written once: open the page, set a tiny recipe, generate. */
+/** What the e2e specs do again and again, written once: open the page, set a tiny recipe, generate, hover the heatmap. */
 import { expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const root = fileURLToPath(new URL('..', import.meta.url));
+/** The port playwright.config.ts serves this run's build on (PW_PORT): its folder is dist-e2e-<port>/. */
+export const port = Number(process.env.PW_PORT ?? 4173);
+
+let cli: string | undefined;
+/**
+ * The CLI (vite.node.config.ts), built once per test worker into dist-e2e-<port>/cli, for the specs
+ * that use it (attention-scale, model-url: fixtures; models: the CLI's probabilities). Returns the path of cli.js.
+ */
+export function builtCli(): string {
+  if (!cli || !existsSync(cli)) {
+    const out = join(root, `dist-e2e-${port}`, 'cli');
+    execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', out], { cwd: root, stdio: 'inherit' });
+    cli = join(out, 'cli.js');
+  }
+  return cli;
+}
 
 /** Opens the page (optionally with a query such as '?test-hooks') and waits for the shipped model. */
 export async function openPage(page: Page, path = './'): Promise<void> {
@@ -33,4 +56,24 @@ export async function generates(page: Page, tokens: number): Promise<void> {
   await page.getByLabel('tokens').fill(String(tokens));
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('speed')).toContainText(`${tokens} tokens`, { timeout: 90_000 });
+}
+
+/**
+ * Hovers cell (query, key) of the attention heatmap (its canvas starts at cell (0, 0); the labels
+ * are beside it) and checks that the tooltip names both and shows a weight in [0, 1]. Returns the
+ * tooltip, the weight and the point hovered.
+ */
+export async function hoverCell(page: Page, query: number, key: number) {
+  const map = page.getByRole('img', { name: 'Attention heatmap' });
+  const box = (await map.boundingBox())!;
+  const cell = Number(await map.getAttribute('data-cell'));
+  const at = { x: box.x + (key + 0.5) * cell, y: box.y + (query + 0.5) * cell };
+  await page.mouse.move(at.x, at.y);
+  const tip = page.getByRole('tooltip');
+  await expect(tip).toHaveAttribute('data-query', String(query));
+  await expect(tip).toHaveAttribute('data-key', String(key));
+  const weight = Number(await tip.getAttribute('data-weight'));
+  expect(weight).toBeGreaterThanOrEqual(0);
+  expect(weight).toBeLessThanOrEqual(1);
+  return { tip, weight, at };
 }

@@ -10,22 +10,18 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtCli, port, root } from './helpers';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const port = Number(process.env.PW_PORT ?? 4173);
 // playwright.config.ts serves dist-e2e-<port>/ with the page under gpt-playground/; files appear as they are written.
 const fixtures = join(root, `dist-e2e-${port}`, 'gpt-playground', 'fixtures');
 const servedDir = join(fixtures, 'tiny-hf');
-const cliOut = join(root, `dist-e2e-${port}`, 'cli');
 
 let slow: Server;
 let slowUrl = '';
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', cliOut], { cwd: root, stdio: 'inherit' });
-  execFileSync('node', [join(cliOut, 'cli.js'), 'export-hf', '--model', join(root, 'public/weights/shakespeare-char'), '--out', servedDir, '--dtype', 'f16'], { cwd: root, stdio: 'inherit' });
+  execFileSync('node', [builtCli(), 'export-hf', '--model', join(root, 'public/weights/shakespeare-char'), '--out', servedDir, '--dtype', 'f16'], { cwd: root, stdio: 'inherit' });
   // Folders refused from config.json alone (no model.safetensors is needed, none is served).
   for (const [name, config] of [
     ['gpt2-xl', { model_type: 'gpt2', n_layer: 48, n_head: 25, n_embd: 1600, n_positions: 1024, vocab_size: 50257 }],
@@ -59,7 +55,6 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await new Promise<void>((ok) => (slow ? slow.close(() => ok()) : ok()));
-  rmSync(cliOut, { recursive: true, force: true });
 });
 
 async function generate(page: Page, seed: number): Promise<string> {

@@ -1,18 +1,12 @@
 import { test, expect, type Page } from '@playwright/test';
-import { tinyRecipe } from './helpers';
+import { builtCli, root, tinyRecipe } from './helpers';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const corpus = 'the quick brown fox jumps over the lazy dog.\n'.repeat(120);
-const root = fileURLToPath(new URL('..', import.meta.url));
-// The CLI, built into the e2e output folder of this port (playwright.config.ts empties it per run).
-const cliOut = join(root, `dist-e2e-${process.env.PW_PORT ?? 4173}`, 'cli');
 
 /** The CLI's next-token probabilities after `prompt` (softmax of `cli logits`, temperature 1), most likely first. */
 function cliTopProbs(model: string, prompt: string, k: number): number[] {
-  execFileSync('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'error', '--outDir', cliOut], { cwd: root, stdio: 'inherit' });
-  const { logits } = JSON.parse(execFileSync('node', [join(cliOut, 'cli.js'), 'logits', '--model', model, '--prompt', prompt], { cwd: root, encoding: 'utf8' })) as { logits: number[] };
+  const { logits } = JSON.parse(execFileSync('node', [builtCli(), 'logits', '--model', model, '--prompt', prompt], { cwd: root, encoding: 'utf8' })) as { logits: number[] };
   const max = Math.max(...logits);
   const exp = logits.map((l) => Math.exp(l - max));
   const sum = exp.reduce((a, b) => a + b, 0);
