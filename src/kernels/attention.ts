@@ -19,6 +19,7 @@ const forwardCode = `${rngCode}\n${forwardFile}`;
 const backwardCode = `${rngCode}\n${backwardFile}`;
 const FORWARD_SG = `enable subgroups;\n${forwardCode}\n${forwardSubgroups}`;
 const FORWARD_TILED = `${forwardCode}\n${forwardTiled}`;
+const BACKWARD_SG = `enable subgroups;\n${backwardCode}\n${backwardSubgroups}`;
 
 /**
  * Forward kernels: 'plain' (attention_forward.wgsl), 'subgroups' (attention_forward_subgroups.wgsl;
@@ -54,7 +55,6 @@ export function setAttentionChoice(device: GPUDevice, v: AttentionVariant | unde
 export function getAttentionChoice(device: GPUDevice): AttentionVariant | undefined {
   return choices.get(device);
 }
-const BACKWARD_SG = `enable subgroups;\n${backwardCode}\n${backwardSubgroups}`;
 
 export interface AttentionOptions {
   /** Share rows between lanes with subgroup shuffles: default where src/gpu/subgroups.ts allows it; false forces the plain kernels. */
