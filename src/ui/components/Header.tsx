@@ -20,8 +20,7 @@ export function Header() {
             {tuning && (
               <span data-testid="kernel-tuning" title={Object.entries(tuning.choice).map(([k, v]) => `${k}: ${v}`).join(', ')}>
                 {' '}
-                · kernels {tuning.source === 'tuned' ? `tuned for this GPU in ${(tuning.ms / 1000).toFixed(1)} s` : tuning.source === 'cache' ? 'tuned for this GPU (on an earlier visit)' : 'fixed'} (matmul{' '}
-                {[...new Set(Object.values(tuning.choice))].join(', ') || 'default'})
+                · kernels {tuning.source === 'tuned' ? `tuned for this GPU in ${(tuning.ms / 1000).toFixed(1)} s` : tuning.source === 'cache' ? 'tuned for this GPU (on an earlier visit)' : 'fixed'} ({kernelSummary(tuning.choice)})
               </span>
             )}
           </p>
@@ -40,4 +39,11 @@ export function Header() {
       {gpu.state === 'cpu' && <NoWebGpu reason={gpu.reason} message={gpu.message} />}
     </header>
   );
+}
+
+/** 'matmul direct16x4, direct64x1; attention plain': the distinct matmul variants, then the attention forward's. */
+function kernelSummary(choice: Record<string, string>): string {
+  const { attention, ...matmul } = choice;
+  const mm = `matmul ${[...new Set(Object.values(matmul))].join(', ') || 'default'}`;
+  return attention ? `${mm}; attention ${attention}` : mm;
 }
