@@ -56,7 +56,7 @@ export function CorpusPicker() {
       </details>
       <label className="flex items-center gap-2 text-sm">
         <span className="text-zinc-400">Tokenizer</span>
-        <select aria-label="Tokenizer" value={tokenizer} disabled={busy} onChange={(e) => void setTokenizer(e.target.value as 'char' | 'gpt2')} className="rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5">
+        <select aria-label="Tokenizer" value={tokenizer} disabled={busy} onChange={(e) => void setTokenizer(e.target.value as 'char' | 'gpt2')} className="min-w-0 rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5">
           <option value="char">Characters (one token per character)</option>
           <option value="gpt2">GPT-2 BPE (50,257 tokens)</option>
         </select>

@@ -37,7 +37,7 @@ export function ModelsPanel() {
       </p>
       <ul className="divide-y divide-zinc-800">
         <li className="flex flex-wrap items-center gap-3 py-2 text-sm" data-testid="library-row">
-          <div className="min-w-0 flex-1">
+          <div className="min-w-48 flex-1">
             <p className="font-medium">{SHIPPED_MODEL.name}</p>
             <p className="text-xs text-zinc-400">shipped with the page · 4L · 4H · 128C · ctx 128 · characters · 0.82M parameters · val loss 1.511</p>
           </div>
@@ -71,7 +71,7 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
   const btn = 'rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40';
   return (
     <li className="flex flex-wrap items-center gap-2 py-2 text-sm" data-testid="library-row">
-      <div className="min-w-0 flex-1">
+      <div className="min-w-48 flex-1">
         {editing ? (
           <form
             className="flex gap-2"

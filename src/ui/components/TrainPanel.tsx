@@ -15,7 +15,7 @@ export function TrainPanel() {
   const dismiss = useStore((s) => s.dismissTrainAlert);
   return (
     <section aria-label="Train" className="grid gap-4 lg:grid-cols-[2fr_3fr]">
-      <div className="space-y-4 rounded-lg border border-zinc-800 p-4">
+      <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
         <h2 className="font-medium">1. Training text</h2>
         <CorpusPicker />
         <CorpusInfo />
