@@ -6,9 +6,8 @@
  * between rounds. The timed window runs from
  * the first generated token (the prompt is fed by then) to the last: tokens - 1 tokens.
  */
-import * as Comlink from 'comlink';
-import type { Engine } from '../../src/workers/bridge';
-import type { SamplingSettings, TokenEvent } from '../../src/workers/api';
+import { atOnce, streamCall, type Engine } from '../../src/workers/bridge';
+import type { GenerationEvent, OnEvent, SamplingSettings } from '../../src/workers/api';
 import type { Checkpoint } from '../../src/model/checkpoint';
 import { Decoder, generate } from '../../src/model/generate';
 import { GPT } from '../../src/model/gpt';
@@ -24,20 +23,16 @@ export interface DecodePlan {
 
 const sampling = (tokens: number): SamplingSettings => ({ maxNewTokens: tokens, temperature: 0.8, topK: 0, topP: 1, seed: 1 });
 
-/** One generation through the worker; resolves once every token event has arrived (they travel on their own port). */
+/** One generation through the worker, each event timed as it arrives (atOnce); resolves once every one has (streamCall waits for them). */
 async function throughWorker(engine: Engine, plan: DecodePlan, capture: boolean): Promise<{ n: number; ms: number }> {
   const w = new TimedWindow(1, plan.tokens);
   let seen = 0;
-  let all: () => void = () => undefined;
-  const arrived = new Promise<void>((resolve) => (all = resolve));
-  const onToken = (_t: TokenEvent) => {
-    w.see(++seen);
-    if (seen === plan.tokens) all();
-  };
-  const onPrompt = capture ? Comlink.proxy(() => undefined) : undefined; // the UI asks for the prompt's rows when capturing
-  const r = await engine.generate(plan.prompt, { ...sampling(plan.tokens), captureAttention: capture }, Comlink.proxy(onToken), onPrompt);
+  const r = await streamCall(
+    (onEvent: OnEvent<GenerationEvent>) => engine.generate(plan.prompt, { ...sampling(plan.tokens), captureAttention: capture }, onEvent),
+    (batch) => batch.forEach((e) => e.kind === 'token' && w.see(++seen)),
+    atOnce,
+  );
   if (r.tokens !== plan.tokens) throw new Error(`the worker generated ${r.tokens} tokens, not ${plan.tokens}`);
-  await arrived;
   return w.result();
 }
 

@@ -9,10 +9,9 @@
  * other processes falls on all three; a rate is the tokens of all timed steps over their wall
  * time, summed over rounds; a ratio is the median over rounds of the two runs' ratio (pairedRatio).
  */
-import * as Comlink from 'comlink';
-import type { Engine } from '../../src/workers/bridge';
+import { atOnce, streamCall, type Engine } from '../../src/workers/bridge';
 import type { Corpus } from '../../src/workers/engine/corpus';
-import type { Recipe, TrainEvent } from '../../src/workers/api';
+import type { OnEvent, Recipe, TrainEvent } from '../../src/workers/api';
 import { BatchSampler } from '../../src/model/data';
 import { GPT } from '../../src/model/gpt';
 import { initParams, paramLayout } from '../../src/model/params';
@@ -53,13 +52,8 @@ async function throughWorker(engine: Engine, c: TrainCase): Promise<{ n: number;
   const w = new TimedWindow(c.plan.warmup, c.plan.warmup + c.plan.steps);
   let firstLoss = NaN;
   let stopped = false;
-  let received = 0;
-  let expected = Infinity;
-  let all: () => void = () => undefined;
-  const arrived = new Promise<void>((resolve) => (all = resolve));
   const onEvent = (e: TrainEvent) => {
     const t = performance.now();
-    if (++received >= expected) all();
     if (e.kind !== 'steps' || e.steps.length === 0) return;
     const one = e.steps.find((p) => p.step === 1);
     if (one) firstLoss = one.loss;
@@ -70,12 +64,9 @@ async function throughWorker(engine: Engine, c: TrainCase): Promise<{ n: number;
       void engine.stopTraining();
     }
   };
-  const r = await engine.startTraining(c.recipe, `bench ${c.model}`, Comlink.proxy(onEvent));
+  // Events are timed as they arrive (atOnce); streamCall resolves once the last has.
+  const r = await streamCall((cb: OnEvent<TrainEvent>) => engine.startTraining(c.recipe, `bench ${c.model}`, cb), (batch) => batch.forEach(onEvent), atOnce);
   if (r.reason !== 'stopped') throw new Error(`the worker's run ended '${r.reason}' before it was stopped${r.message ? `: ${r.message}` : ''}`);
-  // Events travel on their own port: the last ones may arrive after the result.
-  expected = r.events;
-  if (received >= expected) all();
-  await arrived;
   return { ...w.result(), firstLoss };
 }
 

@@ -6,7 +6,7 @@ import { Rng, randomInts } from '../../test/random';
 import { refAttentionProbs, refForward, type RefParams } from '../reference/gpt';
 import { softmaxTopK as refTopK } from '../reference/topk';
 import type { GPTConfig } from './config';
-import { CANDIDATES, Decoder, generate, Recompute, type GeneratedToken, type PositionTrace } from './generate';
+import { CANDIDATES, Decoder, generate, Recompute, type Capture, type GeneratedToken } from './generate';
 import { GPT } from './gpt';
 import { initParams } from './params';
 
@@ -70,7 +70,7 @@ describe('generation', () => {
     const { model, p } = await tinyModel(3);
     const prompt = [1, 4, 1, 5, 9];
     const decoder = new Decoder(model);
-    let promptPositions: PositionTrace[] = [];
+    let promptPositions: Capture[] = [];
     const steps: GeneratedToken[] = [];
     for await (const s of generate(decoder, prompt, { maxNewTokens: 3, temperature: 0, captureAttention: true }, (a) => (promptPositions = a.positions))) steps.push(s);
     const NH = config.n_head;

@@ -187,24 +187,15 @@ export interface GenerateOptions extends SamplingOptions {
   signal?: AbortSignal;
 }
 
-/** What the explorer keeps of one position: its attention row per layer and what it predicts next. */
-export interface PositionTrace {
-  /** [layer] -> (NH, n) row-major, n = the positions this query saw (pos+1 until the cache is rebuilt). */
-  attention?: Float32Array[];
-  /** The next-token candidates predicted at this position (the GPU decoder only). */
-  candidates?: Candidates;
-  /** The one buffer behind both (transfer it, do not copy). */
-  captured?: ArrayBuffer;
-}
+/**
+ * What a decode step captured at its position (with capture on): the raw material the worker turns
+ * into the API's PositionTrace (src/workers/api.ts), the one trace type.
+ */
+export type Capture = Pick<StepResult, 'attention' | 'candidates' | 'captured'>;
 
-/** A sampled token, with the trace of the position that produced it (the previous one). */
-export interface GeneratedToken extends PositionTrace {
+/** A sampled token, with what was captured at the position that produced it (the previous one). */
+export interface GeneratedToken extends Capture {
   token: number;
-}
-
-export interface PromptAttention {
-  /** Positions 0 .. T-2 of the prompt; the last prompt position arrives with the first token. */
-  positions: PositionTrace[];
 }
 
 /**
@@ -216,7 +207,8 @@ export async function* generate(
   decoder: TokenDecoder,
   prompt: number[],
   opts: GenerateOptions,
-  onPromptAttention?: (a: PromptAttention) => void,
+  /** With capture: positions 0 .. T-2 of the prompt; the last prompt position arrives with the first token. */
+  onPromptAttention?: (a: { positions: Capture[] }) => void,
 ): AsyncGenerator<GeneratedToken> {
   if (prompt.length === 0) throw new EngineError('BAD_CONFIG', 'The prompt is empty: give at least one token.');
   const rng = new SeededRandom(opts.seed ?? 1337);
@@ -224,16 +216,16 @@ export async function* generate(
   const capture = !!opts.captureAttention;
   if (capture) decoder.setTemperature?.(opts.temperature ?? 1);
   let context = prompt.slice(-maxT);
-  const positions: PositionTrace[] = [];
+  const positions: Capture[] = [];
   let last: StepResult = {};
-  const trace = (r: StepResult): PositionTrace => ({ attention: r.attention, candidates: r.candidates, captured: r.captured });
+  const kept = (r: StepResult): Capture => ({ attention: r.attention, candidates: r.candidates, captured: r.captured });
   const feed = async (tokens: number[], recordPrompt: boolean) => {
     for (let t = 0; t < tokens.length; t++) {
       checkAbort(opts.signal);
       const isLast = t === tokens.length - 1;
       const want = capture && (recordPrompt || isLast);
       last = await decoder.step(tokens[t]!, t, { logits: isLast, capture: want, attention: want });
-      if (recordPrompt && capture && !isLast) positions.push(trace(last));
+      if (recordPrompt && capture && !isLast) positions.push(kept(last));
     }
   };
   await feed(context, true);
@@ -241,7 +233,7 @@ export async function* generate(
   for (let i = 0; i < opts.maxNewTokens; i++) {
     checkAbort(opts.signal);
     const token = sampleToken(last.logits!, opts, rng);
-    yield { token, ...trace(last) };
+    yield { token, ...kept(last) };
     context.push(token);
     if (i === opts.maxNewTokens - 1) break;
     if (context.length > maxT) {

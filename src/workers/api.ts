@@ -109,29 +109,60 @@ export interface CandidateList {
   texts: string[];
 }
 
-/** What the attention explorer gets of one position. Its arrays share one transferred buffer. */
+/**
+ * The trace of one position: what its query attends to in every layer and head, and what the model
+ * predicts after it. The one trace shape: generation, the training probe and the views to come all
+ * read (and may add optional fields to) this. A position's arrays share one transferred buffer.
+ */
 export interface PositionTrace {
-  /** [layer] -> (NH, n) row-major: this query's weights over the n positions it saw (n = pos+1 until the cache is rebuilt). */
+  /** [layer] -> (NH, n) row-major: this query's weights over the n positions it saw, keys pos-n+1 .. pos (n = pos+1 until the cache is rebuilt). */
   attention?: Float32Array[];
-  /** What the model predicts after this position. */
+  /** What the model predicts after this position (the GPU decoder only). */
   candidates?: CandidateList;
 }
 
+/**
+ * Tokens and their traces, positions-major: positions[i] is the trace of token i. `positions` may
+ * be shorter than `ids`: a position not fed yet (the last token of a generation) has none.
+ */
+export interface Trace {
+  ids: number[];
+  /** Each token decoded alone (an axis label). */
+  labels: string[];
+  positions: PositionTrace[];
+}
+
+/** What a generation streams: the prompt's trace first (when attention is captured), then its tokens. */
+export type GenerationEvent =
+  /** The prompt as the model saw it (cropped to the block size), with the traces of positions 0 .. T-2 (T-1 arrives with the first token). */
+  | { kind: 'prompt'; prompt: Trace }
+  | ({ kind: 'token' } & TokenEvent);
+
 /** A generated token, with the trace of the position that produced it (the one before it). */
-export interface TokenEvent extends PositionTrace {
+export interface TokenEvent {
+  token: number;
   /** Decoded text of this token as the output shows it (may be empty while a BPE character is incomplete). */
   text: string;
   /** The token decoded alone (an axis label). */
   label: string;
-  token: number;
+  trace?: PositionTrace;
 }
 
-/** The prompt as the model saw it (cropped to the block size) and the traces of its positions but the last. */
-export interface PromptTrace {
-  ids: number[];
-  labels: string[];
-  /** Positions 0 .. T-2; position T-1 arrives with the first generated token. */
-  positions: PositionTrace[];
+/**
+ * The callback of a call that streams: each event with its number, 0, 1, 2, ... in the order sent.
+ * It crosses as a Comlink.proxy, on a message port of its own, so the call's result can overtake
+ * its last events: src/workers/bridge.ts streamCall puts them back in order and waits for them.
+ */
+export type OnEvent<E> = (event: E, seq: number) => void;
+
+/** The result of a call that streams: how many events it sent in all (the UI waits for as many). */
+export interface Streamed {
+  events: number;
+}
+
+export interface GenerationResult extends Streamed {
+  tokens: number;
+  ms: number;
 }
 
 /** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
@@ -164,9 +195,14 @@ export interface MemoryPlan {
   problem?: { code: 'TOO_LARGE' | 'BAD_CONFIG' | 'BAD_CORPUS'; message: string };
 }
 
+/**
+ * What a training run streams. An evaluation's `probe` is the trace of a fixed probe text (the
+ * start of the validation split), every position, layer and head: watching heads form as the model
+ * learns; its ids and labels are the same at every evaluation of a run.
+ */
 export type TrainEvent =
   | { kind: 'steps'; steps: StepPoint[] }
-  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: ProbeAttention }
+  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: Trace }
   | { kind: 'state'; state: 'running' | 'paused' }
   /** The weights of `step` are saved in the library (at each evaluation and at the end). */
   | { kind: 'saved'; step: number; id: string }
@@ -174,17 +210,6 @@ export type TrainEvent =
   | { kind: 'alert'; message: string }
   /** A saved run continues (resumeSavedTraining): its corpus, recipe and name, before its history and new steps. */
   | { kind: 'resumed'; step: number; corpus: CorpusSummary; recipe: Recipe; name: string };
-
-/**
- * Attention of a fixed probe text (the start of the validation split) at one evaluation, for
- * every layer and head: watching heads form as the model learns.
- */
-export interface ProbeAttention {
-  /** The probe's tokens, decoded one by one (axis labels); the same at every evaluation of a run. */
-  labels: string[];
-  /** [layer][position] -> (NH, position+1) row-major. */
-  rows: Float32Array[][];
-}
 
 export interface StepPoint {
   step: number;
@@ -195,15 +220,13 @@ export interface StepPoint {
   elapsedMs: number;
 }
 
-export interface TrainResult {
+export interface TrainResult extends Streamed {
   reason: 'finished' | 'stopped' | 'diverged';
   steps: number;
   /** The trained model, now the one that generates. */
   model: ModelInfo;
   /** For 'diverged': what happened and what to try. */
   message?: string;
-  /** Events sent to `onEvent` in all: they travel on their own port, so the UI waits for this many. */
-  events: number;
 }
 
 /** Something that went wrong outside any call: the UI hears of it through watchFaults. */
@@ -262,13 +285,8 @@ export interface EngineApi {
   /** A dropped or picked .zip, or the loose files (or a folder's files): loaded, kept in the library, made current. */
   importModel(parts: CorpusPart[], name: string): Promise<ModelInfo>;
 
-  /** Streams tokens to `onToken`; resolves when done. A new generation or a load cancels this one. */
-  generate(
-    prompt: string,
-    opts: SamplingSettings & { captureAttention: boolean },
-    onToken: (t: TokenEvent) => void,
-    onPromptAttention?: (p: PromptTrace) => void,
-  ): Promise<{ tokens: number; ms: number }>;
+  /** Streams the prompt's trace (with captureAttention) and the tokens to `onEvent`; resolves when done. A new generation or a load cancels this one. */
+  generate(prompt: string, opts: SamplingSettings & { captureAttention: boolean }, onEvent: OnEvent<GenerationEvent>): Promise<GenerationResult>;
   cancelGeneration(): Promise<void>;
 
   /** Checks, decodes and tokenizes a corpus (BAD_CORPUS when it is not usable text); keeps the previous one on error. */
@@ -284,13 +302,13 @@ export interface EngineApi {
    * Resolves when training finishes or is stopped (the model becomes the one that generates);
    * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST.
    */
-  startTraining(recipe: Recipe, name: string, onEvent: (e: TrainEvent) => void): Promise<TrainResult>;
+  startTraining(recipe: Recipe, name: string, onEvent: OnEvent<TrainEvent>): Promise<TrainResult>;
   /**
    * Continues a model trained in this browser from its last save (weights, AdamW state, step,
    * recipe, corpus): the saved history arrives first as ordinary events, then the new steps.
    * The corpus becomes the current one. Same results and errors as startTraining.
    */
-  resumeSavedTraining(id: string, onEvent: (e: TrainEvent) => void): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }>;
+  resumeSavedTraining(id: string, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }>;
   pauseTraining(): Promise<void>;
   resumeTraining(): Promise<void>;
   stopTraining(): Promise<void>;

@@ -152,11 +152,11 @@ const api: EngineApi = {
     );
   },
 
-  generate(prompt, opts, onToken, onPromptAttention) {
+  generate(prompt, opts, onEvent) {
     return jobs.run('generate', (signal) =>
       guarded(async () => {
         const { decoder, ck } = models.current();
-        return runGeneration({ decoder, tokenizer: ck.tokenizer, prompt, opts, signal, onToken, onPromptAttention });
+        return runGeneration({ decoder, tokenizer: ck.tokenizer, prompt, opts, signal, onEvent });
       }),
     );
   },

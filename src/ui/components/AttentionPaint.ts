@@ -1,6 +1,7 @@
 /**
- * Painting attention for the explorer's maps: the colour scale, token labels, and `Raster`, a
- * 1-pixel-per-cell canvas of one layer/head that draws only the rows it has not drawn yet.
+ * Painting attention for the explorer's maps and the training probe's: the colour scale, token
+ * labels, and `Raster`, a 1-pixel-per-cell canvas of one layer/head of a trace (positions-major,
+ * the API's PositionTrace) that draws only the rows it has not drawn yet.
  */
 import type { PositionTrace } from '../../workers/api';
 import { MEAN_HEAD } from '../store/attention';
@@ -56,7 +57,14 @@ export class Raster {
   private key = '';
   drawn = 0;
 
-  constructor(readonly canvas: HTMLCanvasElement = document.createElement('canvas')) {
+  /**
+   * `size`: pixels a side for N rows. The default, a power of two, suits a trace that grows (the
+   * page clips the canvas to N rows); a trace of fixed length (the probe) can take N itself.
+   */
+  constructor(
+    readonly canvas: HTMLCanvasElement = document.createElement('canvas'),
+    private readonly size: (N: number) => number = rasterSize,
+  ) {
     this.ctx = canvas.getContext('2d')!;
   }
 
@@ -70,9 +78,9 @@ export class Raster {
       this.drawn = 0;
       this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     }
-    const size = rasterSize(N);
+    const size = this.size(N);
     if (this.canvas.width !== size || this.canvas.height !== size) {
-      // Resizing clears the canvas; sizes double, so it happens log(N) times, not per row.
+      // Resizing clears the canvas; rasterSize doubles, so it happens log(N) times, not per row.
       this.canvas.width = this.canvas.height = size;
       this.drawn = 0;
     }

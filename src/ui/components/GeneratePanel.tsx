@@ -4,8 +4,7 @@ import { TokenText } from './TokenText';
 
 export function GeneratePanel() {
   const prompt = useStore((s) => s.prompt);
-  const output = useStore((s) => s.output);
-  // With an attention trace the text shows as tokens tinted by where the selected token looks.
+  // The text (prompt and output) is the generation's trace, shown as tokens tinted by where the selected token looks.
   const traced = useStore((s) => s.attention.texts.length > 0);
   const generating = useStore((s) => s.generating);
   const model = useStore((s) => s.model);
@@ -46,14 +45,7 @@ export function GeneratePanel() {
       </div>
       {why && model && <p className="mt-2 text-xs text-amber-300" data-testid="generate-disabled">{why}</p>}
       <pre data-testid="output" className="mt-3 min-h-40 whitespace-pre-wrap break-words rounded bg-zinc-900 p-3 font-mono text-sm">
-        {traced ? (
-          <TokenText />
-        ) : (
-          <>
-            <span className="text-zinc-500">{output || generating ? prompt : ''}</span>
-            {output}
-          </>
-        )}
+        {traced ? <TokenText /> : <span className="text-zinc-500">{generating ? prompt : ''}</span>}
       </pre>
       {lastRun && !generating && (
         <p className="mt-1 text-xs text-zinc-500" data-testid="speed">

@@ -6,30 +6,15 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store';
 import type { ProbeSnapshot } from '../store/training';
-import { LEGEND_GRADIENT, tokenLabel, weightRgb } from './AttentionPaint';
+import { LEGEND_GRADIENT, Raster, tokenLabel } from './AttentionPaint';
 
+/** One layer/head of a snapshot, painted as the explorer's main map is (a Raster), one pixel per cell, T×T. */
 function ProbeMap({ snap, layer, head, NH }: { snap: ProbeSnapshot; layer: number; head: number; NH: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const raster = useRef<Raster>(undefined);
   useEffect(() => {
-    const rows = snap.rows[layer] ?? [];
-    const T = rows.length;
-    const c = canvas.current!;
-    c.width = c.height = Math.max(T, 1);
-    const g = c.getContext('2d')!;
-    const img = g.createImageData(c.width, c.height);
-    for (let i = 0; i < T; i++) {
-      const row = rows[i]!;
-      const n = row.length / NH;
-      for (let j = 0; j < n; j++) {
-        const [r, gr, b] = weightRgb(row[head * n + j]!);
-        const o = (i * c.width + j) * 4;
-        img.data[o] = r;
-        img.data[o + 1] = gr;
-        img.data[o + 2] = b;
-        img.data[o + 3] = 255;
-      }
-    }
-    g.putImageData(img, 0, 0);
+    if (raster.current?.canvas !== canvas.current) raster.current = new Raster(canvas.current!, (T) => Math.max(T, 1));
+    raster.current.update(snap.positions, layer, head, NH);
   }, [snap, layer, head, NH]);
   return <canvas ref={canvas} title={`layer ${layer}, head ${head}`} className="aspect-square w-full bg-zinc-900 [image-rendering:pixelated]" />;
 }
@@ -38,13 +23,13 @@ export function ProbeAttention() {
   const probes = useStore((s) => s.probes);
   const labels = useStore((s) => s.probeLabels);
   const [picked, setPicked] = useState<number | undefined>(undefined);
-  if (probes.length === 0 || !probes[0]!.rows.length) return null;
+  if (probes.length === 0 || !probes[0]!.positions[0]?.attention?.length) return null;
   // Follow the newest evaluation unless the user picked one.
   const index = Math.min(picked ?? probes.length - 1, probes.length - 1);
   const snap = probes[index]!;
-  const L = snap.rows.length;
-  const T = snap.rows[0]!.length;
-  const NH = T ? snap.rows[0]![0]!.length : 1; // position 0 attends to itself alone: its row is (NH, 1)
+  const first = snap.positions[0]!.attention!;
+  const L = first.length;
+  const NH = first[0]!.length; // position 0 attends to itself alone: its row is (NH, 1)
   return (
     <section aria-label="Attention while learning" className="space-y-2" data-testid="probe-attention" data-step={snap.step}>
       <h3 className="text-sm font-medium">Attention while it learns</h3>

@@ -1,22 +1,18 @@
-import type { PositionTrace, PromptTrace, TokenEvent } from '../../workers/api';
+import type { GenerationEvent, Trace } from '../../workers/api';
 import type { Slice } from './slice';
 
 /**
- * What the attention explorer shows: every token of prompt + output and, per position, its
- * attention rows and next-token candidates. The arrays grow in place (a generation appends, never
- * copies what is held); `version` changes on every append so subscribers redraw what is new.
+ * What the explorer and the output show of a generation: the API's Trace (every token of prompt +
+ * output and, per position, its attention rows and next-token candidates) and each token's text as
+ * the output shows it: the generated text lives here and only here. The arrays grow in place (a
+ * generation appends, never copies what is held); `version` changes on every append so
+ * subscribers redraw what is new.
  */
-export interface AttentionTrace {
+export interface AttentionTrace extends Trace {
   version: number;
-  /** Token ids, prompt then generated. */
-  ids: number[];
-  /** Each token decoded alone: axis labels. */
-  labels: string[];
-  /** Each token as the output shows it (BPE: '' while a character is incomplete). */
+  /** Each token as the output shows it (BPE: '' while a character is incomplete); the prompt's are its labels. */
   texts: string[];
   promptLength: number;
-  /** positions[i] = what position i attends to and predicts; the last token has none (it is never fed). */
-  positions: PositionTrace[];
 }
 
 /** Head index meaning "the mean over heads". */
@@ -31,10 +27,8 @@ export interface AttentionSlice {
   setView(v: Partial<{ layer: number; head: number }>): void;
   selectPosition(pos: number | null): void;
   clearAttention(): void;
-  /** A generation starts with the prompt's trace. */
-  startTrace(p: PromptTrace): void;
-  /** Appends a batch of generated tokens (one store update per frame). */
-  appendTokens(batch: TokenEvent[]): void;
+  /** A batch of a generation's events (one store update per frame): the prompt's trace starts it, tokens append. */
+  appendGeneration(batch: GenerationEvent[]): void;
 }
 
 const emptyTrace = (): AttentionTrace => ({ version: 0, ids: [], labels: [], texts: [], promptLength: 0, positions: [] });
@@ -46,18 +40,19 @@ export const createAttentionSlice: Slice<AttentionSlice> = (set, get) => ({
   setView: (v) => set((s) => ({ view: { ...s.view, ...v } })),
   selectPosition: (selectedPos) => set({ selectedPos }),
   clearAttention: () => set({ attention: emptyTrace(), selectedPos: null }),
-  startTrace: (p) =>
-    set({
-      attention: { version: 1, ids: [...p.ids], labels: [...p.labels], texts: [...p.labels], promptLength: p.ids.length, positions: [...p.positions] },
-      selectedPos: null,
-    }),
-  appendTokens: (batch) => {
-    const a = get().attention;
+  appendGeneration: (batch) => {
+    let a = get().attention;
     for (const ev of batch) {
+      if (ev.kind === 'prompt') {
+        const p = ev.prompt;
+        a = { version: a.version, ids: [...p.ids], labels: [...p.labels], texts: [...p.labels], promptLength: p.ids.length, positions: [...p.positions] };
+        set({ selectedPos: null });
+        continue;
+      }
       a.ids.push(ev.token);
       a.labels.push(ev.label);
       a.texts.push(ev.text);
-      if (ev.attention || ev.candidates) a.positions.push({ attention: ev.attention, candidates: ev.candidates });
+      if (ev.trace) a.positions.push(ev.trace);
     }
     set({ attention: { ...a, version: a.version + 1 } }); // a new handle on the same arrays
   },

@@ -1,20 +1,18 @@
-import * as Comlink from 'comlink';
-import { getEngine } from '../../workers/bridge';
-import type { PromptTrace, SamplingSettings, TokenEvent } from '../../workers/api';
-import { frameBatcher } from './batcher';
+import { getEngine, streamCall } from '../../workers/bridge';
+import type { GenerationEvent, OnEvent, SamplingSettings } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
+/** Generating: the prompt and sampling settings, and the run's state. The text it writes lives once, in the attention slice's trace (`attention.texts`). */
 export interface GenerationSlice {
   prompt: string;
-  output: string;
   generating: boolean;
   lastRun?: { tokens: number; ms: number };
   genError?: string;
   sampling: SamplingSettings;
   setPrompt(prompt: string): void;
   setSampling(s: Partial<SamplingSettings>): void;
-  /** Streams a generation into `output` and the attention trace, batched per animation frame. */
+  /** Streams a generation into the attention trace (its tokens and texts), batched per animation frame. */
   generate(): Promise<void>;
   stopGeneration(): void;
 }
@@ -24,7 +22,6 @@ let runs = 0;
 
 export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   prompt: 'ROMEO:\n',
-  output: '',
   generating: false,
   sampling: { maxNewTokens: 300, temperature: 0.8, topK: 0, topP: 1, seed: 1337 },
   setPrompt: (prompt) => set({ prompt }),
@@ -33,35 +30,17 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
     const st = get();
     if (st.generating || !st.model) return;
     const run = ++runs;
-    set({ generating: true, output: '', genError: undefined });
+    set({ generating: true, genError: undefined });
     get().clearAttention();
-    // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not copied).
-    // Events of an earlier run that arrive late are dropped (`run`).
-    const tokens = frameBatcher<TokenEvent>((batch) => {
-      if (run !== runs) return;
-      set((s) => ({ output: s.output + batch.map((e) => e.text).join('') }));
-      get().appendTokens(batch);
-    });
-    // Token callbacks travel on their own message port: the result can overtake the last of them.
-    let received = 0;
-    let allIn: (() => void) | undefined;
-    let expected = Infinity;
     try {
-      const res = await getEngine().generate(
-        st.prompt,
-        { ...st.sampling, captureAttention: true },
-        Comlink.proxy((ev: TokenEvent) => {
-          tokens.push(ev);
-          if (++received >= expected) allIn?.();
-        }),
-        Comlink.proxy((p: PromptTrace) => run === runs && get().startTrace(p)),
+      // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not
+      // copied). Events of an earlier run that arrive after it failed are dropped (`run`).
+      const res = await streamCall(
+        (onEvent: OnEvent<GenerationEvent>) => getEngine().generate(st.prompt, { ...st.sampling, captureAttention: true }, onEvent),
+        (batch) => run === runs && get().appendGeneration(batch),
       );
-      expected = res.tokens;
-      if (received < expected) await new Promise<void>((resolve) => ((allIn = resolve), setTimeout(resolve, 5000)));
-      tokens.flush();
-      set({ lastRun: res });
+      set({ lastRun: { tokens: res.tokens, ms: res.ms } });
     } catch (e) {
-      tokens.flush();
       const err = describe(e);
       if (err.code !== 'ABORTED') set({ genError: err.message });
     } finally {

@@ -2,7 +2,7 @@
  * Playground state: one zustand store built from slices (engine, models, generation, training,
  * attention), each with its actions inside it. Components select single fields; code outside
  * React uses useStore.getState/setState. High-rate data (streamed tokens, step metrics) is batched
- * per animation frame before it reaches the store (see batcher.ts).
+ * per animation frame before it reaches the store (streamCall in src/workers/bridge.ts).
  */
 import { create } from 'zustand';
 import { createAttentionSlice, type AttentionSlice } from './attention';

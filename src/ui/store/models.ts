@@ -56,7 +56,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
     urlLoading: false,
     library: { models: [] },
     setModel: (model) => {
-      set({ model, modelError: undefined, output: '', lastRun: undefined });
+      set({ model, modelError: undefined, lastRun: undefined });
       get().clearAttention();
     },
     loadModelFromUrl: async (url, name, failure = 'The model could not be loaded') => {

@@ -1,7 +1,6 @@
 import * as Comlink from 'comlink';
-import { getEngine } from '../../workers/bridge';
-import type { CorpusPart, CorpusSummary, MemoryPlan, Preset, PresetId, Recipe, StepPoint, TokenizerKind, TrainEvent, TrainResult } from '../../workers/api';
-import { frameBatcher } from './batcher';
+import { getEngine, streamCall } from '../../workers/bridge';
+import type { CorpusPart, CorpusSummary, MemoryPlan, OnEvent, PositionTrace, Preset, PresetId, Recipe, StepPoint, TokenizerKind, TrainEvent, TrainResult } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -35,10 +34,10 @@ export interface Sample {
   text: string;
 }
 
-/** The probe text's attention at one evaluation: [layer][position] -> (NH, position+1). */
+/** The probe text's trace at one evaluation, positions-major as every trace (`probeLabels` are its tokens). */
 export interface ProbeSnapshot {
   step: number;
-  rows: Float32Array[][];
+  positions: PositionTrace[];
 }
 
 export interface TrainingSlice {
@@ -115,7 +114,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   };
   let ema = 0;
   let emaSteps = 0;
-  const steps = frameBatcher<TrainEvent>((batch) => {
+  /** A frame's batch of a run's events into the chart, the samples and the probes. */
+  const applyEvents = (batch: TrainEvent[]) => {
     const c = get().curves;
     let progress = get().progress;
     const samples: Sample[] = [];
@@ -141,7 +141,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         c.valLoss.push(ev.valLoss);
         samples.push({ step: ev.step, valLoss: ev.valLoss, text: ev.sample });
         if (ev.probe) {
-          probes.push({ step: ev.step, rows: ev.probe.rows });
+          probes.push({ step: ev.step, positions: ev.probe.positions });
           probeLabels = ev.probe.labels;
         }
       } else if (ev.kind === 'alert') alertMsg = ev.message;
@@ -163,33 +163,19 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       ...(savedStep !== undefined ? { savedStep, savedId } : {}),
     }));
     if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
-  });
+  };
 
   /** One run, new or resumed: events batched into the chart, the result made the model that generates. */
-  const runTraining = async (call: (onEvent: (e: TrainEvent) => void) => Promise<TrainResult>) => {
+  const runTraining = async (call: (onEvent: OnEvent<TrainEvent>) => Promise<TrainResult>) => {
     ema = 0;
     emaSteps = 0;
     set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
-    // Events travel on their own message port: the result can overtake the last of them, so wait
-    // for as many as the worker sent (a few seconds at most) before the run counts as ended.
-    let received = 0;
-    let expected = Infinity;
-    let allIn: (() => void) | undefined;
     try {
-      const res = await call(
-        Comlink.proxy((e: TrainEvent) => {
-          steps.push(e);
-          if (++received >= expected) allIn?.();
-        }),
-      );
-      expected = res.events;
-      if (received < expected) await new Promise<void>((resolve) => ((allIn = resolve), setTimeout(resolve, 5000)));
-      steps.flush();
+      const res = await streamCall(call, applyEvents);
       set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
       get().setModel(res.model);
       void get().refreshLibrary();
     } catch (e) {
-      steps.flush();
       set({ trainAlert: describe(e).message });
     } finally {
       set({ trainStatus: 'idle' });

@@ -15,13 +15,13 @@ import { GPT } from '../../model/gpt';
 import { initParams } from '../../model/params';
 import type { Recipe } from '../../model/presets';
 import { PauseGate, recipeConfig, recipeTrainOptions, trainingSession } from '../../model/session';
-import type { Tokenizer } from '../../model/tokenizer';
 import { Trainer, type TrainerState } from '../../model/trainer';
-import type { CorpusSummary, MemoryPlan, ProbeAttention, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
+import type { CorpusSummary, MemoryPlan, OnEvent, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
 import { checkLongEnough, currentCorpus, setCorpusText, type Corpus } from './corpus';
-import { sampleText } from './generation';
+import { sampleText, traceTokens } from './generation';
 import * as library from './library';
 import { install } from './models';
+import { eventStream } from './stream';
 
 /** Characters of text sampled at each evaluation. */
 const SAMPLE_CHARS = 240;
@@ -100,8 +100,8 @@ interface RunStart {
 }
 
 /** A new model on the current corpus. */
-export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult> {
-  return run(c, { id: library.newId(), name, recipe, corpus: currentCorpus() }, signal, emit);
+export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult> {
+  return run(c, { id: library.newId(), name, recipe, corpus: currentCorpus() }, signal, onEvent);
 }
 
 /**
@@ -109,23 +109,20 @@ export function train(c: GpuContext, recipe: Recipe, name: string, signal: Abort
  * recipe, and the corpus (which becomes the current one). Its saved curve and samples are
  * emitted first, so the chart continues; its saves go on replacing the same library record.
  */
-export async function resumeSaved(c: GpuContext, id: string, signal: AbortSignal, emit: (e: TrainEvent) => void): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }> {
+export async function resumeSaved(c: GpuContext, id: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }> {
   const { ck, name } = await library.load(id);
   const { training, corpus: saved } = await library.loadTraining(id);
   if (training.state.step >= training.recipe.steps) {
     throw new EngineError('BAD_CONFIG', `“${name}” finished all its ${training.recipe.steps} steps; there is nothing left to resume. Train a new model to go further.`);
   }
   const corpus = setCorpusText(saved.name, saved.text, ck.tokenizer);
-  const result = await run(c, { id, name, recipe: training.recipe, corpus, resume: { weights: ck.params, state: training.state, history: training.history } }, signal, emit);
+  const result = await run(c, { id, name, recipe: training.recipe, corpus, resume: { weights: ck.params, state: training.state, history: training.history } }, signal, onEvent);
   return { ...result, corpus: corpus.summary, recipe: training.recipe };
 }
 
-async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e: TrainEvent) => void): Promise<TrainResult> {
-  let events = 0;
-  const emit = (e: TrainEvent) => {
-    events++;
-    send(e);
-  };
+async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult> {
+  const events = eventStream(onEvent);
+  const emit = events.emit;
   const { recipe, corpus, name, resume } = start;
   checkLongEnough(corpus, recipe.block_size);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
@@ -184,7 +181,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e
     const params = await keep(steps);
     const info = install({ config, tokenizer: corpus.tokenizer, params }, name, c, valLoss, id);
     await library.setActive(id).catch(() => undefined);
-    return { reason, steps, model: info, message, events };
+    return { reason, steps, model: info, message, events: events.sent };
   };
   try {
     model.setWeights(resume?.weights ?? initParams(config, model.layout, recipe.seed));
@@ -211,7 +208,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e
         flush();
         valLoss = ev.valLoss;
         const sample = await sampleText(decoder, corpus.tokenizer, SAMPLE_CHARS);
-        const probe = await probeAttention(decoder, probeIds, corpus.tokenizer);
+        const probe = await traceTokens(decoder, probeIds, corpus.tokenizer);
         emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample, probe });
         history.evals.push({ step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
         if (ev.step > 0) await keep(ev.step);
@@ -232,15 +229,4 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e
     trainer?.destroy();
     model.destroy();
   }
-}
-
-/** The attention of every layer and head over the probe tokens, one decode step per token (fresh cache). */
-async function probeAttention(decoder: Decoder, ids: number[], tokenizer: Tokenizer): Promise<ProbeAttention> {
-  const L = decoder.model.config.n_layer;
-  const rows: Float32Array[][] = Array.from({ length: L }, () => []);
-  for (let pos = 0; pos < ids.length; pos++) {
-    const r = await decoder.step(ids[pos]!, pos, { capture: true });
-    r.attention?.forEach((row, l) => rows[l]!.push(row.slice()));
-  }
-  return { labels: ids.map((id) => tokenizer.decode([id])), rows };
 }
