@@ -112,18 +112,20 @@ export interface CandidateList {
 /**
  * The trace of one position: what its query attends to in every layer and head, and what the model
  * predicts after it. The one trace shape: generation, the training probe and the views to come all
- * read (and may add optional fields to) this. A position's arrays share one transferred buffer.
+ * read (and may add optional fields to) this. From the GPU decoder a position's arrays share one
+ * buffer, transferred, not copied.
  */
 export interface PositionTrace {
   /** [layer] -> (NH, n) row-major: this query's weights over the n positions it saw, keys pos-n+1 .. pos (n = pos+1 until the cache is rebuilt). */
   attention?: Float32Array[];
-  /** What the model predicts after this position (the GPU decoder only). */
+  /** What the model predicts after this position. */
   candidates?: CandidateList;
 }
 
 /**
- * Tokens and their traces, positions-major: positions[i] is the trace of token i. `positions` may
- * be shorter than `ids`: a position not fed yet (the last token of a generation) has none.
+ * Tokens and their traces, positions-major: positions[i] is the trace of position i (the query at
+ * token i). `positions` may be shorter than `ids`: a position not fed yet (the last token of a
+ * generation) has none.
  */
 export interface Trace {
   ids: number[];
