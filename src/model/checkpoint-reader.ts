@@ -293,7 +293,7 @@ function findFile(files: Map<string, Uint8Array>, name: string): Uint8Array | un
  */
 export function decodeCheckpoint(files: Map<string, Uint8Array>): Checkpoint {
   const reader = readCheckpoint();
-  let model = new Uint8Array(0);
+  let model: Uint8Array = new Uint8Array(0);
   let at = 0;
   const answer = (need: Need): Answer => {
     switch (need.kind) {

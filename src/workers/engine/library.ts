@@ -8,11 +8,12 @@
  * the old only once it is written. The shipped model is listed too but lives in public/weights.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { EngineError } from '../../errors';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../model/checkpoint';
 import { countParams } from '../../model/config';
 import type { Recipe } from '../../model/presets';
+import { unpack } from '../../model/model-zip';
 import type { TrainerState } from '../../model/trainer';
 import type { LibraryEntry, LibraryState, TrainHistory } from '../api';
 
@@ -205,35 +206,8 @@ export function zipCheckpoint(ck: Checkpoint): Uint8Array {
   return zipSync(Object.fromEntries(encodeCheckpoint(ck)), { level: 0 });
 }
 
-/** The files of an import: a .zip (its entries, by base name) or loose files. */
-export function unpack(parts: { name: string; bytes: Uint8Array }[]): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  for (const p of parts) {
-    if (p.name.toLowerCase().endsWith('.zip')) {
-      let entries: Record<string, Uint8Array>;
-      // A "zip bomb" declares far more than it holds: refuse from the sizes its entries declare, before inflating any.
-      let declared = 0;
-      const filter = (f: { name: string; originalSize: number }) => {
-        declared += f.originalSize;
-        if (declared > MAX_UNZIPPED_BYTES) {
-          throw new EngineError('BAD_CHECKPOINT', `${p.name} unpacks to more than ${MAX_UNZIPPED_BYTES / 2 ** 30} GB, more than a model this page can load. Is it the right file?`);
-        }
-        return !f.name.endsWith('/');
-      };
-      try {
-        entries = unzipSync(p.bytes, { filter });
-      } catch (e) {
-        if (e instanceof EngineError) throw e;
-        throw new EngineError('BAD_CHECKPOINT', `${p.name} is not a readable zip file (${(e as Error).message}).`);
-      }
-      for (const [k, v] of Object.entries(entries)) if (!k.endsWith('/')) files.set(k, v);
-    } else files.set(p.name, p.bytes);
-  }
-  return files;
-}
-
-/** What the entries of an imported .zip may declare in all (GPT-2 medium's F32 weights are 1.4 GB). */
-const MAX_UNZIPPED_BYTES = 4 * 2 ** 30;
+/** The import of a .zip or loose files: one unpacker for the page and the CLI. */
+export { unpack };
 
 export function newId(): string {
   return `m-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
