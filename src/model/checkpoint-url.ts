@@ -113,7 +113,7 @@ export async function fetchCheckpoint(base: string, opts: FetchOptions = {}): Pr
   const json = async (name: string, maxBytes: number): Promise<Uint8Array | undefined> => {
     const url = `${base}/${name}`;
     const res = await request(url);
-    if (name === CONFIG_FILE && !res.ok) throw notFound(url, res.status, 'Check the model id (such as openai-community/gpt2) or the URL: it must be the folder that holds config.json and model.safetensors.');
+    if (name === CONFIG_FILE && absent(res.status)) throw notFound(url, res.status, 'Check the model id (such as openai-community/gpt2) or the URL: it must be the folder that holds config.json and model.safetensors.');
     if (absent(res.status)) return undefined;
     if (!res.ok) throw new EngineError('NETWORK', `Could not download ${url}: HTTP ${res.status}.`);
     // Content-Length is the encoded size (smaller under compression), so it can only refuse early, never pass.
