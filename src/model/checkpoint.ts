@@ -5,6 +5,7 @@
  *   config.json        transformers' GPT2Config (see toHfConfig)
  *   tokenizer.json     our tokenizer description (see tokenizer.ts)
  * GPT2LMHeadModel.from_pretrained(dir) loads our exports, and we load Hugging Face's GPT-2 checkpoints.
+ * This module writes the directory; checkpoint-reader.ts reads it, over bytes or a stream.
  */
 import { EngineError } from '../errors';
 import { checkTokenizerFits, CONFIG_FILE, MODEL_FILE, PREFIX, TOKENIZER_FILE, type Checkpoint } from './checkpoint-reader';
