@@ -152,7 +152,7 @@ let f16Table: Float32Array | undefined;
 
 /**
  * One tensor's little-endian bytes as float32: a copy, or written into `into` (as many floats as
- * the tensor has). The streamed loader (src/workers/engine/hub.ts) converts tensor by tensor
+ * the tensor has). The checkpoint reader (checkpoint-reader.ts) converts tensor by tensor
  * straight into the parameter buffer with it.
  */
 export function toF32(raw: Uint8Array, dtype: Dtype, into?: Float32Array): Float32Array {
