@@ -36,8 +36,8 @@ export const TOKENIZER_FILE = 'tokenizer.json';
  * is under 1 kB; a character vocabulary of every Unicode code point is about 8 MB of JSON, and
  * Hugging Face's GPT-2 tokenizer.json 1.4 MB.
  */
-export const MAX_CONFIG_BYTES = 1_000_000;
-export const MAX_TOKENIZER_BYTES = 16_000_000;
+const MAX_CONFIG_BYTES = 1_000_000;
+const MAX_TOKENIZER_BYTES = 16_000_000;
 
 /** GPT2LMHeadModel.save_pretrained's key prefix for the transformer body. */
 export const PREFIX = 'transformer.';
@@ -63,7 +63,7 @@ export type Need =
  */
 export type Answer = Uint8Array | { size?: number } | number | true | undefined;
 
-export type CheckpointReader = Generator<Need, Checkpoint, Answer>;
+type CheckpointReader = Generator<Need, Checkpoint, Answer>;
 
 function fail(msg: string): never {
   throw new EngineError('BAD_CHECKPOINT', msg);

@@ -8,7 +8,7 @@ import { unzipSync } from 'fflate';
 import { EngineError } from '../errors';
 
 /** What the entries of an imported .zip may declare in all (GPT-2 medium's F32 weights are 1.4 GB). */
-export const MAX_UNZIPPED_BYTES = 4 * 2 ** 30;
+const MAX_UNZIPPED_BYTES = 4 * 2 ** 30;
 
 /** The files of an import: a .zip (its entries, by path) or loose files. */
 export function unpack(parts: { name: string; bytes: Uint8Array }[]): Map<string, Uint8Array> {
