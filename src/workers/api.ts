@@ -87,11 +87,8 @@ export interface LibraryState {
   quota?: number;
 }
 
-/** Bytes of a model download so far; total when the server gave every file's size. */
-export interface LoadProgress {
-  loaded: number;
-  total?: number;
-}
+/** Bytes of a model download so far; total when the server gave every file's size (the transport is src/model/checkpoint-url.ts). */
+export type LoadProgress = import('../model/checkpoint-url').FetchProgress;
 
 export interface SamplingSettings {
   maxNewTokens: number;
