@@ -152,6 +152,10 @@ export interface TokenTrace extends TraceNumbers {
   offset: number;
   /** Up to 8 tokens of the input after the traced one: the causal mask hides them. */
   after: string[];
+  /** Every token id by its logit, largest first (ties: lower id first), sorted in the worker so the page need not. */
+  order: Uint32Array;
+  /** Each token id the view lists decoded alone: the 16 highest and 16 lowest logits, and the token after the traced one. */
+  vocab: Record<number, string>;
   tokenizer: TokenizerKind;
   vocabSize: number;
   /** Where the numbers were computed, and how long the trace took (ms, in the worker). */

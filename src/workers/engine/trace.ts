@@ -19,6 +19,9 @@ import type { Loaded } from './models';
 /** Tokens after the traced one that the view shows as masked. */
 const AFTER = 8;
 
+/** Tokens at each end of the logits' order whose text the trace carries (the view lists 10 and 5). */
+const LISTED = 16;
+
 /** Float64 copies of the weights for the CPU trace, made once per checkpoint. */
 const refParams = new WeakMap<Checkpoint, RefParams>();
 
@@ -44,16 +47,20 @@ export async function runTrace(loaded: Loaded, req: TraceRequest): Promise<Token
     numbers = refTrace(config, p, ids);
   }
   const label = (id: number) => tokenizer.decode([id]);
+  const logits = numbers.logits;
+  const order = Uint32Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
   const trace: TokenTrace = {
     ...numbers,
     ids,
     labels: ids.map(label),
     offset,
     after: input.slice(pos + 1, pos + 1 + AFTER).map(label),
+    order,
+    vocab: Object.fromEntries([...order.subarray(0, LISTED), ...order.subarray(Math.max(0, order.length - LISTED)), ...input.slice(pos + 1, pos + 2)].map((id) => [id, label(id)])),
     tokenizer: tokenizer.kind,
     vocabSize: config.vocab_size,
     backend: model ? 'webgpu' : 'cpu',
     ms: performance.now() - t0,
   };
-  return Comlink.transfer(trace, [numbers.buffer]);
+  return Comlink.transfer(trace, [numbers.buffer, order.buffer as ArrayBuffer]);
 }

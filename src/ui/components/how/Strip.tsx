@@ -1,0 +1,55 @@
+/**
+ * A vector as a colour strip: one cell per channel (downsampled with max |x| past MAX_CELLS), blue
+ * negative, orange positive, scaled to `scale` (default the vector's own max |x|); and the panel
+ * frame the view's stages share.
+ */
+import { useEffect, useRef, type ReactNode } from 'react';
+import { divergingRgb, downsampleMaxAbs, fmt, maxAbs, norm } from './numbers';
+import { T } from './text';
+
+const MAX_CELLS = 192;
+
+export function Strip(props: { values: ArrayLike<number>; scale?: number; label: string; testId?: string }) {
+  const { values, label, testId } = props;
+  const ref = useRef<HTMLCanvasElement>(null);
+  const scale = props.scale ?? maxAbs(values);
+  useEffect(() => {
+    const canvas = ref.current;
+    if (!canvas) return;
+    const cells = downsampleMaxAbs(values, MAX_CELLS);
+    canvas.width = cells.length;
+    canvas.height = 1;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    const img = ctx.createImageData(cells.length, 1);
+    cells.forEach((x, i) => {
+      const [r, g, b] = divergingRgb(scale > 0 ? x / scale : 0);
+      img.data.set([r, g, b, 255], i * 4);
+    });
+    ctx.putImageData(img, 0, 0);
+  }, [values, scale]);
+  const n = norm(values);
+  return (
+    <figure className="min-w-0" data-testid={testId} data-norm={n}>
+      <figcaption className="flex justify-between gap-2 text-xs text-zinc-400">
+        <span className="truncate">{label}</span>
+        <span className="shrink-0 font-mono tabular-nums">
+          {T.norm} {fmt(n, 2)} · {values.length}
+        </span>
+      </figcaption>
+      <canvas ref={ref} className="mt-0.5 h-3 w-full rounded-sm" style={{ imageRendering: 'pixelated' }} aria-label={`${label}: ${values.length} values, norm ${fmt(n, 2)}`} role="img" />
+    </figure>
+  );
+}
+
+/** One stage of the view: heading, two or three sentences, then its numbers. */
+export function Panel(props: { title: string; explain: string; testId?: string; children: ReactNode; level?: 2 | 3 }) {
+  const H = props.level === 3 ? 'h4' : 'h3';
+  return (
+    <section aria-label={props.title} data-testid={props.testId} className={props.level === 3 ? 'border-t border-zinc-800 pt-3' : 'rounded-lg border border-zinc-800 p-4'}>
+      <H className={props.level === 3 ? 'text-sm font-medium text-zinc-200' : 'font-medium'}>{props.title}</H>
+      <p className="mt-1 max-w-prose text-sm text-zinc-400">{props.explain}</p>
+      <div className="mt-3 grid gap-2">{props.children}</div>
+    </section>
+  );
+}
