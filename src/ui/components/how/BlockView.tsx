@@ -13,6 +13,8 @@ import { T } from './text';
 /** Positions listed in the scores panel (the most recent ones; earlier ones are summed up). */
 const LISTED = 24;
 const HIST_BINS = 24;
+/** The block's parts, in order: ln_1, q/k/v, scores, heads, ln_2, MLP, stream. */
+export const BLOCK_PARTS = 7;
 
 export interface BlockViewProps {
   trace: TokenTrace;
@@ -20,6 +22,8 @@ export interface BlockViewProps {
   head: number;
   setBlock(b: number): void;
   setHead(h: number): void;
+  /** How many of the block's parts to render (BLOCK_PARTS = all): the view mounts them one task at a time. */
+  parts: number;
   /** Opens the Write tab's explorer on this block, head and position (when the text is the Write tab's). */
   showInHeatmap?: () => void;
 }
@@ -39,22 +43,24 @@ export function BlockView(props: BlockViewProps) {
       </div>
       {b && (
         <div className="grid gap-4">
-          <LayerNormView which={1} before={b.input} ln={b.ln1} />
-          <Panel level={3} title={T.qkv.title} explain={T.qkv.explain(NH, HS)} testId="how-qkv">
-            <Strip label={T.qkv.q} values={b.qkv.subarray(head * HS, (head + 1) * HS)} />
-            <Strip label={T.qkv.k} values={b.qkv.subarray(C + head * HS, C + (head + 1) * HS)} />
-            <Strip label={T.qkv.v} values={b.qkv.subarray(2 * C + head * HS, 2 * C + (head + 1) * HS)} />
-          </Panel>
-          <ScoresView trace={trace} b={b} head={head} HS={HS} showInHeatmap={props.showInHeatmap} />
-          <Panel level={3} title={T.heads.title} explain={T.heads.explain(NH, C)}>
-            <Strip label={T.heads.head(head)} values={b.heads.subarray(head * HS, (head + 1) * HS)} testId="how-head-out" />
-            <Strip label={T.heads.joined} values={b.heads} />
-            <Strip label={T.heads.projected} values={b.attnOut} />
-            <Strip label={T.heads.residual} values={b.afterAttn} />
-          </Panel>
-          <LayerNormView which={2} before={b.afterAttn} ln={b.ln2} />
-          <MlpView b={b} C={C} />
-          <StreamLine trace={trace} block={block} />
+          {[
+            <LayerNormView key="ln1" which={1} before={b.input} ln={b.ln1} />,
+            <Panel key="qkv" level={3} title={T.qkv.title} explain={T.qkv.explain(NH, HS)} testId="how-qkv">
+              <Strip label={T.qkv.q} values={b.qkv.subarray(head * HS, (head + 1) * HS)} />
+              <Strip label={T.qkv.k} values={b.qkv.subarray(C + head * HS, C + (head + 1) * HS)} />
+              <Strip label={T.qkv.v} values={b.qkv.subarray(2 * C + head * HS, 2 * C + (head + 1) * HS)} />
+            </Panel>,
+            <ScoresView key="scores" trace={trace} b={b} head={head} HS={HS} showInHeatmap={props.showInHeatmap} />,
+            <Panel key="heads" level={3} title={T.heads.title} explain={T.heads.explain(NH, C)}>
+              <Strip label={T.heads.head(head)} values={b.heads.subarray(head * HS, (head + 1) * HS)} testId="how-head-out" />
+              <Strip label={T.heads.joined} values={b.heads} />
+              <Strip label={T.heads.projected} values={b.attnOut} />
+              <Strip label={T.heads.residual} values={b.afterAttn} />
+            </Panel>,
+            <LayerNormView key="ln2" which={2} before={b.afterAttn} ln={b.ln2} />,
+            <MlpView key="mlp" b={b} C={C} />,
+            <StreamLine key="stream" trace={trace} block={block} />,
+          ].slice(0, props.parts)}
         </div>
       )}
     </Panel>

@@ -5,14 +5,14 @@
  * the last token of a text typed here. Block, head and sampling settings are this view's own state:
  * changing them redraws from the trace already held, without asking the engine again.
  */
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 import { getEngine } from '../../../workers/bridge';
 import type { TokenTrace, TraceRequest } from '../../../workers/api';
 import { useStore } from '../../store';
 import { MEAN_HEAD } from '../../store/attention';
 import { describe } from '../../store/errors';
 import { tokenLabel } from '../AttentionPaint';
-import { BlockView } from './BlockView';
+import { BLOCK_PARTS, BlockView } from './BlockView';
 import { OutputView, type Sampling } from './OutputView';
 import { Panel, Strip } from './Strip';
 import { T } from './text';
@@ -21,6 +21,12 @@ import { T } from './text';
 const TYPING_MS = 250;
 /** Token chips shown (the most recent ones). */
 const CHIPS = 64;
+/**
+ * Parts of the view, mounted one task at a time the first time a trace arrives (tokens, embedding,
+ * the block's parts, the output), so that opening the view never blocks the page for long; later
+ * traces update the parts in place.
+ */
+const PARTS = 2 + BLOCK_PARTS + 1;
 
 export function HowItWorks() {
   const model = useStore((s) => s.model);
@@ -40,6 +46,12 @@ export function HowItWorks() {
   const [head, setHead] = useState(view.head === MEAN_HEAD ? 0 : view.head);
   const [sampling, setSamplingState] = useState<Sampling>({ temperature: storeSampling.temperature, topK: storeSampling.topK, topP: storeSampling.topP });
   const seq = useRef(0);
+  const [parts, setParts] = useState(0);
+  useEffect(() => {
+    if (!trace || parts >= PARTS) return;
+    const id = setTimeout(() => startTransition(() => setParts((p) => p + 1)), 0);
+    return () => clearTimeout(id);
+  }, [trace, parts]);
 
   const fromWrite = source === 'write' && hasWrite;
   const N = attention.positions.length;
@@ -58,8 +70,11 @@ export function HowItWorks() {
           .then(
             (t) => {
               if (me !== seq.current) return;
-              setTrace(t);
-              setError(undefined);
+              // A transition: React renders the new numbers in slices, between which the page stays responsive.
+              startTransition(() => {
+                setTrace(t);
+                setError(undefined);
+              });
             },
             (e: unknown) => {
               if (me !== seq.current) return;
@@ -116,13 +131,17 @@ export function HowItWorks() {
       {trace && trace.blocks.length === L && (
         <>
           <TokensView trace={trace} />
-          <Panel title={T.embedding.title} explain={T.embedding.explain(trace.embedding.length)} testId="how-embedding">
-            <Strip label={`${T.embedding.token}: #${trace.ids[trace.ids.length - 1]}`} values={trace.tokenEmbedding} />
-            <Strip label={T.embedding.position(trace.ids.length - 1)} values={trace.positionEmbedding} />
-            <Strip label={T.embedding.sum} values={trace.embedding} testId="how-embedding-sum" />
-          </Panel>
-          <BlockView trace={trace} block={b} head={h} setBlock={setBlock} setHead={setHead} showInHeatmap={showInHeatmap} />
-          <OutputView trace={trace} decode={decode} sampling={sampling} setSampling={(s) => setSamplingState((o) => ({ ...o, ...s }))} nextId={fromWrite ? attention.ids[sel + 1] : undefined} />
+          {parts >= 2 && (
+            <Panel title={T.embedding.title} explain={T.embedding.explain(trace.embedding.length)} testId="how-embedding">
+              <Strip label={`${T.embedding.token}: #${trace.ids[trace.ids.length - 1]}`} values={trace.tokenEmbedding} />
+              <Strip label={T.embedding.position(trace.ids.length - 1)} values={trace.positionEmbedding} />
+              <Strip label={T.embedding.sum} values={trace.embedding} testId="how-embedding-sum" />
+            </Panel>
+          )}
+          {parts >= 3 && <BlockView trace={trace} block={b} head={h} setBlock={setBlock} setHead={setHead} showInHeatmap={showInHeatmap} parts={parts - 2} />}
+          {parts >= PARTS && (
+            <OutputView trace={trace} decode={decode} sampling={sampling} setSampling={(s) => setSamplingState((o) => ({ ...o, ...s }))} nextId={fromWrite ? attention.ids[sel + 1] : undefined} />
+          )}
         </>
       )}
     </div>

@@ -3,7 +3,7 @@
  * negative, orange positive, scaled to `scale` (default the vector's own max |x|); and the panel
  * frame the view's stages share.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { divergingRgb, downsampleMaxAbs, fmt, maxAbs, norm } from './numbers';
 import { T } from './text';
 
@@ -11,22 +11,14 @@ const MAX_CELLS = 192;
 
 export function Strip(props: { values: ArrayLike<number>; scale?: number; label: string; testId?: string }) {
   const { values, label, testId } = props;
-  const ref = useRef<HTMLCanvasElement>(null);
   const scale = props.scale ?? maxAbs(values);
-  useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas) return;
+  // A hard-stop CSS gradient, one stop pair per cell: a canvas per strip costs a context each
+  // (tens of ms apiece where canvases are GPU-backed), a gradient only a style string.
+  const background = useMemo(() => {
     const cells = downsampleMaxAbs(values, MAX_CELLS);
-    canvas.width = cells.length;
-    canvas.height = 1;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    const img = ctx.createImageData(cells.length, 1);
-    cells.forEach((x, i) => {
-      const [r, g, b] = divergingRgb(scale > 0 ? x / scale : 0);
-      img.data.set([r, g, b, 255], i * 4);
-    });
-    ctx.putImageData(img, 0, 0);
+    const w = 100 / cells.length;
+    const stops = Array.from(cells, (x, i) => `rgb(${divergingRgb(scale > 0 ? x / scale : 0).join(',')}) ${(i * w).toFixed(3)}% ${((i + 1) * w).toFixed(3)}%`);
+    return `linear-gradient(to right, ${stops.join(', ')})`;
   }, [values, scale]);
   const n = norm(values);
   return (
@@ -37,7 +29,7 @@ export function Strip(props: { values: ArrayLike<number>; scale?: number; label:
           {T.norm} {fmt(n, 2)} · {values.length}
         </span>
       </figcaption>
-      <canvas ref={ref} className="mt-0.5 h-3 w-full rounded-sm" style={{ imageRendering: 'pixelated' }} aria-label={`${label}: ${values.length} values, norm ${fmt(n, 2)}`} role="img" />
+      <div className="mt-0.5 h-3 w-full rounded-sm" style={{ background }} aria-label={`${label}: ${values.length} values, norm ${fmt(n, 2)}`} role="img" />
     </figure>
   );
 }
