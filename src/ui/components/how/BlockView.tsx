@@ -42,7 +42,7 @@ export function BlockView(props: BlockViewProps) {
         <Picker label={T.block.headLabel} count={NH} value={head} onChange={props.setHead} />
       </div>
       {b && (
-        <div className="grid gap-4">
+        <div className="grid gap-4 lg:grid-cols-2">
           {[
             <LayerNormView key="ln1" which={1} before={b.input} ln={b.ln1} />,
             <Panel key="qkv" level={3} title={T.qkv.title} explain={T.qkv.explain(NH, HS)} testId="how-qkv">
@@ -106,9 +106,9 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
   let sum = 0;
   for (const w of weights) sum += w;
   return (
-    <Panel level={3} title={T.scores.title} explain={T.scores.explain(HS)} testId="how-scores">
+    <Panel level={3} title={T.scores.title} explain={T.scores.explain(HS)} testId="how-scores" className="lg:col-span-2">
       {first > 0 && <p className="text-xs text-zinc-500">{T.scores.older(first)}</p>}
-      <div className="flex justify-end gap-2 pr-1 text-[10px] uppercase tracking-wide text-zinc-500">
+      <div className="flex justify-end gap-2 pr-1 text-[10px] tracking-wide text-zinc-500">
         <span className="w-1/3 text-center">{T.scores.score}</span>
         <span className="w-1/3 text-center">{T.scores.weight}</span>
       </div>

@@ -58,7 +58,7 @@ export function OutputView(props: { trace: TokenTrace; decode(id: number): strin
         <ol aria-label={T.output.probs} data-testid="how-probs" data-sum={sum} className="mt-1 space-y-0.5 font-mono text-xs">
           {bars.map((b) => (
             <li key={b.key} data-prob={b.p} data-kept={b.kept || undefined} className={`flex items-center gap-2 ${b.kept ? '' : 'opacity-40'}`}>
-              <span className={`shrink-0 truncate text-right ${b.key === 'rest' ? 'w-28 text-zinc-400' : 'w-16'} ${Number(b.key) === props.nextId ? 'font-bold text-sky-300' : ''}`}>{b.label}</span>
+              <span className={`shrink-0 truncate text-right w-32 ${b.key === 'rest' ? 'text-zinc-400' : ''} ${Number(b.key) === props.nextId ? 'font-bold text-sky-300' : ''}`}>{b.label}</span>
               <span className="relative h-3 flex-1 rounded-sm bg-zinc-900">
                 <span className={`absolute inset-y-0 left-0 rounded-sm ${b.key === 'rest' ? 'bg-zinc-600' : 'bg-amber-600'}`} style={{ width: `${(100 * b.p).toFixed(2)}%` }} />
               </span>

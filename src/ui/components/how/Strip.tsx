@@ -35,10 +35,10 @@ export function Strip(props: { values: ArrayLike<number>; scale?: number; label:
 }
 
 /** One stage of the view: heading, two or three sentences, then its numbers. */
-export function Panel(props: { title: string; explain: string; testId?: string; children: ReactNode; level?: 2 | 3 }) {
+export function Panel(props: { title: string; explain: string; testId?: string; children: ReactNode; level?: 2 | 3; className?: string }) {
   const H = props.level === 3 ? 'h4' : 'h3';
   return (
-    <section aria-label={props.title} data-testid={props.testId} className={props.level === 3 ? 'border-t border-zinc-800 pt-3' : 'rounded-lg border border-zinc-800 p-4'}>
+    <section aria-label={props.title} data-testid={props.testId} className={`min-w-0 ${props.level === 3 ? 'border-t border-zinc-800 pt-3' : 'rounded-lg border border-zinc-800 p-4'} ${props.className ?? ''}`}>
       <H className={props.level === 3 ? 'text-sm font-medium text-zinc-200' : 'font-medium'}>{props.title}</H>
       <p className="mt-1 max-w-prose text-sm text-zinc-400">{props.explain}</p>
       <div className="mt-3 grid gap-2">{props.children}</div>

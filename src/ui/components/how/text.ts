@@ -145,7 +145,7 @@ export const EN: HowText = {
     topK: 'top-k (0 = off)',
     topP: 'top-p (1 = off)',
     probs: 'probability of the next token',
-    others: (n) => `all ${n.toLocaleString('en')} other tokens`,
+    others: (n) => `${n.toLocaleString('en')} other tokens`,
     kept: (k, mass) => `top-k / top-p keep ${k.toLocaleString('en')} token${k === 1 ? '' : 's'} (${(100 * mass).toFixed(1)}% of the probability); a draw renormalises them`,
     next: (label, p) => `next token in the text: “${label}” (p = ${p.toFixed(4)})`,
     likely: (label, p) => `most likely: “${label}” (p = ${p.toFixed(4)})`,
