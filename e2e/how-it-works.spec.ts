@@ -4,7 +4,8 @@
  * shown sum to 1 and are the heatmap's row; Temperature reshapes the next-token bars, which keep
  * summing to 1. No main-thread task over 50 ms while the view is used.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { chromium, test, expect, type Page } from '@playwright/test';
+import config from '../playwright.config';
 import { generates, hoverCell, openPage, tinyRecipe } from './helpers';
 
 const corpus = 'the cat sat on the mat. a dog ran in the sun. we like green tea.\n'.repeat(80);
@@ -96,4 +97,32 @@ test('train on a dropped text, follow a token: chips, Block and Head, weights = 
 
   const tempering = await longTasks();
   expect(tempering.filter((d) => d > 50), `main-thread tasks over 50 ms moving Temperature: ${tempering.join(', ')}`).toEqual([]);
+});
+
+test('without WebGPU the view traces on the CPU: a typed text, its chips, weights summing to 1, Temperature', async ({ baseURL }) => {
+  // Chromium with WebGPU switched off, as in opens-anywhere.spec.ts (its own browser).
+  const launch = config.use!.launchOptions!;
+  const args = (launch.args ?? []).filter((a) => a !== '--enable-unsafe-webgpu' && !a.startsWith('--use-webgpu-adapter'));
+  const browser = await chromium.launch({ ...launch, args: [...args, '--disable-webgpu'] });
+  const page = await (await browser.newContext({ baseURL })).newPage();
+  try {
+    await page.goto('./');
+    await expect(page.getByTestId('model-status')).toContainText('on the CPU', { timeout: 60_000 });
+    await page.getByRole('tab', { name: 'How it works' }).click();
+    await page.getByLabel('Text', { exact: true }).fill('JULIET:');
+    await expect(page.getByTestId('how-status')).toContainText('CPU', { timeout: 30_000 });
+    const chips = page.getByTestId('how-token');
+    await expect(chips).toHaveCount(7);
+    expect(await chips.evaluateAll((els) => els.map((e) => e.textContent?.[0]).join(''))).toBe('JULIET:');
+    await page.getByLabel('Head', { exact: true }).selectOption('3');
+    const weights = await numbers(page, 'how-weights', 'data-weight');
+    expect(weights.length).toBe(7);
+    expect(Math.abs(sum(weights) - 1)).toBeLessThan(1e-4);
+    const first = (await numbers(page, 'how-probs', 'data-prob'))[0]!;
+    await page.getByLabel('Temperature', { exact: true }).fill('2');
+    await expect.poll(async () => (await numbers(page, 'how-probs', 'data-prob'))[0]).toBeLessThan(first);
+    expect(Math.abs(sum(await numbers(page, 'how-probs', 'data-prob')) - 1)).toBeLessThan(1e-4);
+  } finally {
+    await browser.close();
+  }
 });
