@@ -73,7 +73,15 @@ export interface BlockOps {
   attention(qkv: Buf, atty: Buf, lse?: Buf): Op[];
   /** out = inp + branch. */
   residual(out: Buf, inp: Buf, branch: Buf, site: 'attn_resid' | 'mlp_resid'): Op;
+  /**
+   * Optional capture hook: ops recorded right after `stage` wrote its output, before anything
+   * overwrites it (the "How it works" trace copies rows out; src/model/trace.ts). Absent: nothing.
+   */
+  tap?(stage: BlockStage): Op[];
 }
+
+/** The stages of a block, in order, as BlockOps.tap names them (each after its output is written). */
+export type BlockStage = 'ln_1' | 'c_attn' | 'attn' | 'attn_proj' | 'attn_resid' | 'ln_2' | 'c_fc' | 'mlp_proj' | 'mlp_resid';
 
 /** What the head reads and writes: the last block's output, ln_f's outputs and the logits (N, V). */
 export interface HeadBuffers {
@@ -327,18 +335,28 @@ export class GPT {
     const C = this.config.n_embd;
     const h = `h.${l}.`;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const tap = (stage: BlockStage): Op[] => how.tap?.(stage) ?? [];
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
+      ...tap('ln_1'),
       matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }),
+      ...tap('c_attn'),
       ...how.attention(b(x.qkv), b(x.atty), x.lse && b(x.lse)),
+      ...tap('attn'),
       matmul(d, { out: b(x.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }),
+      ...tap('attn_proj'),
       how.residual(b(x.res2), b(x.input), b(x.scratch), 'attn_resid'),
+      ...tap('attn_resid'),
       // x = x + c_proj(gelu(c_fc(ln_2(x)))); the pre-activation is kept where the backward needs it
       layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C),
+      ...tap('ln_2'),
       matmul(d, { out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }),
+      ...tap('c_fc'),
       matmul(d, { out: b(x.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }),
+      ...tap('mlp_proj'),
       how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
+      ...tap('mlp_resid'),
     ];
   }
 

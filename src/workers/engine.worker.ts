@@ -18,6 +18,7 @@ import { loadFromSource, URL_ACTIVE_PREFIX } from './engine/hub';
 import { Jobs } from './engine/jobs';
 import * as library from './engine/library';
 import * as models from './engine/models';
+import { runTrace } from './engine/trace';
 import * as training from './engine/training';
 
 const jobs = new Jobs();
@@ -162,6 +163,11 @@ const api: EngineApi = {
 
   async cancelGeneration() {
     jobs.abort('generate');
+  },
+
+  trace(req) {
+    if (jobs.running === 'train') return Promise.reject(new EngineError('BUSY', 'Training is using the GPU. Stop it (or let it finish) to follow a token through the model.'));
+    return guarded(() => runTrace(models.current(), req));
   },
 
   async setCorpus(parts, tokenizer) {
