@@ -6,8 +6,10 @@
  * L layers, NH heads, N = B*T rows. Linear layers use Hugging Face's Conv1D layout, W (in, out):
  * y = x·W + b, so checkpoints map one to one.
  *
- * Memory: parameters, gradients and the two AdamW moments are one buffer each, reached through
- * named views (src/model/params.ts). Activations are allocated per (B, T) shape, once.
+ * Memory: parameters, gradients, the two AdamW moments and the last good weights are one buffer
+ * each, reached through named views (src/model/params.ts). Activations are allocated per (B, T)
+ * shape, once. Which buffers, and their sizes, is data (src/model/buffer-plan.ts): the memory
+ * estimate adds up the same plan.
  *
  * The token embedding wte (V, C) is used in row chunks that each fit one storage binding
  * (`wteChunks`): GPT-2 small's 147 MiB wte exceeds the 128 MiB binding of many adapters (lavapipe's
@@ -32,28 +34,12 @@ import { matmul } from '../kernels/matmul';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { columnSum, sumReduce } from '../kernels/reduce';
 import { residualForward } from '../kernels/residual';
+import { allocatePlan, planActivations, planModel, type ActivationBuffers, type LayerActs } from './buffer-plan';
 import { validateConfig, type GPTConfig } from './config';
 import type { Op } from './ops';
 import { paramLayout, type ParamLayout } from './params';
 
 const F = 4; // bytes per float
-
-/** Activations of one layer for an (N = B*T)-row batch, kept for the backward pass. */
-interface LayerActs {
-  ln1: GPUBuffer; // (N, C)
-  ln1Mean: GPUBuffer; // (N)
-  ln1Rstd: GPUBuffer; // (N)
-  qkv: GPUBuffer; // (N, 3C)
-  atty: GPUBuffer; // (N, C) attention output before c_proj
-  lse: GPUBuffer; // (B, NH, T) log-sum-exp of each query row
-  res2: GPUBuffer; // (N, C) residual after attention
-  ln2: GPUBuffer; // (N, C)
-  ln2Mean: GPUBuffer;
-  ln2Rstd: GPUBuffer;
-  fch: GPUBuffer; // (N, 4C) c_fc output before GELU
-  fchGelu: GPUBuffer; // (N, 4C)
-  res3: GPUBuffer; // (N, C) residual after MLP = next layer's input
-}
 
 /**
  * What one block reads and writes (recordBlock): a layer's activations, its input and the scratch
@@ -84,37 +70,15 @@ export interface HeadBuffers {
   logits: GPUBuffer;
 }
 
-/** All buffers of one (B, T) shape: inputs, activations, outputs and (for training) backward scratch. */
-export interface Activations {
+/** All buffers of one (B, T) shape (planActivations in buffer-plan.ts), with the shape and the list to destroy. */
+export interface Activations extends ActivationBuffers {
   B: number;
   T: number;
-  tokens: GPUBuffer; // (N) u32
-  targets: GPUBuffer; // (N) u32
-  buckets: GPUBuffer; // (3N+1) u32, packTokenBuckets(tokens) for the deterministic embedding backward
-  encoded: GPUBuffer; // (N, C)
-  layers: LayerActs[];
-  scratch: GPUBuffer; // (N, C) c_proj outputs, added into the residual right away
-  lnf: GPUBuffer; // (N, C)
-  lnfMean: GPUBuffer;
-  lnfRstd: GPUBuffer;
-  logits: GPUBuffer; // (N, V); holds dlogits after a training forward
-  losses: GPUBuffer; // (N)
-  loss: GPUBuffer; // (1) mean loss
-  /** (1) u32: the dropout seed of the current step, written by the trainer (training buffers only). */
-  seed?: GPUBuffer;
-  back?: {
-    dresidual: GPUBuffer; // (N, C) gradient of the residual stream, accumulated
-    dnc: GPUBuffer; // (N, C)
-    dqkv: GPUBuffer; // (N, 3C)
-    dfch: GPUBuffer; // (N, 4C)
-    dfchGelu: GPUBuffer; // (N, 4C)
-    delta: GPUBuffer; // (B, NH, T) attention backward scratch
-  };
   all: GPUBuffer[];
 }
 
 export interface GPTOptions {
-  /** Allocate gradients and AdamW moments (training). Inference needs neither. */
+  /** Allocate gradients, AdamW moments and the last good weights (training). Inference needs none. */
   training?: boolean;
   /**
    * Largest storage binding to use, in bytes: default the device's maxStorageBufferBindingSize.
@@ -144,6 +108,8 @@ export class GPT {
   readonly grads?: GPUBuffer;
   readonly m?: GPUBuffer;
   readonly v?: GPUBuffer;
+  /** The weights of the last step whose loss was finite (the Trainer's backup). */
+  readonly lastGood?: GPUBuffer;
   /** Row ranges of wte that each fit one storage binding, in order; [[0, V)] when it all fits. */
   readonly wteChunks: VocabRange[];
   private owned: GPUBuffer[] = [];
@@ -156,13 +122,12 @@ export class GPT {
     validateConfig(config, device.limits);
     this.layout = paramLayout(config);
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
-    const bytes = this.layout.totalFloats * F;
-    this.params = this.alloc('params', bytes);
-    if (opts.training) {
-      this.grads = this.alloc('grads', bytes);
-      this.m = this.alloc('adam.m', bytes);
-      this.v = this.alloc('adam.v', bytes);
-    }
+    const bufs = allocatePlan(planModel(config, opts.training ?? false), (s) => this.alloc(s.label, s.floats * F));
+    this.params = bufs.params;
+    this.grads = bufs.grads;
+    this.m = bufs.m;
+    this.v = bufs.v;
+    this.lastGood = bufs.lastGood;
   }
 
   /** Uploads weights laid out by `paramLayout(config)`. */
@@ -205,65 +170,17 @@ export class GPT {
     return b;
   }
 
-  /** Allocates every buffer one (B, T) batch needs. */
+  /** Allocates every buffer one (B, T) batch needs (planActivations). */
   allocActivations(B: number, T: number, training: boolean): Activations {
-    const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
     if (T > this.config.block_size) throw new EngineError('BAD_CONFIG', `sequence length ${T} exceeds the block size ${this.config.block_size}`);
     validateConfig(this.config, this.device.limits, B, T); // the (B, T) buffers fit, before any is made
-    const N = B * T;
     const all: GPUBuffer[] = [];
-    const mk = (label: string, floats: number) => {
-      const b = createStorage(this.device, label, floats * F);
+    const bufs = allocatePlan(planActivations(this.config, B, T, training), (s) => {
+      const b = createStorage(this.device, s.label, s.floats * F);
       all.push(b);
       return b;
-    };
-    const layers: LayerActs[] = [];
-    for (let l = 0; l < L; l++) {
-      layers.push({
-        ln1: mk(`h${l}.ln1`, N * C),
-        ln1Mean: mk(`h${l}.ln1.mean`, N),
-        ln1Rstd: mk(`h${l}.ln1.rstd`, N),
-        qkv: mk(`h${l}.qkv`, N * 3 * C),
-        atty: mk(`h${l}.atty`, N * C),
-        lse: mk(`h${l}.lse`, B * NH * T),
-        res2: mk(`h${l}.res2`, N * C),
-        ln2: mk(`h${l}.ln2`, N * C),
-        ln2Mean: mk(`h${l}.ln2.mean`, N),
-        ln2Rstd: mk(`h${l}.ln2.rstd`, N),
-        fch: mk(`h${l}.fch`, N * 4 * C),
-        fchGelu: mk(`h${l}.fch_gelu`, N * 4 * C),
-        res3: mk(`h${l}.res3`, N * C),
-      });
-    }
-    const acts: Activations = {
-      B,
-      T,
-      tokens: mk('tokens', N),
-      targets: mk('targets', N),
-      buckets: mk('buckets', 3 * N + 1),
-      encoded: mk('encoded', N * C),
-      layers,
-      scratch: mk('scratch', N * C),
-      lnf: mk('lnf', N * C),
-      lnfMean: mk('lnf.mean', N),
-      lnfRstd: mk('lnf.rstd', N),
-      logits: mk('logits', N * V),
-      losses: mk('losses', N),
-      loss: mk('loss', 1),
-      all,
-    };
-    if (training) {
-      acts.back = {
-        dresidual: mk('dresidual', N * C),
-        dnc: mk('dnc', N * C),
-        dqkv: mk('dqkv', N * 3 * C),
-        dfch: mk('dfch', N * 4 * C),
-        dfchGelu: mk('dfch_gelu', N * 4 * C),
-        delta: mk('attn.delta', B * NH * T),
-      };
-      acts.seed = mk('dropout.seed', 1);
-    }
-    return acts;
+    });
+    return { ...bufs, B, T, all };
   }
 
   /** The dropout of a pass: undefined when off (p = 0, or not a training pass). */

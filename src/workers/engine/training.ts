@@ -9,7 +9,7 @@ import type { GpuContext } from '../../gpu/device';
 import { readFloats } from '../../gpu/buffers';
 import { openErrorScopes } from '../../gpu/device';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
-import { estimateBuffers } from '../../model/memory';
+import { estimateBytes } from '../../model/memory';
 import { Decoder } from '../../model/generate';
 import { GPT } from '../../model/gpt';
 import { initParams } from '../../model/params';
@@ -56,23 +56,13 @@ export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
   const vocab = tryVocab();
   const config = recipeConfig(recipe, vocab);
   const lim = { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize };
-  const bytes = { weights: 0, gradients: 0, adam: 0, backup: 0, activations: 0, total: 0 };
+  let bytes: MemoryPlan['bytes'] = { weights: 0, gradients: 0, adam: 0, backup: 0, activations: 0, total: 0 };
   let problem: MemoryPlan['problem'];
   let params = 0;
   try {
     validateConfig(config); // shape first: the estimate needs a well-formed config
     params = countParams(config);
-    for (const b of estimateBuffers(config, recipe.batch, recipe.block_size)) {
-      if (b.kind === 'batch') bytes.activations += b.bytes * b.count;
-      else if (b.count === 1) bytes.weights += b.bytes;
-      else {
-        // gradients, the two Adam moments and the last-good backup: one parameter-sized buffer each
-        bytes.gradients += b.bytes;
-        bytes.adam += 2 * b.bytes;
-        bytes.backup += b.bytes * (b.count - 3);
-      }
-    }
-    bytes.total = bytes.weights + bytes.gradients + bytes.adam + bytes.backup + bytes.activations;
+    bytes = estimateBytes(config, recipe.batch, recipe.block_size); // what GPT allocates for training, buffer by buffer
     validateConfig(config, lim, recipe.batch, recipe.block_size);
     if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new EngineError('BAD_CONFIG', `Dropout must be at least 0 and below 1, but it is ${recipe.dropout}.`);
   } catch (e) {
