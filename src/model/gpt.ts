@@ -30,7 +30,8 @@ import { crossEntropy } from '../kernels/crossentropy';
 import { encoderBackwardWpe, encoderBackwardWte, encoderForward, type VocabRange } from '../kernels/encoder';
 import { geluBackward } from '../kernels/gelu';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
-import { matmul } from '../kernels/matmul';
+import { kernelChoice, type KernelChoice } from '../kernels/choice';
+import { matmul, type MatmulArgs } from '../kernels/matmul';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { columnSum, sumReduce } from '../kernels/reduce';
 import { residualForward } from '../kernels/residual';
@@ -85,6 +86,8 @@ export interface GPTOptions {
    * Smaller values split wte into more chunks (tests exercise the split path with small models).
    */
   maxBindingBytes?: number;
+  /** Which kernels to record: default the device's choice (resolved once per device by the tuner). */
+  kernels?: KernelChoice;
 }
 
 /** Recording options of a training pass. Eval and inference ('eval', 'none') never drop. */
@@ -112,6 +115,8 @@ export class GPT {
   readonly lastGood?: GPUBuffer;
   /** Row ranges of wte that each fit one storage binding, in order; [[0, V)] when it all fits. */
   readonly wteChunks: VocabRange[];
+  /** The kernels this model records (the device's KernelChoice when it was built, src/kernels/choice.ts). */
+  readonly kernels: KernelChoice;
   private owned: GPUBuffer[] = [];
 
   constructor(
@@ -122,6 +127,7 @@ export class GPT {
     validateConfig(config, device.limits);
     this.layout = paramLayout(config);
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
+    this.kernels = opts.kernels ?? kernelChoice(device);
     const bufs = allocatePlan(planModel(config, opts.training ?? false), (s) => this.alloc(s.label, s.floats * F));
     this.params = bufs.params;
     this.grads = bufs.grads;
@@ -156,6 +162,11 @@ export class GPT {
     const C = this.config.n_embd;
     const t = this.layout.byName.get('wte.weight')!;
     return { buffer, offset: (t.offset + range.lo * C) * F, size: (range.hi - range.lo) * C * F };
+  }
+
+  /** A matmul with this model's kernel choice. */
+  private mm(args: Omit<MatmulArgs, 'choice'>): Op {
+    return matmul(this.device, { ...args, choice: this.kernels });
   }
 
   private view(buffer: GPUBuffer, name: string): Buf {
@@ -217,7 +228,7 @@ export class GPT {
       const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
       ops.push(
         ...this.recordBlock(l, { ...a.layers[l]!, input, scratch: a.scratch }, N, {
-          attention: (qkv, atty, lse) => attentionForward(d, atty, lse!, qkv, B, T, C, NH, attnDrop || {}),
+          attention: (qkv, atty, lse) => attentionForward(d, atty, lse!, qkv, B, T, C, NH, attnDrop || { variant: this.kernels.attention }),
           residual: (out, inp, branch, site) => residual(out, inp, branch, dropoutStream(site, l)),
         }),
       );
@@ -247,14 +258,14 @@ export class GPT {
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
-      matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }),
+      this.mm({ out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }),
       ...how.attention(b(x.qkv), b(x.atty), x.lse && b(x.lse)),
-      matmul(d, { out: b(x.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }),
+      this.mm({ out: b(x.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }),
       how.residual(b(x.res2), b(x.input), b(x.scratch), 'attn_resid'),
       // x = x + c_proj(gelu(c_fc(ln_2(x)))); the pre-activation is kept where the backward needs it
       layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C),
-      matmul(d, { out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }),
-      matmul(d, { out: b(x.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }),
+      this.mm({ out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }),
+      this.mm({ out: b(x.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }),
       how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
     ];
   }
@@ -266,7 +277,7 @@ export class GPT {
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     return [
       layernormForward(d, b(x.lnf), b(x.lnfMean), b(x.lnfRstd), b(x.input), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C),
-      ...this.wteChunks.map((r) => matmul(d, { out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' })),
+      ...this.wteChunks.map((r) => this.mm({ out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' })),
     ];
   }
 
@@ -298,8 +309,8 @@ export class GPT {
     // column blocks of dlogits, each dwte chunk comes from its own block.
     this.wteChunks.forEach((r, i) => {
       const block = columns(a.logits, r);
-      ops.push(matmul(d, { out: b(back.dnc), a: block, lda: V, b: this.wte(r), M: N, K: r.hi - r.lo, N: C, accumulate: i > 0 }));
-      ops.push(matmul(d, { out: this.wte(r, 'grads'), a: block, lda: V, b: b(a.lnf), M: r.hi - r.lo, K: N, N: C, layout: 'tn' }));
+      ops.push(this.mm({ out: b(back.dnc), a: block, lda: V, b: this.wte(r), M: N, K: r.hi - r.lo, N: C, accumulate: i > 0 }));
+      ops.push(this.mm({ out: this.wte(r, 'grads'), a: block, lda: V, b: b(a.lnf), M: r.hi - r.lo, K: N, N: C, layout: 'tn' }));
     });
     // Final layernorm; dresidual starts at zero and accumulates through every block.
     ops.push({ clear: b(back.dresidual) });
@@ -313,24 +324,24 @@ export class GPT {
       const dres = b(back.dresidual); // here: d res3 (= d res2 through the skip connection)
       // MLP: res3 = res2 + drop(fchGelu · Wproj + bproj)
       const dmlp = dbranch(dropoutStream('mlp_resid', l));
-      ops.push(matmul(d, { out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dmlp, M: 4 * C, K: N, N: C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dmlp, M: 4 * C, K: N, N: C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'mlp.c_proj.bias'), dmlp, N, C));
-      ops.push(matmul(d, { out: b(back.dfchGelu), a: dmlp, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dfchGelu), a: dmlp, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
       ops.push(geluBackward(d, b(back.dfch), b(x.fch), b(back.dfchGelu), N * 4 * C));
-      ops.push(matmul(d, { out: this.g(h + 'mlp.c_fc.weight'), a: b(x.ln2), b: b(back.dfch), M: C, K: N, N: 4 * C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'mlp.c_fc.weight'), a: b(x.ln2), b: b(back.dfch), M: C, K: N, N: 4 * C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'mlp.c_fc.bias'), b(back.dfch), N, 4 * C));
-      ops.push(matmul(d, { out: b(back.dnc), a: b(back.dfch), b: this.p(h + 'mlp.c_fc.weight'), M: N, K: 4 * C, N: C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dnc), a: b(back.dfch), b: this.p(h + 'mlp.c_fc.weight'), M: N, K: 4 * C, N: C, layout: 'nt' }));
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_2.weight'), this.g(h + 'ln_2.bias'), b(back.dnc), b(x.res2), this.p(h + 'ln_2.weight'), b(x.ln2Mean), b(x.ln2Rstd), N, C));
       // Attention: res2 = input + drop(atty · Wproj + bproj); dresidual is now d res2.
       const dattn = dbranch(dropoutStream('attn_resid', l));
-      ops.push(matmul(d, { out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dattn, M: C, K: N, N: C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dattn, M: C, K: N, N: C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'attn.c_proj.bias'), dattn, N, C));
-      ops.push(matmul(d, { out: b(back.dnc), a: dattn, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dnc), a: dattn, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
       const attnDrop = drop && { dropout: { ...drop, stream: dropoutStream('attn', l) } };
       ops.push(...attentionBackward(d, b(back.dqkv), b(back.delta), b(back.dnc), b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH, attnDrop || {}));
-      ops.push(matmul(d, { out: this.g(h + 'attn.c_attn.weight'), a: b(x.ln1), b: b(back.dqkv), M: C, K: N, N: 3 * C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'attn.c_attn.weight'), a: b(x.ln1), b: b(back.dqkv), M: C, K: N, N: 3 * C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'attn.c_attn.bias'), b(back.dqkv), N, 3 * C));
-      ops.push(matmul(d, { out: b(back.dnc), a: b(back.dqkv), b: this.p(h + 'attn.c_attn.weight'), M: N, K: 3 * C, N: C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dnc), a: b(back.dqkv), b: this.p(h + 'attn.c_attn.weight'), M: N, K: 3 * C, N: C, layout: 'nt' }));
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_1.weight'), this.g(h + 'ln_1.bias'), b(back.dnc), b(input), this.p(h + 'ln_1.weight'), b(x.ln1Mean), b(x.ln1Rstd), N, C));
     }
     // Embeddings: x = drop(wte[tokens] + wpe): dwte += scatter of d(sum) by token (deterministic

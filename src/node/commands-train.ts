@@ -15,7 +15,7 @@ import { TrainingRun } from '../model/training-run';
 import { num, required, UsageError, type CliArgs } from './args';
 import { saveModelDir } from './model-dir';
 import { ProgressBar } from './progress';
-import { tuneMatmulNode } from './tuning';
+import { tuneKernelsNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
 /** The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides. */
@@ -61,7 +61,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   const opts = { ...recipeTrainOptions(recipe), beta2: num(args, 'beta2', 0.99), gradClip: num(args, 'grad-clip', 1) };
 
   const ctx = await createNodeContext();
-  await tuneMatmulNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
+  await tuneKernelsNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
   const sampleChars = num(args, 'sample', 0);
   if (!Number.isInteger(sampleChars) || sampleChars < 0) throw new UsageError('--sample must be a whole number >= 0');
   const run = await TrainingRun.allocate(ctx.device, { config, opts, train, val, tokenizer }, 'allocating the model for training');
