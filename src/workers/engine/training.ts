@@ -1,6 +1,6 @@
 /**
- * Training in the worker: a new model on the current corpus, driven by the shared loop
- * (src/model/session.ts). Step metrics are batched (one message per ~100 ms, not per step); each
+ * Training in the worker: a new model on the current corpus, driven by the shared training run
+ * (src/model/training-run.ts, as the CLI's). Step metrics are batched (one message per ~100 ms, not per step); each
  * evaluation adds a short sample from the current weights. When training ends or is stopped, the
  * weights of the last completed step become the model that generates.
  */
