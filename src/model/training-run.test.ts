@@ -14,32 +14,36 @@ const config: GPTConfig = { n_layer: 1, n_head: 2, n_embd: 16, block_size: 8, vo
 const opts: TrainOptions = { batch: 3, seqLen: 8, steps: 4, lr: 1e-2, minLr: 1e-3, warmup: 1, weightDecay: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, gradClip: 1, evalIters: 2, seed: 5 };
 const start: RunStart = { config, opts, train: tokens.subarray(0, 1200), val: tokens.subarray(1200), tokenizer };
 
-/** Runs to the end, recording every hook call; `saveAt` saves (weights and state) inside that step's evaluation. */
+/** Runs to the end, recording every hook call and a 5-character sample per evaluation; `saveAt` saves (weights and state) inside that step's evaluation. */
 async function record(run: TrainingRun, saveAt?: number, signal?: AbortSignal) {
   const steps: RunStepEvent[] = [];
   const evals: RunEvalEvent[] = [];
+  const samples: string[] = [];
   let saved: RunSave | undefined;
   const end = await run.run(
     {
       onStep: (ev) => steps.push(ev),
       onEvaluation: async (ev) => {
         evals.push(ev);
+        samples.push(await run.sample(5));
         if (ev.step === saveAt) saved = await run.save();
       },
     },
-    { evalEvery: 2, sampleChars: 5, signal },
+    { evalEvery: 2, signal },
   );
-  return { steps, evals, saved, end };
+  return { steps, evals, samples, saved, end };
 }
 
 describe('TrainingRun', () => {
-  it('calls onStep per step and onEvaluation (with a sample) per evaluation, and ends finished', async () => {
+  it('calls onStep per step and onEvaluation per evaluation (where it may sample), and ends finished', async () => {
     const device = await testDevice();
     const run = await TrainingRun.allocate(device, start, 'test');
-    const { steps, evals, saved, end } = await record(run, 2);
+    const { steps, evals, samples, saved, end } = await record(run, 2);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
     expect(evals.map((e) => e.step)).toEqual([0, 2, 4]);
-    for (const e of evals) expect([...e.sample!]).toHaveLength(5);
+    expect(samples).toHaveLength(3);
+    for (const s of samples) expect([...s]).toHaveLength(5);
+    expect(samples[2]).not.toBe(samples[0]); // trained weights, other text (the seed is fixed)
     expect(end).toEqual({ reason: 'finished', step: 4 });
     expect(saved!.state!.step).toBe(2); // steps left: the state goes with the weights
     expect((await run.save()).state).toBeUndefined(); // finished: nothing to resume

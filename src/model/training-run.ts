@@ -4,7 +4,7 @@
  *   allocate   the model, its trainer and a decoder, inside error scopes (out of memory is
  *              OUT_OF_MEMORY), from fresh or saved weights and trainer state;
  *   run        the shared loop (session.ts), calling `onStep` per completed step and
- *              `onEvaluation` at each evaluation, with a sample of the current weights;
+ *              `onEvaluation` at each evaluation (where `sample` gives text from the current weights);
  *   save       the weights, and the trainer state while the run can continue (a checkpoint);
  *   the end    finished, stopped or diverged (the weights are then the last good step's).
  * What a step, an evaluation or a save means to the caller (a chart, a log line, the library, a
@@ -23,7 +23,7 @@ import type { Tokenizer } from './tokenizer';
 import { Trainer, type TrainerState, type TrainOptions } from './trainer';
 
 export type RunStepEvent = Extract<SessionEvent, { kind: 'step' }>;
-export type RunEvalEvent = Extract<SessionEvent, { kind: 'eval' }> & { sample?: string };
+export type RunEvalEvent = Extract<SessionEvent, { kind: 'eval' }>;
 
 /** What a run trains: the model shape, optimiser settings, data, and where it starts. */
 export interface RunStart {
@@ -42,7 +42,7 @@ export interface RunHooks {
   /** Each completed step, in order. */
   onStep?(ev: RunStepEvent): void;
   /**
-   * Each evaluation, with nothing in flight: the model and decoder may be used (probe, save).
+   * Each evaluation, with nothing in flight: the model and decoder may be used (sample, probe, save).
    * A resumed run's evaluation at its first step is in its history already and is not repeated.
    */
   onEvaluation?(ev: RunEvalEvent): Promise<void> | void;
@@ -53,8 +53,6 @@ export interface RunOptions {
   /** Stop at the next step boundary. */
   signal?: AbortSignal;
   gate?: PauseGate;
-  /** Characters of text sampled at each evaluation (0: none). */
-  sampleChars?: number;
 }
 
 /** How a run ended; `step` is the last completed step; a divergence carries its DIVERGED error. */
@@ -123,8 +121,7 @@ export class TrainingRun {
           hooks.onStep?.(ev);
         } else if (ev.kind === 'eval') {
           if (ev.step === resumedAt) continue; // the saved evaluation of this step is in the history
-          const sample = o.sampleChars ? await sampleText(this.decoder, this.start.tokenizer, o.sampleChars) : undefined;
-          await hooks.onEvaluation?.({ ...ev, sample });
+          await hooks.onEvaluation?.(ev);
         } else {
           return { reason: ev.reason, step: this.step };
         }
@@ -134,6 +131,11 @@ export class TrainingRun {
       if (e instanceof EngineError && e.code === 'DIVERGED') return { reason: 'diverged', step: this.step, error: e };
       throw e;
     }
+  }
+
+  /** About `chars` characters sampled from the current weights (fixed seed, so samples compare across evaluations). Nothing may be in flight: call it from onEvaluation. */
+  sample(chars: number): Promise<string> {
+    return sampleText(this.decoder, this.start.tokenizer, chars);
   }
 
   /**

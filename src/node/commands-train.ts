@@ -86,7 +86,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
         onStep: (ev) => bar.update(ev.step, ev.loss, ev.lr),
         onEvaluation: async (ev) => {
           bar.log(`step ${ev.step}: train loss ${ev.trainLoss.toFixed(4)}, val loss ${ev.valLoss.toFixed(4)}`);
-          if (ev.sample !== undefined) bar.log(`sample: ${JSON.stringify(ev.sample)}`);
+          if (sampleChars) bar.log(`sample: ${JSON.stringify(await run.sample(sampleChars))}`);
           if (args.json) process.stdout.write(`${JSON.stringify({ step: ev.step, train_loss: round(ev.trainLoss), val_loss: round(ev.valLoss) })}\n`);
           // The best checkpoint by val loss is what the directory holds (the untrained step 0 never is).
           if (ev.best && ev.step > 0) {
@@ -95,7 +95,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
           } else if (ev.step === recipe.steps) log(`final val loss ${ev.valLoss.toFixed(4)} is not better than ${best.toFixed(4)}: kept the earlier checkpoint`);
         },
       },
-      { evalEvery: recipe.evalEvery, sampleChars },
+      { evalEvery: recipe.evalEvery },
     );
     if (end.error) throw end.error;
   } catch (e) {

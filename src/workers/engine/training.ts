@@ -173,14 +173,14 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e
         onEvaluation: async (ev) => {
           flush();
           valLoss = ev.valLoss;
-          const sample = ev.sample ?? '';
+          const sample = await training.sample(SAMPLE_CHARS);
           const probe = await probeAttention(training.decoder, probeIds, corpus.tokenizer);
           emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample, probe });
           history.evals.push({ step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
           if (ev.step > 0) await keep(ev.step);
         },
       },
-      { evalEvery: recipe.evalEvery, signal, gate, sampleChars: SAMPLE_CHARS },
+      { evalEvery: recipe.evalEvery, signal, gate },
     );
     // The end: the weights of the last completed step are saved and become the model that generates.
     flush();
