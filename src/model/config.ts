@@ -9,8 +9,6 @@ import { countParams, type DeviceLimits, type GPTConfig } from './hparams';
 import { checkBuffersFit } from './memory';
 
 export { countParams, type DeviceLimits, type GPTConfig } from './hparams';
-// For the modules that still import the estimate from here (src/workers/engine/training.ts); import it from './memory'.
-export { estimateBuffers, type BufferEstimate } from './memory';
 
 /** nanoGPT's "train on a CPU / laptop" Shakespeare recipe (character level, 65 symbols). */
 export const TINY_SHAKESPEARE_CONFIG: GPTConfig = Object.freeze({

@@ -7,13 +7,13 @@ import { GPT } from '../model/gpt';
 import type { Checkpoint } from '../model/checkpoint';
 import { num, promptOf, required, type CliArgs } from './args';
 import { loadModelDir } from './model-dir';
-import { tuneMatmulNode } from './tuning';
+import { tuneKernelsNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
 async function loadModel(args: CliArgs): Promise<{ ck: Checkpoint; model: GPT }> {
   const ck = await loadModelDir(required(args, 'model'));
   const ctx = await createNodeContext();
-  await tuneMatmulNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
+  await tuneKernelsNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
   const model = new GPT(ctx.device, ck.config);
   model.setWeights(ck.params);
   return { ck, model };

@@ -25,7 +25,7 @@ export interface EngineInfo {
   tuning?: KernelTuning;
 }
 
-/** The kernel tuner's verdict for this adapter and driver (src/kernels/matmul_tune.ts). */
+/** The kernel tuner's verdict for this adapter and driver (src/kernels/tune.ts). */
 export interface KernelTuning {
   /** 'tuned': timed now; 'cache': chosen on an earlier visit and read back; 'forced': fixed by the caller. */
   source: 'tuned' | 'cache' | 'forced';
