@@ -8,12 +8,12 @@ import { basename } from 'node:path';
 import { EngineError } from '../errors';
 import { readFloats } from '../gpu/buffers';
 import { validateConfig } from '../model/config';
-import { checkCorpus, decodeCorpusBytes, splitTrainVal } from '../model/data';
+import { loadCorpus } from '../model/corpus';
 import { GPT } from '../model/gpt';
 import { initParams } from '../model/params';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
+import { assertRecipe } from '../model/recipe';
 import { recipeConfig, recipeTrainOptions, trainingSession } from '../model/session';
-import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../model/tokenizer';
 import { Trainer } from '../model/trainer';
 import { num, required, UsageError, type CliArgs } from './args';
 import { saveModelDir } from './model-dir';
@@ -42,24 +42,18 @@ export function recipeFromArgs(args: CliArgs): Recipe {
     evalIters: num(args, 'eval-iters', r.evalIters),
     seed: num(args, 'seed', r.seed),
   };
-  if (!Number.isInteger(recipe.steps) || recipe.steps < 1) throw new UsageError('--steps must be a whole number >= 1');
-  if (!Number.isInteger(recipe.evalEvery) || recipe.evalEvery < 1) throw new UsageError('--eval-every must be a whole number >= 1');
-  if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new UsageError('--dropout must be in [0, 1)');
   return recipe;
 }
 
 export async function trainCommand(args: CliArgs): Promise<void> {
   const dataPath = required(args, 'data');
   const outDir = required(args, 'out');
-  const text = decodeCorpusBytes(new Uint8Array(readFileSync(dataPath)));
-  checkCorpus(text);
   const kind = args.tokenizer ?? 'char';
   if (kind !== 'char' && kind !== 'gpt2') throw new UsageError(`--tokenizer must be char or gpt2, got '${kind}'`);
-  const tokenizer: Tokenizer = kind === 'char' ? CharTokenizer.fromCorpus(text) : new Gpt2Tokenizer();
-  const tokens = Uint32Array.from(tokenizer.encode(text));
-  const { train, val } = splitTrainVal(tokens);
-
   const recipe = recipeFromArgs(args);
+  // The page's corpus loader and recipe validator: the same checks and messages as Start in the page.
+  const { tokenizer, tokens, train, val, summary } = loadCorpus([{ name: basename(dataPath), bytes: new Uint8Array(readFileSync(dataPath)) }], kind);
+  assertRecipe(recipe, summary);
   const config = recipeConfig(recipe, tokenizer.vocabSize);
   const opts = { ...recipeTrainOptions(recipe), beta2: num(args, 'beta2', 0.99), gradClip: num(args, 'grad-clip', 1) };
 

@@ -1,14 +1,21 @@
 /**
  * The engine worker's API: what the UI may ask of the engine, and the data that crosses.
- * The UI imports this module for its *types* only (and src/errors.ts for error codes); the worker
- * (src/workers/engine.worker.ts) implements `EngineApi`. Callbacks cross as `Comlink.proxy`, big
- * arrays as transferred buffers.
+ * The worker (src/workers/engine.worker.ts) implements `EngineApi`. Callbacks cross as
+ * `Comlink.proxy`, big arrays as transferred buffers.
+ *
+ * Besides types, the UI imports from here the rules it shares with the engine, so that each is
+ * written once: the limits, ranges and ids (src/model/limits.ts) and the recipe validator
+ * (src/model/recipe.ts). Both are pure leaf modules; `npm run lint` keeps every other import of
+ * this file type-only, so the page never bundles engine code through it.
  */
 import type { Preset, PresetId, Recipe } from '../model/presets';
 import type { NoWebGpuReason } from '../gpu/device';
+import type { CorpusPart, CorpusSummary, TokenizerKind } from '../model/corpus';
+import type { SAMPLING_RANGES } from '../model/limits';
 
-export type { NoWebGpuReason, Preset, PresetId, Recipe };
-export type TokenizerKind = 'char' | 'gpt2';
+export type { CorpusPart, CorpusSummary, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
+export { corpusTooLargeMessage, inRange, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
+export { checkRecipe, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
 
 export interface EngineInfo {
   /** 'cpu' when the browser has no WebGPU: small models generate on the CPU, training is not offered. */
@@ -93,13 +100,8 @@ export interface LoadProgress {
   total?: number;
 }
 
-export interface SamplingSettings {
-  maxNewTokens: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed: number;
-}
+/** The sampling settings of a generation; their ranges are SAMPLING_RANGES. */
+export type SamplingSettings = Record<keyof typeof SAMPLING_RANGES, number>;
 
 /** Next-token candidates at one position: the K most likely tokens (softmax at the sampling temperature). */
 export interface CandidateList {
@@ -132,27 +134,6 @@ export interface PromptTrace {
   labels: string[];
   /** Positions 0 .. T-2; position T-1 arrives with the first generated token. */
   positions: PositionTrace[];
-}
-
-/** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
-export interface CorpusPart {
-  name: string;
-  bytes: Uint8Array;
-}
-
-export interface CorpusSummary {
-  /** File name(s), shown and used to name the trained model. */
-  name: string;
-  chars: number;
-  bytes: number;
-  /** Distinct code points in the text. */
-  distinctChars: number;
-  tokenizer: TokenizerKind;
-  vocabSize: number;
-  trainTokens: number;
-  valTokens: number;
-  /** The first few hundred characters. */
-  preview: string;
 }
 
 /** Memory a recipe needs on this adapter, computed before anything is allocated. */

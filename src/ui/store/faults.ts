@@ -41,7 +41,7 @@ export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
       const name = get().model?.name;
       for (let attempt = 0; ; attempt++) {
         set({ modelError: undefined });
-        if (saved) await get().useStoredModel(saved);
+        if (saved) await get().openStoredModel(saved);
         else await get().openStartModel();
         const err = get().modelError;
         if (!err) break;

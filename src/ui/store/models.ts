@@ -37,8 +37,8 @@ export interface ModelSlice {
   cancelModelLoad(): Promise<void>;
   /** The model in use last visit (a library model), else the shipped one. */
   openStartModel(): Promise<void>;
-  useShippedModel(): Promise<void>;
-  useStoredModel(id: string): Promise<void>;
+  openShippedModel(): Promise<void>;
+  openStoredModel(id: string): Promise<void>;
   /** model.safetensors + config.json (+ tokenizer.json), or a .zip of them: ours or a Hugging Face GPT-2 directory. */
   loadModelFiles(files: File[]): Promise<void>;
   renameModel(name: string): Promise<void>;
@@ -89,7 +89,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       await get().refreshLibrary();
       const { activeId, models } = get().library;
       if (activeId && models.some((m) => m.id === activeId)) {
-        await get().useStoredModel(activeId);
+        await get().openStoredModel(activeId);
         if (get().model?.id === activeId) return;
       }
       if (activeId?.startsWith(URL_SOURCE_PREFIX)) {
@@ -99,11 +99,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       }
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
     },
-    useShippedModel: async () => {
+    openShippedModel: async () => {
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
       await getEngine().setActiveModel(SHIPPED_MODEL.id).catch(() => undefined);
     },
-    useStoredModel: async (id) => {
+    openStoredModel: async (id) => {
       set({ modelLoading: true });
       try {
         get().setModel(await getEngine().useModel(id));

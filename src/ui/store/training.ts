@@ -68,8 +68,8 @@ export interface TrainingSlice {
 
   initTraining(presets: Preset[]): void;
   chooseCorpusFiles(files: File[]): Promise<void>;
-  usePastedText(text: string): Promise<void>;
-  useBundledCorpus(id: (typeof BUNDLED_CORPORA)[number]['id']): Promise<void>;
+  choosePastedText(text: string): Promise<void>;
+  chooseBundledCorpus(id: (typeof BUNDLED_CORPORA)[number]['id']): Promise<void>;
   setTokenizer(kind: TokenizerKind): Promise<void>;
   choosePreset(id: PresetId): void;
   setRecipe(r: Partial<Recipe>): void;
@@ -227,11 +227,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         return getEngine().setCorpus(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), get().tokenizer);
       });
     },
-    usePastedText: (text) => {
+    choosePastedText: (text) => {
       const bytes = new TextEncoder().encode(text);
       return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: 'pasted text', bytes }], [bytes.buffer]), get().tokenizer));
     },
-    useBundledCorpus: (id) => {
+    chooseBundledCorpus: (id) => {
       const c = BUNDLED_CORPORA.find((x) => x.id === id)!;
       const url = new URL(`${import.meta.env.BASE_URL}corpora/${c.file}`, location.href).href;
       return corpusRequest(() => getEngine().setCorpusFromUrl(url, c.file, get().tokenizer));

@@ -22,8 +22,6 @@ import { Gpt2Tokenizer, tokenizerFromJSON, type Tokenizer } from '../../model/to
 import type { LoadProgress } from '../api';
 
 const CACHE_NAME = 'gpt-playground-models-v1';
-/** The library's "active model" for a model loaded from a URL: this prefix and the source as typed. */
-export const URL_ACTIVE_PREFIX = 'url:';
 const INDEX_FILE = 'model.safetensors.index.json';
 /** At most one progress report per this many milliseconds (each one is a message to the page). */
 const REPORT_EVERY_MS = 100;

@@ -14,11 +14,12 @@ import { Decoder } from '../../model/generate';
 import { GPT } from '../../model/gpt';
 import { initParams } from '../../model/params';
 import type { Recipe } from '../../model/presets';
+import { assertRecipe, checkRecipe } from '../../model/recipe';
 import { PauseGate, recipeConfig, recipeTrainOptions, trainingSession } from '../../model/session';
 import type { Tokenizer } from '../../model/tokenizer';
 import { Trainer, type TrainerState } from '../../model/trainer';
 import type { CorpusSummary, MemoryPlan, ProbeAttention, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
-import { checkLongEnough, currentCorpus, setCorpusText, type Corpus } from './corpus';
+import { currentCorpus, setCorpusText, type Corpus } from './corpus';
 import { sampleText } from './generation';
 import * as library from './library';
 import { install } from './models';
@@ -53,8 +54,10 @@ export function resume(): void {
 
 /** What the recipe needs on this adapter, before anything is allocated. */
 export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
-  const vocab = tryVocab();
-  const config = recipeConfig(recipe, vocab);
+  const corpus = tryCorpus();
+  // The recipe's own problems first (the page shows the same ones before asking: src/model/recipe.ts).
+  const recipeProblem = checkRecipe(recipe, corpus?.summary)[0];
+  const config = recipeConfig(recipe, corpus?.tokenizer.vocabSize ?? 65); // no corpus yet: plan for Shakespeare's characters
   const lim = { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize };
   const bytes = { weights: 0, gradients: 0, adam: 0, backup: 0, activations: 0, total: 0 };
   let problem: MemoryPlan['problem'];
@@ -74,19 +77,19 @@ export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
     }
     bytes.total = bytes.weights + bytes.gradients + bytes.adam + bytes.backup + bytes.activations;
     validateConfig(config, lim, recipe.batch, recipe.block_size);
-    if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new EngineError('BAD_CONFIG', `Dropout must be at least 0 and below 1, but it is ${recipe.dropout}.`);
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     problem = { code: e.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_CONFIG', message: e.message };
   }
+  if (recipeProblem) problem = { code: recipeProblem.code, message: recipeProblem.message };
   return { params, bytes, limits: lim, problem };
 }
 
-function tryVocab(): number {
+function tryCorpus(): Corpus | undefined {
   try {
-    return currentCorpus().tokenizer.vocabSize;
+    return currentCorpus();
   } catch {
-    return 65; // no corpus yet: plan for Shakespeare's characters
+    return undefined;
   }
 }
 
@@ -127,7 +130,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, send: (e
     send(e);
   };
   const { recipe, corpus, name, resume } = start;
-  checkLongEnough(corpus, recipe.block_size);
+  assertRecipe(recipe, corpus.summary);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
   const opts = recipeTrainOptions(recipe);
   validateConfig(config, c.device.limits, opts.batch, opts.seqLen); // TOO_LARGE before any allocation
