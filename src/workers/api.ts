@@ -141,7 +141,10 @@ export interface MemoryPlan {
   params: number;
   bytes: { weights: number; gradients: number; adam: number; backup: number; activations: number; total: number };
   limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
-  /** Why it does not fit (TOO_LARGE) or is malformed (BAD_CONFIG); undefined when it fits. */
+  /**
+   * Why it does not fit (TOO_LARGE, first), or the first thing checkRecipe finds wrong (BAD_CONFIG,
+   * or BAD_CORPUS: the current text is too short for it); undefined when it trains.
+   */
   problem?: { code: 'TOO_LARGE' | 'BAD_CONFIG' | 'BAD_CORPUS'; message: string };
 }
 

@@ -7,10 +7,7 @@ import { FilePicker } from './FilePicker';
 export function CorpusPicker() {
   const busy = useStore((s) => s.corpusBusy || s.trainStatus !== 'idle');
   const tokenizer = useStore((s) => s.tokenizer);
-  const chooseFiles = useStore((s) => s.chooseCorpusFiles);
-  const choosePasted = useStore((s) => s.choosePastedText);
-  const chooseBundled = useStore((s) => s.chooseBundledCorpus);
-  const setTokenizer = useStore((s) => s.setTokenizer);
+  const { chooseCorpusFiles: chooseFiles, choosePastedText: choosePasted, chooseBundledCorpus: chooseBundled, setTokenizer } = useStore.getState();
   const [over, setOver] = useState(false);
   const [pasted, setPasted] = useState('');
 

@@ -10,7 +10,6 @@ export interface GenerationSlice {
   output: string;
   generating: boolean;
   lastRun?: { tokens: number; ms: number };
-  genError?: string;
   sampling: SamplingSettings;
   setPrompt(prompt: string): void;
   setSampling(s: Partial<SamplingSettings>): void;
@@ -33,7 +32,8 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
     const st = get();
     if (st.generating || !st.model) return;
     const run = ++runs;
-    set({ generating: true, output: '', genError: undefined });
+    set({ generating: true, output: '' });
+    get().clearMessage('write');
     get().clearAttention();
     // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not copied).
     // Events of an earlier run that arrive late are dropped (`run`).
@@ -62,8 +62,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       set({ lastRun: res });
     } catch (e) {
       tokens.flush();
-      const err = describe(e);
-      if (err.code !== 'ABORTED') set({ genError: err.message });
+      if (describe(e).code !== 'ABORTED') get().sayError('write', e);
     } finally {
       set({ generating: false });
     }

@@ -81,7 +81,8 @@ export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
     if (!(e instanceof EngineError)) throw e;
     problem = { code: e.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_CONFIG', message: e.message };
   }
-  if (recipeProblem) problem = { code: recipeProblem.code, message: recipeProblem.message };
+  // Not fitting the GPU is the one thing the page cannot know by itself: it goes first.
+  if (recipeProblem && problem?.code !== 'TOO_LARGE') problem = { code: recipeProblem.code, message: recipeProblem.message };
   return { params, bytes, limits: lim, problem };
 }
 
