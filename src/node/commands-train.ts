@@ -22,7 +22,7 @@ import { tuneMatmulNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
 /** The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides. */
-export function recipeFromArgs(args: CliArgs): Recipe {
+function recipeFromArgs(args: CliArgs): Recipe {
   const id = (args.preset ?? 'nanogpt-cpu') as PresetId;
   if (!PRESETS.some((p) => p.id === id)) throw new UsageError(`--preset must be one of ${PRESETS.map((p) => p.id).join(', ')}; got '${id}'`);
   const r = preset(id).recipe;

@@ -227,10 +227,6 @@ export interface EngineApi {
   loadModelFromSource(source: string, pageUrl: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo & { cached: boolean }>;
   /** Cancels a model download in progress. */
   cancelLoad(): Promise<void>;
-  /** A model directory the user picked or dropped (file name -> bytes). */
-  loadModelFromFiles(files: Map<string, Uint8Array>, name: string): Promise<ModelInfo>;
-  modelInfo(): Promise<ModelInfo>;
-  renameModel(name: string): Promise<ModelInfo>;
 
   /** The model library: models trained or imported in this browser. */
   listModels(): Promise<LibraryState>;

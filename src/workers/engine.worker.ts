@@ -88,20 +88,6 @@ const api: EngineApi = {
     jobs.abort('load');
   },
 
-  loadModelFromFiles(files, name) {
-    return jobs.run('load', () => guarded(async () => models.install(decodeCheckpoint(files), name, await backend())));
-  },
-
-  async modelInfo() {
-    return models.info();
-  },
-
-  async renameModel(name) {
-    const info = models.rename(name);
-    if (info.id) await library.rename(info.id, name);
-    return info;
-  },
-
   listModels() {
     return library.list();
   },

@@ -36,7 +36,6 @@ export interface ModelSlice {
   openStoredModel(id: string): Promise<void>;
   /** model.safetensors + config.json (+ tokenizer.json), or a .zip of them: ours or a Hugging Face GPT-2 directory. */
   loadModelFiles(files: File[]): Promise<void>;
-  renameModel(name: string): Promise<void>;
   refreshLibrary(): Promise<void>;
   renameStoredModel(id: string, name: string): Promise<void>;
   deleteStoredModel(id: string): Promise<void>;
@@ -124,14 +123,6 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         fail(e);
       } finally {
         set({ modelLoading: false });
-      }
-    },
-    renameModel: async (name) => {
-      try {
-        set({ model: await getEngine().renameModel(name) });
-        await get().refreshLibrary();
-      } catch (e) {
-        fail(e);
       }
     },
     refreshLibrary: async () => {

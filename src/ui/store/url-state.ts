@@ -9,7 +9,7 @@ import { inRange, SAMPLING_RANGES, type NumberRange, type SamplingSettings } fro
 import { MEAN_HEAD } from './attention';
 import type { Store } from './index';
 
-export interface UrlState {
+interface UrlState {
   prompt?: string;
   sampling: Partial<SamplingSettings>;
   view: Partial<{ layer: number; head: number }>;
@@ -32,7 +32,7 @@ function number(raw: string | null, range: NumberRange): number | undefined {
   return inRange(v, range) ? v : undefined;
 }
 
-export function parseHash(hash: string): UrlState {
+function parseHash(hash: string): UrlState {
   const q = new URLSearchParams(hash.replace(/^#/, ''));
   const out: UrlState = { sampling: {}, view: {} };
   const prompt = q.get('prompt');
@@ -48,7 +48,7 @@ export function parseHash(hash: string): UrlState {
   return out;
 }
 
-export function formatHash(s: { prompt: string; sampling: SamplingSettings; view: { layer: number; head: number } }): string {
+function formatHash(s: { prompt: string; sampling: SamplingSettings; view: { layer: number; head: number } }): string {
   const q = new URLSearchParams();
   q.set('prompt', s.prompt);
   for (const n of NUMBERS) q.set(n.key, String(s.sampling[n.field]));
