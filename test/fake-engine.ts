@@ -9,7 +9,7 @@
  * `fake.engine = fakeEngine()` and `store = freshStore(createSlices)` before each test.
  */
 import { vi, type Mock } from 'vitest';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { CorpusSummary, EngineApi, ModelInfo, Preset, Recipe } from '../src/workers/api';
 
 export type FakeEngine = { [K in keyof EngineApi]: Mock<EngineApi[K]> };
@@ -63,6 +63,6 @@ vi.stubGlobal('navigator', {});
 vi.stubGlobal('requestAnimationFrame', (cb: () => void) => setTimeout(cb, 0));
 
 /** A fresh store from the page's slices (`createSlices` from src/ui/store/index.ts). */
-export function freshStore<S>(createSlices: Parameters<typeof createStore<S>>[0]): StoreApi<S> {
+export function freshStore<S>(createSlices: StateCreator<S>): StoreApi<S> {
   return createStore<S>()(createSlices);
 }
