@@ -129,7 +129,8 @@ test('bad training texts get an alert that says what to do, and the chosen text 
   // 126 characters: the validation tenth has 13 tokens, so a context of at most 11 fits.
   await expect(problem).toContainText('a context length of at most 11');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare');
-  await page.getByText('Advanced').click();
+  const advanced = page.getByText('Advanced', { exact: true });
+  await advanced.click();
   await page.getByLabel('block size', { exact: true }).fill('11');
   await expect(problem).toBeHidden();
   await expect(start).toBeEnabled();
@@ -139,7 +140,7 @@ test('bad training texts get an alert that says what to do, and the chosen text 
   await expect(start).toBeDisabled();
   await page.getByLabel('dropout', { exact: true }).fill('0');
   await expect(start).toBeEnabled();
-  await page.getByText('Advanced').click();
+  await advanced.click();
 
   // One repeated character trains, and says the vocabulary is 1.
   await page.getByLabel('Training text').setInputFiles({ name: 'aaaa.txt', mimeType: 'text/plain', buffer: Buffer.from('a'.repeat(2000)) });
