@@ -72,7 +72,7 @@ describe('a run', () => {
     expect(engine.startTraining).not.toHaveBeenCalled();
   });
 
-  it('events fill the curves, samples and saves; the trained model then generates', async () => {
+  it('events fill the curves, samples and saves, an alert is told while it runs; the trained model then generates', async () => {
     await store.getState().choosePastedText('text');
     const events: TrainEvent[] = [
       { kind: 'state', state: 'running' },
@@ -81,8 +81,11 @@ describe('a run', () => {
       { kind: 'saved', step: 2, id: 'run1' },
       { kind: 'alert', message: 'Storage is full: not saved.' },
     ];
+    let alertWhileRunning: string | undefined;
     engine.startTraining.mockImplementation(async (_recipe, _name, onEvent) => {
       for (const e of events) onEvent(e);
+      await new Promise((r) => setTimeout(r, 20)); // a frame: the batch reaches the store
+      alertWhileRunning = store.getState().messages.train?.text;
       return { reason: 'finished', steps: 2, model: tinyModel({ id: 'run1', name: 'text' }), events: events.length };
     });
     await store.getState().startTraining();
@@ -94,7 +97,8 @@ describe('a run', () => {
     expect(s.samples).toEqual([{ step: 2, valLoss: 1.6, text: 'to be' }]);
     expect([s.savedStep, s.savedId]).toEqual([2, 'run1']);
     expect(s.progress?.step).toBe(2);
-    expect(s.messages.train?.text).toBe('Storage is full: not saved.');
+    expect(alertWhileRunning).toBe('Storage is full: not saved.');
+    expect(s.messages.train).toBeUndefined(); // a run that ends well clears it, as before
     expect(s.trainStatus).toBe('idle');
     expect(s.model).toMatchObject({ id: 'run1' });
   });

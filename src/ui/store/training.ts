@@ -103,7 +103,6 @@ const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth:
 const SMOOTHING = 0.9;
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
-  /** Re-plans memory for the current recipe and corpus (cheap; runs in the worker). */
   /** Checks the recipe against the text at once (the page's own copy of the worker's rule), then re-plans memory in the worker (cheap). */
   const replan = async () => {
     const { recipe, corpus } = get();
@@ -204,7 +203,9 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       if (received < expected) await new Promise<void>((resolve) => ((allIn = resolve), setTimeout(resolve, 5000)));
       steps.flush();
       set({ trainResult: res });
+      // A run that ends well leaves no alert from its course (e.g. a save refused while storage was full).
       if (res.reason === 'diverged' && res.message) get().say('train', res.message, 'DIVERGED');
+      else get().clearMessage('train');
       get().setModel(res.model);
       void get().refreshLibrary();
     } catch (e) {
