@@ -105,8 +105,8 @@ describe('cli', () => {
     expect(r6.code).toBe(1);
     expect(r6.stderr).toMatch(/BAD_CORPUS.*too short for context length 64.*a context length of at most 17 /);
     const r7 = cli('train', '--data', corpus, '--out', join(work, 'z'), '--dropout', '1');
-    expect(r7.code).toBe(1);
-    expect(r7.stderr).toMatch(/BAD_CONFIG.*dropout must be at least 0 and below 1, but it is 1\./);
+    expect(r7.code).toBe(2);
+    expect(r7.stderr).toMatch(/--dropout: dropout must be at least 0 and below 1, but it is 1\./);
   });
 
   it('says so plainly when there is no WebGPU adapter (no Vulkan driver)', () => {

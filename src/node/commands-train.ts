@@ -12,7 +12,7 @@ import { loadCorpus } from '../model/corpus';
 import { GPT } from '../model/gpt';
 import { initParams } from '../model/params';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
-import { assertRecipe } from '../model/recipe';
+import { assertRecipe, checkRecipeField } from '../model/recipe';
 import { recipeConfig, recipeTrainOptions, trainingSession } from '../model/session';
 import { Trainer } from '../model/trainer';
 import { num, required, UsageError, type CliArgs } from './args';
@@ -21,27 +21,38 @@ import { ProgressBar } from './progress';
 import { tuneMatmulNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
-/** The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides. */
+/** The option that sets each recipe field. */
+const FLAGS = {
+  n_layer: 'layers',
+  n_head: 'heads',
+  n_embd: 'embd',
+  block_size: 'block',
+  batch: 'batch',
+  steps: 'steps',
+  lr: 'lr',
+  minLr: 'min-lr',
+  warmup: 'warmup',
+  weightDecay: 'weight-decay',
+  dropout: 'dropout',
+  evalEvery: 'eval-every',
+  evalIters: 'eval-iters',
+  seed: 'seed',
+} as const satisfies Record<keyof Recipe, keyof CliArgs>;
+
+/**
+ * The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides.
+ * A value out of its field's range (the page's validator, src/model/recipe.ts) is a usage error
+ * that names the option; what depends on other fields or the text is checked with the text.
+ */
 function recipeFromArgs(args: CliArgs): Recipe {
   const id = (args.preset ?? 'nanogpt-cpu') as PresetId;
   if (!PRESETS.some((p) => p.id === id)) throw new UsageError(`--preset must be one of ${PRESETS.map((p) => p.id).join(', ')}; got '${id}'`);
   const r = preset(id).recipe;
-  const recipe: Recipe = {
-    n_layer: num(args, 'layers', r.n_layer),
-    n_head: num(args, 'heads', r.n_head),
-    n_embd: num(args, 'embd', r.n_embd),
-    block_size: num(args, 'block', r.block_size),
-    batch: num(args, 'batch', r.batch),
-    steps: num(args, 'steps', r.steps),
-    lr: num(args, 'lr', r.lr),
-    minLr: num(args, 'min-lr', r.minLr),
-    warmup: num(args, 'warmup', r.warmup),
-    weightDecay: num(args, 'weight-decay', r.weightDecay),
-    dropout: num(args, 'dropout', r.dropout),
-    evalEvery: num(args, 'eval-every', r.evalEvery),
-    evalIters: num(args, 'eval-iters', r.evalIters),
-    seed: num(args, 'seed', r.seed),
-  };
+  const recipe = Object.fromEntries(Object.entries(FLAGS).map(([key, flag]) => [key, num(args, flag, r[key as keyof Recipe])])) as unknown as Recipe;
+  for (const key of Object.keys(FLAGS) as (keyof Recipe)[]) {
+    const bad = checkRecipeField(key, recipe[key]);
+    if (bad) throw new UsageError(`--${FLAGS[key]}: ${bad.message}`);
+  }
   return recipe;
 }
 
