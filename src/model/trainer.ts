@@ -23,6 +23,7 @@ import { sumReduce } from '../kernels/reduce';
 import { BatchSampler } from './data';
 import type { Activations, GPT } from './gpt';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
+import { checkRecipeField } from './recipe';
 import { learningRate } from './schedule';
 
 export interface TrainOptions {
@@ -108,7 +109,8 @@ export class Trainer {
     const { device } = model;
     if (!model.grads || !model.m || !model.v || !model.lastGood) throw new Error('Trainer needs a model created with { training: true }');
     const dropout = opts.dropout ?? 0;
-    if (!(dropout >= 0 && dropout < 1)) throw new EngineError('BAD_CONFIG', `dropout must be at least 0 and below 1, but it is ${dropout}.`);
+    const badDropout = checkRecipeField('dropout', dropout);
+    if (badDropout) throw new EngineError(badDropout.code, badDropout.message);
     this.B = opts.batch;
     this.T = opts.seqLen ?? model.config.block_size;
     this.trainSampler = new BatchSampler(train, this.B, this.T, opts.seed);

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EngineError } from '../errors';
-import { checkCorpus, decodeCorpusBytes, splitTrainVal } from '../model/data';
+import { loadCorpus } from '../model/corpus';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
+import { assertRecipe, checkRecipeField } from '../model/recipe';
 import { recipeConfig, recipeTrainOptions } from '../model/session';
-import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../model/tokenizer';
 import { TrainingRun } from '../model/training-run';
 import { num, required, UsageError, type CliArgs } from './args';
 import { saveModelDir } from './model-dir';
@@ -18,45 +18,50 @@ import { ProgressBar } from './progress';
 import { tuneKernelsNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
-/** The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides. */
-export function recipeFromArgs(args: CliArgs): Recipe {
+/** The option that sets each recipe field. */
+const FLAGS = {
+  n_layer: 'layers',
+  n_head: 'heads',
+  n_embd: 'embd',
+  block_size: 'block',
+  batch: 'batch',
+  steps: 'steps',
+  lr: 'lr',
+  minLr: 'min-lr',
+  warmup: 'warmup',
+  weightDecay: 'weight-decay',
+  dropout: 'dropout',
+  evalEvery: 'eval-every',
+  evalIters: 'eval-iters',
+  seed: 'seed',
+} as const satisfies Record<keyof Recipe, keyof CliArgs>;
+
+/**
+ * The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides.
+ * A value out of its field's range (the page's validator, src/model/recipe.ts) is a usage error
+ * that names the option; what depends on other fields or the text is checked with the text.
+ */
+function recipeFromArgs(args: CliArgs): Recipe {
   const id = (args.preset ?? 'nanogpt-cpu') as PresetId;
   if (!PRESETS.some((p) => p.id === id)) throw new UsageError(`--preset must be one of ${PRESETS.map((p) => p.id).join(', ')}; got '${id}'`);
   const r = preset(id).recipe;
-  const recipe: Recipe = {
-    n_layer: num(args, 'layers', r.n_layer),
-    n_head: num(args, 'heads', r.n_head),
-    n_embd: num(args, 'embd', r.n_embd),
-    block_size: num(args, 'block', r.block_size),
-    batch: num(args, 'batch', r.batch),
-    steps: num(args, 'steps', r.steps),
-    lr: num(args, 'lr', r.lr),
-    minLr: num(args, 'min-lr', r.minLr),
-    warmup: num(args, 'warmup', r.warmup),
-    weightDecay: num(args, 'weight-decay', r.weightDecay),
-    dropout: num(args, 'dropout', r.dropout),
-    evalEvery: num(args, 'eval-every', r.evalEvery),
-    evalIters: num(args, 'eval-iters', r.evalIters),
-    seed: num(args, 'seed', r.seed),
-  };
-  if (!Number.isInteger(recipe.steps) || recipe.steps < 1) throw new UsageError('--steps must be a whole number >= 1');
-  if (!Number.isInteger(recipe.evalEvery) || recipe.evalEvery < 1) throw new UsageError('--eval-every must be a whole number >= 1');
-  if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new UsageError('--dropout must be in [0, 1)');
+  const recipe = Object.fromEntries(Object.entries(FLAGS).map(([key, flag]) => [key, num(args, flag, r[key as keyof Recipe])])) as unknown as Recipe;
+  for (const key of Object.keys(FLAGS) as (keyof Recipe)[]) {
+    const bad = checkRecipeField(key, recipe[key]);
+    if (bad) throw new UsageError(`--${FLAGS[key]}: ${bad.message}`);
+  }
   return recipe;
 }
 
 export async function trainCommand(args: CliArgs): Promise<void> {
   const dataPath = required(args, 'data');
   const outDir = required(args, 'out');
-  const text = decodeCorpusBytes(new Uint8Array(readFileSync(dataPath)));
-  checkCorpus(text);
   const kind = args.tokenizer ?? 'char';
   if (kind !== 'char' && kind !== 'gpt2') throw new UsageError(`--tokenizer must be char or gpt2, got '${kind}'`);
-  const tokenizer: Tokenizer = kind === 'char' ? CharTokenizer.fromCorpus(text) : new Gpt2Tokenizer();
-  const tokens = Uint32Array.from(tokenizer.encode(text));
-  const { train, val } = splitTrainVal(tokens);
-
   const recipe = recipeFromArgs(args);
+  // The page's corpus loader and recipe validator: the same checks and messages as Start in the page.
+  const { tokenizer, tokens, train, val, summary } = loadCorpus([{ name: basename(dataPath), bytes: new Uint8Array(readFileSync(dataPath)) }], kind);
+  assertRecipe(recipe, summary);
   const config = recipeConfig(recipe, tokenizer.vocabSize);
   const opts = { ...recipeTrainOptions(recipe), beta2: num(args, 'beta2', 0.99), gradClip: num(args, 'grad-clip', 1) };
 

@@ -8,7 +8,6 @@ export interface GenerationSlice {
   prompt: string;
   generating: boolean;
   lastRun?: { tokens: number; ms: number };
-  genError?: string;
   sampling: SamplingSettings;
   setPrompt(prompt: string): void;
   setSampling(s: Partial<SamplingSettings>): void;
@@ -30,7 +29,8 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
     const st = get();
     if (st.generating || !st.model) return;
     const run = ++runs;
-    set({ generating: true, genError: undefined });
+    set({ generating: true });
+    get().clearMessage('write');
     get().clearAttention();
     try {
       // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not
@@ -41,8 +41,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       );
       set({ lastRun: { tokens: res.tokens, ms: res.ms } });
     } catch (e) {
-      const err = describe(e);
-      if (err.code !== 'ABORTED') set({ genError: err.message });
+      if (describe(e).code !== 'ABORTED') get().sayError('write', e);
     } finally {
       set({ generating: false });
     }

@@ -8,13 +8,13 @@ import { EngineError } from '../../errors';
 import type { GpuContext } from '../../gpu/device';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
 import { estimateBytes } from '../../model/memory';
-import type { Decoder } from '../../model/generate';
 import type { Recipe } from '../../model/presets';
+import { assertRecipe, checkRecipe } from '../../model/recipe';
 import { PauseGate, recipeConfig, recipeTrainOptions } from '../../model/session';
 import type { TrainerState } from '../../model/trainer';
 import { TrainingRun } from '../../model/training-run';
 import type { CorpusSummary, MemoryPlan, OnEvent, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
-import { checkLongEnough, currentCorpus, setCorpusText, type Corpus } from './corpus';
+import { currentCorpus, setCorpusText, type Corpus } from './corpus';
 import { traceTokens } from './generation';
 import * as library from './library';
 import { install } from './models';
@@ -50,8 +50,10 @@ export function resume(): void {
 
 /** What the recipe needs on this adapter, before anything is allocated. */
 export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
-  const vocab = tryVocab();
-  const config = recipeConfig(recipe, vocab);
+  const corpus = tryCorpus();
+  // The recipe's own problems first (the page shows the same ones before asking: src/model/recipe.ts).
+  const recipeProblem = checkRecipe(recipe, corpus?.summary)[0];
+  const config = recipeConfig(recipe, corpus?.tokenizer.vocabSize ?? 65); // no corpus yet: plan for Shakespeare's characters
   const lim = { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize };
   let bytes: MemoryPlan['bytes'] = { weights: 0, gradients: 0, adam: 0, backup: 0, activations: 0, total: 0 };
   let problem: MemoryPlan['problem'];
@@ -61,19 +63,20 @@ export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
     params = countParams(config);
     bytes = estimateBytes(config, recipe.batch, recipe.block_size); // what GPT allocates for training, buffer by buffer
     validateConfig(config, lim, recipe.batch, recipe.block_size);
-    if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new EngineError('BAD_CONFIG', `Dropout must be at least 0 and below 1, but it is ${recipe.dropout}.`);
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     problem = { code: e.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_CONFIG', message: e.message };
   }
+  // Not fitting the GPU is the one thing the page cannot know by itself: it goes first.
+  if (recipeProblem && problem?.code !== 'TOO_LARGE') problem = { code: recipeProblem.code, message: recipeProblem.message };
   return { params, bytes, limits: lim, problem };
 }
 
-function tryVocab(): number {
+function tryCorpus(): Corpus | undefined {
   try {
-    return currentCorpus().tokenizer.vocabSize;
+    return currentCorpus();
   } catch {
-    return 65; // no corpus yet: plan for Shakespeare's characters
+    return undefined;
   }
 }
 
@@ -111,7 +114,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
   const events = eventStream(onEvent);
   const emit = events.emit;
   const { recipe, corpus, name, resume } = start;
-  checkLongEnough(corpus, recipe.block_size);
+  assertRecipe(recipe, corpus.summary);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
   const tokenizer = corpus.tokenizer;
   const training = await TrainingRun.allocate(
