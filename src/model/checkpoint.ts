@@ -9,7 +9,7 @@
  * This module writes the directory; checkpoint-reader.ts reads it, over bytes or a stream.
  */
 import { EngineError } from '../errors';
-import { checkTokenizerFits, MODEL_FILE, PREFIX, type Checkpoint } from './checkpoint-reader';
+import { checkTokenizerFits, MODEL_FILE, PREFIX, readConfigAndTokenizer, type Checkpoint } from './checkpoint-reader';
 import { validateConfig } from './config';
 import { hfSideFiles, type ModelCard } from './hf-files';
 import { paramLayout } from './params';
@@ -35,6 +35,18 @@ export function encodeCheckpoint(ck: Checkpoint, card?: ModelCard): Map<string, 
   const files = new Map([[MODEL_FILE, writeSafetensors(tensors, { format: 'pt' })]]);
   for (const [name, text] of hfSideFiles(ck.config, ck.tokenizer, card)) files.set(name, utf8.encode(text));
   return files;
+}
+
+/**
+ * A stored model directory with its small files written anew by hfSideFiles (the weights kept as
+ * they are): how a model saved with the earlier private tokenizer.json downloads in today's formats.
+ */
+export function withHfSideFiles(files: Map<string, Uint8Array>, card?: ModelCard): Map<string, Uint8Array> {
+  const { config, tokenizer } = readConfigAndTokenizer(files);
+  const out = new Map(files);
+  const utf8 = new TextEncoder();
+  for (const [name, text] of hfSideFiles(config, tokenizer, card)) out.set(name, utf8.encode(text));
+  return out;
 }
 
 const LAYER_ORDER = ['ln_1.weight', 'ln_1.bias', 'attn.c_attn.weight', 'attn.c_attn.bias', 'attn.c_proj.weight', 'attn.c_proj.bias',

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineError } from '../../test/engine-error';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, withHfSideFiles } from './checkpoint';
 import type { GPTConfig } from './config';
 import { hfSideFiles } from './hf-files';
 import { CHAR_SPLIT_REGEX } from './hf-tokenizer';
@@ -88,6 +88,7 @@ describe("GPT-2 tokenizer.json (GPT-2's own byte-level BPE)", () => {
 describe('a model directory for transformers', () => {
   const char = CharTokenizer.fromCorpus('abc\n');
   const config: GPTConfig = { n_layer: 1, n_head: 2, n_embd: 8, block_size: 16, vocab_size: char.vocabSize };
+  const ck = () => ({ config, tokenizer: char, params: initParams(config, paramLayout(config), 7) });
   const text = (files: Map<string, string>, name: string) => JSON.parse(files.get(name)!) as Record<string, unknown>;
 
   it('a character model: no special tokens, bos/eos null, spaces never cleaned up', () => {
@@ -120,8 +121,7 @@ describe('a model directory for transformers', () => {
   });
 
   it('an old download (private tokenizer.json, no side files) and a new one load to the same checkpoint', () => {
-    const ck = { config, tokenizer: char, params: initParams(config, paramLayout(config), 7) };
-    const files = encodeCheckpoint(ck);
+    const files = encodeCheckpoint(ck());
     const old = new Map([
       ['model.safetensors', files.get('model.safetensors')!],
       ['config.json', files.get('config.json')!],
@@ -130,7 +130,20 @@ describe('a model directory for transformers', () => {
     for (const f of [files, old]) {
       const back = decodeCheckpoint(f);
       expect((back.tokenizer as CharTokenizer).vocab).toEqual(char.vocab);
-      expect(back.params).toEqual(ck.params);
+      expect(back.params).toEqual(ck().params);
     }
+  });
+
+  it("downloads a model stored with the old tokenizer.json in today's formats, the weights' bytes untouched", () => {
+    const files = encodeCheckpoint(ck());
+    const old = new Map([
+      ['model.safetensors', files.get('model.safetensors')!],
+      ['config.json', new TextEncoder().encode(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(files.get('config.json'))), bos_token_id: undefined }))],
+      ['tokenizer.json', new TextEncoder().encode(JSON.stringify(char.toJSON()))],
+    ]);
+    const out = withHfSideFiles(old, { name: 'm', source: 'page' });
+    expect([...out.keys()].sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(out.get('model.safetensors')).toBe(old.get('model.safetensors'));
+    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) expect(out.get(name), name).toEqual(files.get(name));
   });
 });

@@ -168,7 +168,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
     const state = step < recipe.steps ? await trainer?.saveState().catch(() => undefined) : undefined;
     try {
       const training = state ? { recipe, state, history, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } } : 'drop';
-      await library.save(id, { config, tokenizer: corpus.tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps }, training);
+      await library.save(id, { config, tokenizer: corpus.tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps, corpus: corpus.name }, training);
       corpusSaved ||= state !== undefined;
       emit({ kind: 'saved', step, id });
     } catch (e) {
