@@ -28,8 +28,8 @@ export interface ModelCard {
   step?: number;
   totalSteps?: number;
   valLoss?: number;
-  /** How the weights came to be: trained here (the page or the CLI), or imported. */
-  source: 'page' | 'cli' | 'imported';
+  /** How the weights came to be: trained here (the page or the CLI), imported, or converted by the CLI's export-hf. */
+  source: 'page' | 'cli' | 'imported' | 'export-hf';
 }
 
 /** <|endoftext|>'s id in this tokenizer's vocabulary, or null when it has none. */
@@ -62,6 +62,7 @@ const HOW = {
   page: 'in a web browser with WebGPU GPT Playground (hand-written WGSL kernels on WebGPU, AdamW)',
   cli: "with WebGPU GPT Playground's command line (the browser's WGSL kernels on WebGPU through Dawn, AdamW)",
   imported: 'elsewhere and imported into WebGPU GPT Playground',
+  'export-hf': "elsewhere (see the model it was converted from); WebGPU GPT Playground's CLI wrote it in Hugging Face's GPT-2 layout",
 } as const;
 
 /** A YAML string: JSON's quoting is valid YAML and escapes everything a name may hold. */

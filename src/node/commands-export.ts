@@ -106,7 +106,7 @@ export async function exportHfCommand(args: CliArgs): Promise<void> {
   const dtype = (args.dtype ?? 'f16').toUpperCase();
   if (dtype !== 'F16' && dtype !== 'F32') throw new UsageError(`--dtype must be f16 or f32, got '${args.dtype}'`);
   await mkdir(out, { recursive: true });
-  const card: ModelCard = { name: basename(resolve(required(args, 'model'))).replace(/\.zip$/i, ''), source: 'cli' };
+  const card: ModelCard = { name: basename(resolve(required(args, 'model'))).replace(/\.zip$/i, ''), source: 'export-hf' };
   for (const [name, bytes] of hfLayoutFiles(ck, dtype, card)) await writeFile(join(out, name), bytes);
   process.stderr.write(`wrote ${out} (Hugging Face GPT-2 layout, ${dtype})\n`);
 }
