@@ -1,7 +1,7 @@
 /**
  * The model library: models trained or imported here, kept in the browser's IndexedDB (through
- * `idb`), one record per model holding its three files (model.safetensors, config.json,
- * tokenizer.json: the Hugging Face layout, so a download is the same bytes).
+ * `idb`), one record per model holding its files (encodeCheckpoint's: the Hugging Face layout; a
+ * download zips the weights' bytes as stored and writes the small files anew, with a model card).
  *
  * A save is one transaction: IndexedDB commits it whole or not at all, so a failed write (quota
  * exceeded) leaves the previous version of the model readable; a new version replaces the old only
