@@ -124,7 +124,7 @@ test('training interrupted by a reload resumes from the saved step, and the loss
 
   await row.getByRole('button', { name: 'Resume training' }).click();
   // The Train tab shows the saved run: its text and recipe came back with it.
-  await expect(page.getByTestId('corpus-summary')).toContainText('resume.txt');
+  await expect(page.getByTestId('corpus-summary')).toContainText('resume.txt', { timeout: 60_000 }); // the new worker compiles the training pipelines first
   await expect(page.getByLabel('steps', { exact: true })).toHaveValue('60');
   await expect(page.getByTestId('train-status')).toContainText('Done: 60 steps', { timeout: 120_000 });
   // The curve holds the saved steps and the new ones, one point per step; the samples before the reload are listed too.
