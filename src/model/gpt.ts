@@ -73,6 +73,23 @@ export interface BlockOps {
   attention(qkv: Buf, atty: Buf, lse?: Buf): Op[];
   /** out = inp + branch. */
   residual(out: Buf, inp: Buf, branch: Buf, site: 'attn_resid' | 'mlp_resid'): Op;
+  /** A linear layer; default matmul on the f32 parameters (the decoder's 16-bit weights swap theirs in: src/model/f16.ts). */
+  linear?(l: Linear): Op;
+}
+
+/** y (M, N) = x (M, K) · W + b (GELU on top with `gelu`): a linear layer named by its parameters. */
+export interface Linear {
+  out: Buf;
+  a: Buf;
+  /** Parameter names, e.g. 'h.0.attn.c_attn.weight' (K, N) and its bias (N). */
+  weight: string;
+  bias: string;
+  M: number;
+  K: number;
+  N: number;
+  gelu?: boolean;
+  /** With gelu: also keep acc + bias (N, ...) for the backward pass. */
+  preact?: Buf;
 }
 
 /** What the head reads and writes: the last block's output, ln_f's outputs and the logits (N, V). */
@@ -327,29 +344,33 @@ export class GPT {
     const C = this.config.n_embd;
     const h = `h.${l}.`;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const linear = how.linear ?? ((x: Linear) => matmul(d, { ...x, b: this.p(x.weight), bias: this.p(x.bias) }));
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
-      matmul(d, { out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }),
+      linear({ out: b(x.qkv), a: b(x.ln1), weight: h + 'attn.c_attn.weight', bias: h + 'attn.c_attn.bias', M: N, K: C, N: 3 * C }),
       ...how.attention(b(x.qkv), b(x.atty), x.lse && b(x.lse)),
-      matmul(d, { out: b(x.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }),
+      linear({ out: b(x.scratch), a: b(x.atty), weight: h + 'attn.c_proj.weight', bias: h + 'attn.c_proj.bias', M: N, K: C, N: C }),
       how.residual(b(x.res2), b(x.input), b(x.scratch), 'attn_resid'),
       // x = x + c_proj(gelu(c_fc(ln_2(x)))); the pre-activation is kept where the backward needs it
       layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C),
-      matmul(d, { out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }),
-      matmul(d, { out: b(x.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }),
+      linear({ out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), weight: h + 'mlp.c_fc.weight', bias: h + 'mlp.c_fc.bias', M: N, K: C, N: 4 * C }),
+      linear({ out: b(x.scratch), a: b(x.fchGelu), weight: h + 'mlp.c_proj.weight', bias: h + 'mlp.c_proj.bias', M: N, K: 4 * C, N: C }),
       how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
     ];
   }
 
-  /** The final layernorm and the head tied to the token embedding: logits (N, V) = ln_f(x) · wteᵀ, a column block per wte chunk. */
-  recordHead(x: HeadBuffers, N: number): Op[] {
+  /**
+   * The final layernorm and the head tied to the token embedding: logits (N, V) = ln_f(x) · wteᵀ, a
+   * column block per wte chunk. `tied` swaps in another product per chunk (the decoder's 16-bit wte).
+   */
+  recordHead(x: HeadBuffers, N: number, tied?: (out: Buf, a: Buf, r: VocabRange) => Op): Op[] {
     const d = this.device;
     const { n_embd: C, vocab_size: V } = this.config;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     return [
       layernormForward(d, b(x.lnf), b(x.lnfMean), b(x.lnfRstd), b(x.input), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C),
-      ...this.wteChunks.map((r) => matmul(d, { out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' })),
+      ...this.wteChunks.map((r) => (tied ? tied(columns(x.logits, r), b(x.lnf), r) : matmul(d, { out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }))),
     ];
   }
 
