@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { checkCorpus, decodeCorpusBytes } from '../model/data';
 import { evaluateTokens } from '../model/evaluate';
+import { DECODER_WEIGHTS, type DecoderWeights } from '../model/f16';
 import { Decoder, generate, Recompute } from '../model/generate';
 import { GPT } from '../model/gpt';
 import type { Checkpoint } from '../model/checkpoint';
-import { num, promptOf, required, type CliArgs } from './args';
+import { num, promptOf, required, UsageError, type CliArgs } from './args';
 import { loadModelDir } from './model-dir';
 import { tuneMatmulNode } from './tuning';
 import { createNodeContext } from './webgpu';
@@ -24,7 +25,9 @@ export async function generateCommand(args: CliArgs): Promise<void> {
   const prompt = promptOf(args);
   const ids = ck.tokenizer.encode(prompt);
   if (ids.length === 0) ids.push(...ck.tokenizer.encode('\n'));
-  const decoder = new Decoder(model);
+  const weights = (args.weights ?? 'f32') as DecoderWeights;
+  if (!DECODER_WEIGHTS.includes(weights)) throw new UsageError(`--weights must be one of ${DECODER_WEIGHTS.join(', ')}, got '${args.weights}'`);
+  const decoder = new Decoder(model, { weights });
   const out: number[] = [];
   let printed = '';
   process.stdout.write(prompt);
