@@ -21,12 +21,12 @@ async function loadModel(args: CliArgs): Promise<{ ck: Checkpoint; model: GPT }>
 }
 
 export async function generateCommand(args: CliArgs): Promise<void> {
+  const weights = (args.weights ?? 'f32') as DecoderWeights;
+  if (!DECODER_WEIGHTS.includes(weights)) throw new UsageError(`--weights must be one of ${DECODER_WEIGHTS.join(', ')}, got '${args.weights}'`);
   const { ck, model } = await loadModel(args);
   const prompt = promptOf(args);
   const ids = ck.tokenizer.encode(prompt);
   if (ids.length === 0) ids.push(...ck.tokenizer.encode('\n'));
-  const weights = (args.weights ?? 'f32') as DecoderWeights;
-  if (!DECODER_WEIGHTS.includes(weights)) throw new UsageError(`--weights must be one of ${DECODER_WEIGHTS.join(', ')}, got '${args.weights}'`);
   const decoder = new Decoder(model, { weights });
   const out: number[] = [];
   let printed = '';
