@@ -93,6 +93,12 @@ export interface LoadProgress {
   total?: number;
 }
 
+/**
+ * The weights generation reads on the GPU: 32-bit (the model's own), or a 16-bit copy (half the
+ * bytes a token reads; logits within f16 rounding). The CPU path always uses its float64 weights.
+ */
+export type DecodeWeights = 'f32' | 'f16';
+
 export interface SamplingSettings {
   maxNewTokens: number;
   temperature: number;
@@ -165,6 +171,8 @@ export interface Streamed {
 export interface GenerationResult extends Streamed {
   tokens: number;
   ms: number;
+  /** The weights the run read: 'f32' or 'f16' on the GPU, 'cpu' on the CPU path (float64). */
+  weights?: DecodeWeights | 'cpu';
 }
 
 /** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
@@ -288,7 +296,7 @@ export interface EngineApi {
   importModel(parts: CorpusPart[], name: string): Promise<ModelInfo>;
 
   /** Streams the prompt's trace (with captureAttention) and the tokens to `onEvent`; resolves when done. A new generation or a load cancels this one. */
-  generate(prompt: string, opts: SamplingSettings & { captureAttention: boolean }, onEvent: OnEvent<GenerationEvent>): Promise<GenerationResult>;
+  generate(prompt: string, opts: SamplingSettings & { captureAttention: boolean; weights?: DecodeWeights }, onEvent: OnEvent<GenerationEvent>): Promise<GenerationResult>;
   cancelGeneration(): Promise<void>;
 
   /** Checks, decodes and tokenizes a corpus (BAD_CORPUS when it is not usable text); keeps the previous one on error. */
