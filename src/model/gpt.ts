@@ -344,7 +344,7 @@ export class GPT {
     const C = this.config.n_embd;
     const h = `h.${l}.`;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
-    const linear = how.linear ?? ((x: Linear) => matmul(d, { ...x, b: this.p(x.weight), bias: this.p(x.bias) }));
+    const linear = how.linear ?? (({ weight, bias, ...x }: Linear) => matmul(d, { ...x, b: this.p(weight), bias: this.p(bias) }));
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
