@@ -47,7 +47,7 @@ function gitIgnored() {
 const LAYERS = ['ui', 'workers', 'node', 'model', 'kernels', 'gpu', 'reference'];
 
 /** src/model modules that touch the GPU (everything else there is CPU-only and serves src/reference too). */
-const GPU_MODEL_MODULES = ['gpt', 'trainer', 'generate', 'ops', 'evaluate'];
+const GPU_MODEL_MODULES = ['gpt', 'trainer', 'generate', 'ops', 'evaluate', 'trace'];
 
 const UI_LIBRARIES = {
   regex: '^(react|react-dom|zustand|uplot)(/|$)',

@@ -2,10 +2,12 @@
  * The CLI end to end, as a user runs it: build once, then train a tiny model on a small corpus,
  * generate, print logits, evaluate, and check the readable errors for bad input.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..');
@@ -49,6 +51,36 @@ describe('cli', () => {
     expect(a.stdout.startsWith('an')).toBe(true);
     expect(a.stdout.length).toBeGreaterThan(30);
     expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('loads --model from a URL: a folder served over HTTP gives the text the directory gives', async () => {
+    // Served from this process, so the CLI runs asynchronously (spawnSync would block the server).
+    const server = createServer((req, res) => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      const file = join(modelDir, basename(path));
+      const bytes = path.startsWith('/model/') && existsSync(file) ? readFileSync(file) : undefined;
+      if (bytes) res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model/`;
+    const run = (model: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile('node', [join(root, 'dist-node/cli.js'), 'generate', '--model', model, '--prompt', 'an', '--max-new-tokens', '40', '--seed', '3'], { cwd: root, encoding: 'utf8', timeout: 300_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    try {
+      const fromUrl = await run(url);
+      expect(fromUrl.stderr).not.toMatch(/error/i);
+      expect(fromUrl.code).toBe(0);
+      expect(fromUrl.stdout).toBe(cli('generate', '--model', modelDir, '--prompt', 'an', '--max-new-tokens', '40', '--seed', '3').stdout);
+      const missing = await run(url.replace('/model/', '/nothing/'));
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/NETWORK.*Not found: .*nothing\/config\.json \(HTTP 404\)/);
+    } finally {
+      await new Promise<void>((ok) => server.close(() => ok()));
+    }
   });
 
   it('prints next-token logits as JSON', () => {

@@ -75,6 +75,11 @@ export interface BlockOps {
   residual(out: Buf, inp: Buf, branch: Buf, site: 'attn_resid' | 'mlp_resid'): Op;
   /** A linear layer; default matmul on the f32 parameters (the decoder's 16-bit weights swap theirs in: src/model/f16.ts). */
   linear?(l: Linear): Op;
+  /**
+   * Optional capture hook: ops recorded right after `stage` wrote its output, before anything
+   * overwrites it (the "How it works" trace copies rows out; src/model/trace.ts). Absent: nothing.
+   */
+  tap?(stage: BlockStage): Op[];
 }
 
 /** y (M, N) = x (M, K) · W + b (GELU on top with `gelu`): a linear layer named by its parameters. */
@@ -91,6 +96,9 @@ export interface Linear {
   /** With gelu: also keep acc + bias (N, ...) for the backward pass. */
   preact?: Buf;
 }
+
+/** The stages of a block, in order, as BlockOps.tap names them (each after its output is written). */
+export type BlockStage = 'ln_1' | 'c_attn' | 'attn' | 'attn_proj' | 'attn_resid' | 'ln_2' | 'c_fc' | 'mlp_proj' | 'mlp_resid';
 
 /** What the head reads and writes: the last block's output, ln_f's outputs and the logits (N, V). */
 export interface HeadBuffers {
@@ -344,19 +352,29 @@ export class GPT {
     const C = this.config.n_embd;
     const h = `h.${l}.`;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const tap = (stage: BlockStage): Op[] => how.tap?.(stage) ?? [];
     const linear = how.linear ?? (({ weight, bias, ...x }: Linear) => matmul(d, { ...x, b: this.p(weight), bias: this.p(bias) }));
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
+      ...tap('ln_1'),
       linear({ out: b(x.qkv), a: b(x.ln1), weight: h + 'attn.c_attn.weight', bias: h + 'attn.c_attn.bias', M: N, K: C, N: 3 * C }),
+      ...tap('c_attn'),
       ...how.attention(b(x.qkv), b(x.atty), x.lse && b(x.lse)),
+      ...tap('attn'),
       linear({ out: b(x.scratch), a: b(x.atty), weight: h + 'attn.c_proj.weight', bias: h + 'attn.c_proj.bias', M: N, K: C, N: C }),
+      ...tap('attn_proj'),
       how.residual(b(x.res2), b(x.input), b(x.scratch), 'attn_resid'),
+      ...tap('attn_resid'),
       // x = x + c_proj(gelu(c_fc(ln_2(x)))); the pre-activation is kept where the backward needs it
       layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C),
+      ...tap('ln_2'),
       linear({ out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), weight: h + 'mlp.c_fc.weight', bias: h + 'mlp.c_fc.bias', M: N, K: C, N: 4 * C }),
+      ...tap('c_fc'),
       linear({ out: b(x.scratch), a: b(x.fchGelu), weight: h + 'mlp.c_proj.weight', bias: h + 'mlp.c_proj.bias', M: N, K: 4 * C, N: C }),
+      ...tap('mlp_proj'),
       how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
+      ...tap('mlp_resid'),
     ];
   }
 

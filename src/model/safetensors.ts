@@ -47,7 +47,8 @@ function isNonNegInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
-interface Entry {
+/** One tensor as the header describes it; offsets are relative to the data section. */
+export interface HeaderEntry {
   name: string;
   dtype: string;
   shape: number[];
@@ -55,26 +56,36 @@ interface Entry {
   end: number;
 }
 
-/** Parses and checks the header; returns the entries and where the data section starts. */
-function readHeader(bytes: Uint8Array, file: string): { entries: Entry[]; dataStart: number } {
-  if (bytes.length < 8) fail(`${file} is too short to be a safetensors file (${bytes.length} bytes; even the header length needs 8).`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * The header's length from the file's first 8 bytes. `fileBytes` is the whole file's size when
+ * known (a file; a stream once it has ended); without it only the 100 MB cap is checked.
+ */
+export function headerLength(first8: Uint8Array, file: string, fileBytes?: number): number {
+  if (fileBytes !== undefined && fileBytes < 8) fail(`${file} is too short to be a safetensors file (${fileBytes} bytes; even the header length needs 8).`);
+  const dv = new DataView(first8.buffer, first8.byteOffset, 8);
   const headerLen = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
-  if (headerLen > bytes.length - 8) {
-    fail(`${file} is truncated or not a safetensors file: its header claims ${headerLen} bytes but only ${bytes.length - 8} bytes follow the length field.`);
+  if (fileBytes !== undefined && headerLen > fileBytes - 8) {
+    fail(`${file} is truncated or not a safetensors file: its header claims ${headerLen} bytes but only ${fileBytes - 8} bytes follow the length field.`);
   }
   if (headerLen > MAX_HEADER_BYTES) fail(`${file} has a ${headerLen}-byte header, more than the 100 MB a safetensors header may have.`);
+  return headerLen;
+}
+
+/**
+ * Parses and checks the JSON header (the bytes after the length field). `dataBytes`, the size of
+ * the data section when known, refuses tensors past the end of the file (a truncated file);
+ * checkTruncation makes the same check later, once a streamed file has ended.
+ */
+export function parseHeader(json: Uint8Array, file: string, dataBytes?: number): HeaderEntry[] {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
     fail(`${file} has a damaged header (not valid JSON: ${(e as Error).message}).`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(`${file} has a damaged header (it is not a JSON object).`);
 
-  const dataStart = 8 + headerLen;
-  const dataBytes = bytes.length - dataStart;
-  const entries: Entry[] = [];
+  const entries: HeaderEntry[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
     const where = `${file}: tensor ${name}`;
@@ -87,9 +98,7 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Entry[]; dataSt
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end) fail(`${where} has data_offsets [${begin}, ${end}] that end before they begin.`);
-    if (end > dataBytes) {
-      fail(`${file} is truncated: tensor ${name} needs bytes ${begin}..${end} but the file has only ${dataBytes} data bytes.`);
-    }
+    if (dataBytes !== undefined) checkTruncation([{ name, begin, end }], file, dataBytes);
     const expected = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype]!;
     if (end - begin !== expected) {
       fail(`${where} has shape [${shape.join(', ')}] of ${dtype}, which needs ${expected} bytes, but its data_offsets span ${end - begin} bytes.`);
@@ -106,7 +115,26 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Entry[]; dataSt
       fail(`${file} is damaged: tensors ${prev.name} (bytes ${prev.begin}..${prev.end}) and ${cur.name} (bytes ${cur.begin}..${cur.end}) overlap.`);
     }
   }
-  return { entries, dataStart };
+  return entries;
+}
+
+/** Refuses the first entry (in header order) that ends past a data section of `dataBytes`. */
+export function checkTruncation(entries: readonly Pick<HeaderEntry, 'name' | 'begin' | 'end'>[], file: string, dataBytes: number): void {
+  for (const { name, begin, end } of entries) {
+    if (end > dataBytes) fail(`${file} is truncated: tensor ${name} needs bytes ${begin}..${end} but the file has only ${dataBytes} data bytes.`);
+  }
+}
+
+/** Whether a tensor of this dtype can be loaded as weights (converted to f32 by toF32). */
+function isFloatDtype(dtype: string): dtype is Dtype {
+  return FLOAT_DTYPES.includes(dtype);
+}
+
+/** Parses and checks the header of a whole file; returns the entries and where the data section starts. */
+function readHeader(bytes: Uint8Array, file: string): { entries: HeaderEntry[]; dataStart: number } {
+  const headerLen = headerLength(bytes.subarray(0, 8), file, bytes.length);
+  const dataStart = 8 + headerLen;
+  return { entries: parseHeader(bytes.subarray(8, dataStart), file, bytes.length - dataStart), dataStart };
 }
 
 /** IEEE half → float: exponent 0 is subnormal (no implicit 1), exponent 31 is Inf/NaN. */
@@ -124,7 +152,7 @@ let f16Table: Float32Array | undefined;
 
 /**
  * One tensor's little-endian bytes as float32: a copy, or written into `into` (as many floats as
- * the tensor has). The streamed loader (src/workers/engine/hub.ts) converts tensor by tensor
+ * the tensor has). The checkpoint reader (checkpoint-reader.ts) converts tensor by tensor
  * straight into the parameter buffer with it.
  */
 export function toF32(raw: Uint8Array, dtype: Dtype, into?: Float32Array): Float32Array {
@@ -152,10 +180,16 @@ export function toF32(raw: Uint8Array, dtype: Dtype, into?: Float32Array): Float
     }
   } else {
     // bfloat16 is the top half of a float32: shift it back into place.
-    const bits = new Uint32Array(out.buffer);
+    const bits = new Uint32Array(out.buffer, out.byteOffset, out.length); // `into` may be a view into the parameters
     for (let i = 0; i < out.length; i++) bits[i] = dv.getUint16(i * 2, true) << 16;
   }
   return out;
+}
+
+/** The entry's dtype when it is a float one; refuses the rest (weights are F32, F16 or BF16). */
+export function floatDtype(e: Pick<HeaderEntry, 'name' | 'dtype'>, file: string): Dtype {
+  if (!isFloatDtype(e.dtype)) fail(`${file}: tensor ${e.name} has dtype ${e.dtype}; only F32, F16 and BF16 tensors can be loaded.`);
+  return e.dtype;
 }
 
 /** Reads a .safetensors file; see ReadOptions. Ignores "__metadata__". */
@@ -165,10 +199,7 @@ export function readSafetensors(bytes: Uint8Array, options: ReadOptions = {}): M
   const out = new Map<string, SafeTensor>();
   for (const e of entries) {
     if (options.skip?.(e.name)) continue;
-    if (!FLOAT_DTYPES.includes(e.dtype)) {
-      fail(`${file}: tensor ${e.name} has dtype ${e.dtype}; only F32, F16 and BF16 tensors can be loaded.`);
-    }
-    const dtype = e.dtype as Dtype;
+    const dtype = floatDtype(e, file);
     out.set(e.name, { dtype, shape: e.shape, data: toF32(bytes.subarray(dataStart + e.begin, dataStart + e.end), dtype) });
   }
   return out;

@@ -29,7 +29,8 @@ Usage: npm run cli -- <command> [options]
   eval     --model DIR --data FILE [--batch 8]
   export-hf --model DIR --out DIR [--dtype f16|f32]   Hugging Face's layout (transformer. keys, mask buffers, F16)
 
---model takes a model directory or a .zip downloaded from the page (Models tab).
+--model takes a model directory, a .zip downloaded from the page (Models tab), or the URL of a model
+folder (https://…/folder/ holding config.json and model.safetensors, or a huggingface.co model page).
 
 Benchmarks: npm run bench:model [-- --json --quick], npm run bench:kernels, npm run bench:profile
 `;

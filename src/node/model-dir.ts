@@ -1,9 +1,10 @@
 /** Model directories on disk for the CLI and tests (the browser builds the same files in memory). */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { EngineError } from '../errors';
 import { CONFIG_FILE, decodeCheckpoint, encodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
+import { fetchCheckpoint, resolveSource, type FetchProgress } from '../model/checkpoint-url';
+import { unpack } from '../model/model-zip';
 
 /**
  * Writes model.safetensors, config.json and tokenizer.json into `dir` (created if needed). Each
@@ -18,12 +19,18 @@ export async function saveModelDir(dir: string, ck: Checkpoint): Promise<void> {
 }
 
 /**
- * Loads a model directory (ours, or a Hugging Face GPT-2 one: only the three files are read) or a
- * .zip of one, as the page's "Download" saves it.
+ * Loads a model directory (ours, or a Hugging Face GPT-2 one: only the three files are read), a
+ * .zip of one, as the page's "Download" saves it, or the URL of one (http(s); a Hugging Face
+ * repository page means its files), streamed through the same reader as the page's "Load from URL".
  */
-export async function loadModelDir(dir: string): Promise<Checkpoint> {
+export async function loadModelDir(dir: string, onProgress: (p: FetchProgress) => void = downloadBar): Promise<Checkpoint> {
+  if (/^https?:\/\//i.test(dir)) {
+    const ck = await fetchCheckpoint(resolveSource(dir).base, { onProgress });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    return ck;
+  }
   const info = await stat(dir).catch(() => undefined);
-  if (info?.isFile() && dir.toLowerCase().endsWith('.zip')) return loadModelZip(dir);
+  if (info?.isFile() && dir.toLowerCase().endsWith('.zip')) return decodeCheckpoint(unpack([{ name: dir, bytes: new Uint8Array(await readFile(dir)) }]));
   if (!info?.isDirectory()) throw new EngineError('BAD_CHECKPOINT', `There is no model directory (or .zip) at ${dir}.`);
   const files = new Map<string, Uint8Array>();
   for (const name of [MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE]) {
@@ -36,15 +43,9 @@ export async function loadModelDir(dir: string): Promise<Checkpoint> {
   return decodeCheckpoint(files);
 }
 
-/** A .zip of a model directory: its entries by base name (a zipped folder works too). */
-async function loadModelZip(path: string): Promise<Checkpoint> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(new Uint8Array(await readFile(path)));
-  } catch (e) {
-    throw new EngineError('BAD_CHECKPOINT', `${path} is not a readable zip file (${(e as Error).message}).`);
-  }
-  const files = new Map<string, Uint8Array>();
-  for (const [name, bytes] of Object.entries(entries)) if (!name.endsWith('/')) files.set(name, bytes);
-  return decodeCheckpoint(files);
+/** "downloading 12.3 / 500.0 MB" on stderr, redrawn in place on a TTY (nothing in logs). */
+function downloadBar(p: FetchProgress): void {
+  if (!process.stderr.isTTY) return;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  process.stderr.write(`\rdownloading ${mb(p.loaded)}${p.total ? ` / ${mb(p.total)}` : ''} MB\x1b[K`);
 }

@@ -3,6 +3,7 @@ import { AttentionExplorer } from './components/AttentionExplorer';
 import { GeneratePanel } from './components/GeneratePanel';
 import { Alert } from './components/Alert';
 import { Header } from './components/Header';
+import { HowItWorks } from './components/how/HowItWorks';
 import { ModelBar } from './components/ModelBar';
 import { ModelsPanel } from './components/ModelsPanel';
 import { TrainPanel } from './components/TrainPanel';
@@ -13,6 +14,7 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'write', label: 'Write' },
   { id: 'train', label: 'Train' },
   { id: 'models', label: 'Models' },
+  { id: 'how', label: 'How it works' },
 ];
 
 export function App() {
@@ -71,6 +73,8 @@ export function App() {
           </div>
         ) : tab === 'train' ? (
           <TrainPanel />
+        ) : tab === 'how' ? (
+          <HowItWorks />
         ) : (
           <ModelsPanel />
         )}

@@ -6,8 +6,9 @@
  */
 import type { Preset, PresetId, Recipe } from '../model/presets';
 import type { NoWebGpuReason } from '../gpu/device';
+import type { BlockTrace, LayerNormTrace, TraceNumbers } from '../model/token-trace';
 
-export type { NoWebGpuReason, Preset, PresetId, Recipe };
+export type { BlockTrace, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe };
 export type TokenizerKind = 'char' | 'gpt2';
 
 export interface EngineInfo {
@@ -87,11 +88,8 @@ export interface LibraryState {
   quota?: number;
 }
 
-/** Bytes of a model download so far; total when the server gave every file's size. */
-export interface LoadProgress {
-  loaded: number;
-  total?: number;
-}
+/** Bytes of a model download so far; total when the server gave every file's size (the transport is src/model/checkpoint-url.ts). */
+export type LoadProgress = import('../model/checkpoint-url').FetchProgress;
 
 /**
  * The weights generation reads on the GPU: 32-bit (the model's own), or a 16-bit copy (half the
@@ -173,6 +171,34 @@ export interface GenerationResult extends Streamed {
   ms: number;
   /** The weights the run read: 'f32' or 'f16' on the GPU, 'cpu' on the CPU path (float64). */
   weights?: DecodeWeights | 'cpu';
+}
+
+/** What the "How it works" view follows: a text, or token ids (the Write tab's); position defaults to the last. */
+export type TraceRequest = ({ text: string } | { ids: number[] }) & { position?: number };
+
+/**
+ * One position followed through the model, every intermediate vector with its real numbers (the
+ * "How it works" view). The numbers' layout is src/model/token-trace.ts's; their arrays share one
+ * transferred buffer (`buffer`).
+ */
+export interface TokenTrace extends TraceNumbers {
+  /** The tokens the model saw: the input's window of at most block_size tokens that ends at the traced one. */
+  ids: number[];
+  /** Each of them decoded alone. */
+  labels: string[];
+  /** Where ids[0] lies in the input (> 0 when the input was longer than the block size). */
+  offset: number;
+  /** Up to 8 tokens of the input after the traced one: the causal mask hides them. */
+  after: string[];
+  /** Every token id by its logit, largest first (ties: lower id first), sorted in the worker so the page need not. */
+  order: Uint32Array;
+  /** Each token id the view lists decoded alone: the 16 highest and 16 lowest logits, and the token after the traced one. */
+  vocab: Record<number, string>;
+  tokenizer: TokenizerKind;
+  vocabSize: number;
+  /** Where the numbers were computed, and how long the trace took (ms, in the worker). */
+  backend: 'webgpu' | 'cpu';
+  ms: number;
 }
 
 /** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
@@ -298,6 +324,11 @@ export interface EngineApi {
   /** Streams the prompt's trace (with captureAttention) and the tokens to `onEvent`; resolves when done. A new generation or a load cancels this one. */
   generate(prompt: string, opts: SamplingSettings & { captureAttention: boolean; weights?: DecodeWeights }, onEvent: OnEvent<GenerationEvent>): Promise<GenerationResult>;
   cancelGeneration(): Promise<void>;
+  /**
+   * Follows one position through the loaded model (one GPU pass and one read-back, or the float64
+   * path on the CPU). BAD_CONFIG for a position outside the input; BUSY while training runs.
+   */
+  trace(req: TraceRequest): Promise<TokenTrace>;
 
   /** Checks, decodes and tokenizes a corpus (BAD_CORPUS when it is not usable text); keeps the previous one on error. */
   setCorpus(parts: CorpusPart[], tokenizer: TokenizerKind): Promise<CorpusSummary>;

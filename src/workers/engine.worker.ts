@@ -7,17 +7,18 @@
  */
 import * as Comlink from 'comlink';
 import { EngineError } from '../errors';
-import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from '../model/checkpoint';
+import { decodeCheckpoint } from '../model/checkpoint';
+import { fetchCheckpoint } from '../model/checkpoint-url';
 import { PRESETS } from '../model/presets';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
 import { backend, device, kernelTuning, loseDeviceForTest, lostOrSettled, onFault, onTuneProgress, uncapturedErrorForTest, webGpuProblem } from './engine/device';
-import { downloadFiles } from './engine/download';
 import { runGeneration } from './engine/generation';
 import { loadFromSource, URL_ACTIVE_PREFIX } from './engine/hub';
 import { Jobs } from './engine/jobs';
 import * as library from './engine/library';
 import * as models from './engine/models';
+import { runTrace } from './engine/trace';
 import * as training from './engine/training';
 
 const jobs = new Jobs();
@@ -65,8 +66,7 @@ const api: EngineApi = {
     return jobs.run('load', () =>
       guarded(async () => {
         const c = await backend();
-        const files = await downloadFiles(base, [MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE], onProgress);
-        return models.install(decodeCheckpoint(files), name, c);
+        return models.install(await fetchCheckpoint(base, { onProgress, checkFits: (config) => models.checkFits(config, c) }), name, c);
       }),
     );
   },
@@ -164,6 +164,11 @@ const api: EngineApi = {
 
   async cancelGeneration() {
     jobs.abort('generate');
+  },
+
+  trace(req) {
+    if (jobs.running === 'train') return Promise.reject(new EngineError('BUSY', 'Training is using the GPU. Stop it (or let it finish) to follow a token through the model.'));
+    return guarded(() => runTrace(models.current(), req));
   },
 
   async setCorpus(parts, tokenizer) {

@@ -19,7 +19,7 @@ const INIT_TIMEOUT_MS = 60_000;
 /** What the Train tab says on the CPU path. */
 export const NO_TRAINING_ON_CPU =
   'Training needs WebGPU, which this browser does not give the page (see the note at the top). Without it the page only writes, with small models, on the CPU. Open it in a browser with WebGPU to train.';
-export type Tab = 'write' | 'train' | 'models';
+export type Tab = 'write' | 'train' | 'models' | 'how';
 
 export interface EngineSlice {
   gpu: GpuStatus;

@@ -3,16 +3,21 @@
  * `idb`), one record per model holding its three files (model.safetensors, config.json,
  * tokenizer.json: the Hugging Face layout, so a download is the same bytes).
  *
- * A save is one `put` in one transaction: IndexedDB commits it whole or not at all, so a failed
- * write (quota exceeded) leaves the previous version of the model readable; a new version replaces
- * the old only once it is written. The shipped model is listed too but lives in public/weights.
+ * A save is one transaction: IndexedDB commits it whole or not at all, so a failed write (quota
+ * exceeded) leaves the previous version of the model readable; a new version replaces the old only
+ * once it is written. The shipped model is listed too but lives in public/weights.
+ *
+ * Beside each model a small `info` record holds what the Models tab lists (name, dates, config,
+ * size), written with every save: listing reads those, never the weights (a model saved before
+ * the store existed is decoded once, and its record written then).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { EngineError } from '../../errors';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../model/checkpoint';
 import { countParams } from '../../model/config';
 import type { Recipe } from '../../model/presets';
+import { unpack } from '../../model/model-zip';
 import type { TrainerState } from '../../model/trainer';
 import type { LibraryEntry, LibraryState, TrainHistory } from '../api';
 
@@ -47,8 +52,12 @@ export interface StoredCorpus {
   text: string;
 }
 
+/** A model's line in the Models tab, kept beside its files (store `info`). */
+type StoredInfo = Omit<LibraryEntry, 'resumable'>;
+
 interface LibrarySchema extends DBSchema {
   models: { key: string; value: StoredModel };
+  info: { key: string; value: StoredInfo };
   meta: { key: string; value: string };
   training: { key: string; value: StoredTraining };
   corpora: { key: string; value: StoredCorpus };
@@ -58,7 +67,7 @@ export const SHIPPED_ID = 'shipped';
 
 let db: Promise<IDBPDatabase<LibrarySchema>> | undefined;
 function open(): Promise<IDBPDatabase<LibrarySchema>> {
-  db ??= openDB<LibrarySchema>('gpt-playground', 2, {
+  db ??= openDB<LibrarySchema>('gpt-playground', 3, {
     upgrade(d, oldVersion) {
       if (oldVersion < 1) {
         d.createObjectStore('models', { keyPath: 'id' });
@@ -68,6 +77,7 @@ function open(): Promise<IDBPDatabase<LibrarySchema>> {
         d.createObjectStore('training', { keyPath: 'id' });
         d.createObjectStore('corpora', { keyPath: 'id' });
       }
+      if (oldVersion < 3) d.createObjectStore('info', { keyPath: 'id' });
     },
   });
   return db;
@@ -87,24 +97,37 @@ async function storage<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function entry(m: StoredModel, hasTraining: boolean): LibraryEntry {
-  const ck = decodeCheckpoint(new Map(Object.entries(m.files)));
-  const bytes = Object.values(m.files).reduce((n, f) => n + f.length, 0);
-  return { id: m.id, name: m.name, source: m.source, created: m.created, updated: m.updated, valLoss: m.valLoss, step: m.step, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), bytes, totalSteps: m.totalSteps, resumable: hasTraining && m.step !== undefined && m.totalSteps !== undefined && m.step < m.totalSteps };
+/** The listed facts of a model record whose checkpoint is `ck`. */
+function describe(m: Omit<StoredModel, 'files'>, ck: Checkpoint, files: Record<string, Uint8Array>): StoredInfo {
+  const bytes = Object.values(files).reduce((n, f) => n + f.length, 0);
+  return { id: m.id, name: m.name, source: m.source, created: m.created, updated: m.updated, valLoss: m.valLoss, step: m.step, ...ck.config, tokenizer: ck.tokenizer.kind, params: countParams(ck.config), bytes, totalSteps: m.totalSteps };
+}
+
+/** The info of models saved before the `info` store existed: decoded once, and kept. */
+async function describeOld(d: IDBPDatabase<LibrarySchema>, known: Set<string>): Promise<StoredInfo[]> {
+  const out: StoredInfo[] = [];
+  for (const id of await d.getAllKeys('models')) {
+    if (known.has(id)) continue;
+    const m = await d.get('models', id);
+    if (!m) continue;
+    try {
+      const info = describe(m, decodeCheckpoint(new Map(Object.entries(m.files))), m.files);
+      out.push(info);
+      await d.put('info', info).catch(() => undefined); // not kept (storage full): decoded again next time
+    } catch {
+      // A record that no longer decodes is skipped here (and can still be deleted by id).
+    }
+  }
+  return out;
 }
 
 export async function list(): Promise<LibraryState> {
   return storage('reading the model list', async () => {
     const d = await open();
-    const models: LibraryEntry[] = [];
     const resumable = new Set(await d.getAllKeys('training'));
-    for (const m of await d.getAll('models')) {
-      try {
-        models.push(entry(m, resumable.has(m.id)));
-      } catch {
-        // A record that no longer decodes is skipped here (and can still be deleted by id).
-      }
-    }
+    const infos = await d.getAll('info');
+    infos.push(...(await describeOld(d, new Set(infos.map((i) => i.id)))));
+    const models: LibraryEntry[] = infos.map((m) => ({ ...m, resumable: resumable.has(m.id) && m.step !== undefined && m.totalSteps !== undefined && m.step < m.totalSteps }));
     models.sort((a, b) => b.updated - a.updated);
     const activeId = await d.get('meta', 'active');
     let usage: number | undefined;
@@ -139,10 +162,11 @@ export async function save(
   const files = Object.fromEntries(encodeCheckpoint(ck));
   await storage(`saving “${meta.name}”`, async () => {
     if (savesFailForTest) throw new DOMException('The quota has been exceeded (test hook).', 'QuotaExceededError');
-    const tx = (await open()).transaction(['models', 'training', 'corpora'], 'readwrite');
+    const tx = (await open()).transaction(['models', 'info', 'training', 'corpora'], 'readwrite');
     const old = await tx.objectStore('models').get(id);
     const now = Date.now();
-    const writes: Promise<unknown>[] = [tx.objectStore('models').put({ id, ...meta, created: old?.created ?? now, updated: now, files })];
+    const record: StoredModel = { id, ...meta, created: old?.created ?? now, updated: now, files };
+    const writes: Promise<unknown>[] = [tx.objectStore('models').put(record), tx.objectStore('info').put(describe(record, ck, files))];
     if (training === 'drop') writes.push(tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id));
     else if (training) {
       writes.push(tx.objectStore('training').put({ id, recipe: training.recipe, state: training.state, history: training.history }));
@@ -178,17 +202,18 @@ export async function rename(id: string, name: string): Promise<void> {
   const clean = name.trim().slice(0, 120);
   if (!clean) throw new EngineError('BAD_CONFIG', 'A model name cannot be empty.');
   await storage('renaming', async () => {
-    const d = await open();
-    const m = await d.get('models', id);
+    const tx = (await open()).transaction(['models', 'info'], 'readwrite');
+    const [m, info] = await Promise.all([tx.objectStore('models').get(id), tx.objectStore('info').get(id)]);
     if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
-    await d.put('models', { ...m, name: clean });
+    // Without its info record (saved before the store existed) the next list() describes it anew.
+    await Promise.all([tx.objectStore('models').put({ ...m, name: clean }), info && tx.objectStore('info').put({ ...info, name: clean }), tx.done]);
   });
 }
 
 export async function remove(id: string): Promise<void> {
   await storage('deleting', async () => {
-    const tx = (await open()).transaction(['models', 'training', 'corpora', 'meta'], 'readwrite');
-    await Promise.all([tx.objectStore('models').delete(id), tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id)]);
+    const tx = (await open()).transaction(['models', 'info', 'training', 'corpora', 'meta'], 'readwrite');
+    await Promise.all([tx.objectStore('models').delete(id), tx.objectStore('info').delete(id), tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id)]);
     if ((await tx.objectStore('meta').get('active')) === id) await tx.objectStore('meta').delete('active');
     await tx.done;
   });
@@ -205,35 +230,8 @@ export function zipCheckpoint(ck: Checkpoint): Uint8Array {
   return zipSync(Object.fromEntries(encodeCheckpoint(ck)), { level: 0 });
 }
 
-/** The files of an import: a .zip (its entries, by base name) or loose files. */
-export function unpack(parts: { name: string; bytes: Uint8Array }[]): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  for (const p of parts) {
-    if (p.name.toLowerCase().endsWith('.zip')) {
-      let entries: Record<string, Uint8Array>;
-      // A "zip bomb" declares far more than it holds: refuse from the sizes its entries declare, before inflating any.
-      let declared = 0;
-      const filter = (f: { name: string; originalSize: number }) => {
-        declared += f.originalSize;
-        if (declared > MAX_UNZIPPED_BYTES) {
-          throw new EngineError('BAD_CHECKPOINT', `${p.name} unpacks to more than ${MAX_UNZIPPED_BYTES / 2 ** 30} GB, more than a model this page can load. Is it the right file?`);
-        }
-        return !f.name.endsWith('/');
-      };
-      try {
-        entries = unzipSync(p.bytes, { filter });
-      } catch (e) {
-        if (e instanceof EngineError) throw e;
-        throw new EngineError('BAD_CHECKPOINT', `${p.name} is not a readable zip file (${(e as Error).message}).`);
-      }
-      for (const [k, v] of Object.entries(entries)) if (!k.endsWith('/')) files.set(k, v);
-    } else files.set(p.name, p.bytes);
-  }
-  return files;
-}
-
-/** What the entries of an imported .zip may declare in all (GPT-2 medium's F32 weights are 1.4 GB). */
-const MAX_UNZIPPED_BYTES = 4 * 2 ** 30;
+/** The import of a .zip or loose files: one unpacker for the page and the CLI. */
+export { unpack };
 
 export function newId(): string {
   return `m-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;

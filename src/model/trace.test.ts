@@ -1,0 +1,114 @@
+/**
+ * The "How it works" trace: every stage the GPU trace copies out (src/model/trace.ts) against the
+ * float64 trace (src/reference/trace.ts), the traced logits against the GPU decoder's, and the
+ * float64 trace's logits and attention against the full reference forward.
+ */
+import { describe, expect, it } from 'vitest';
+import { assertClose } from '../../test/kernel-case';
+import { testDevice } from '../../test/gpu';
+import { Rng, randomInts } from '../../test/random';
+import { refAttentionProbs, refForward, type RefParams } from '../reference/gpt';
+import { refTrace } from '../reference/trace';
+import type { GPTConfig } from './config';
+import { Decoder } from './generate';
+import { GPT } from './gpt';
+import { initParams } from './params';
+import type { TraceNumbers } from './token-trace';
+import { traceGpu } from './trace';
+
+async function model(config: GPTConfig, seed: number, maxBindingBytes?: number) {
+  const device = await testDevice();
+  const m = new GPT(device, config, { maxBindingBytes });
+  const w = initParams(config, m.layout, seed);
+  const rng = new Rng(seed);
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0 && w[i] !== 1) w[i] = 0.25 * rng.normal();
+  m.setWeights(w);
+  const p: RefParams = {};
+  for (const t of m.layout.tensors) p[t.name] = Float64Array.from(w.subarray(t.offset, t.offset + t.size));
+  return { m, p };
+}
+
+/** Per stage: float32 GPU vs float64 reference. Vectors after more matmuls get looser bounds. */
+const TOL = { tight: { atol: 1e-6, rtol: 1e-6 }, stage: { atol: 2e-5, rtol: 2e-4 }, deep: { atol: 1e-4, rtol: 1e-3 } };
+
+function compare(gpu: TraceNumbers, ref: TraceNumbers, what: string): void {
+  assertClose(`${what} token embedding`, gpu.tokenEmbedding, ref.tokenEmbedding, TOL.tight);
+  assertClose(`${what} position embedding`, gpu.positionEmbedding, ref.positionEmbedding, TOL.tight);
+  assertClose(`${what} embedding sum`, gpu.embedding, ref.embedding, TOL.tight);
+  gpu.blocks.forEach((g, l) => {
+    const r = ref.blocks[l]!;
+    const at = `${what} block ${l}`;
+    const tol = l === 0 ? TOL.stage : TOL.deep;
+    assertClose(`${at} ln_1 out`, g.ln1.out, r.ln1.out, tol);
+    assertClose(`${at} ln_1 mean, rstd`, [g.ln1.mean, g.ln1.rstd], [r.ln1.mean, r.ln1.rstd], tol);
+    assertClose(`${at} q,k,v`, g.qkv, r.qkv, tol);
+    assertClose(`${at} keys`, g.keys, r.keys, tol);
+    assertClose(`${at} scores`, g.scores, r.scores, tol);
+    assertClose(`${at} attention weights`, g.weights, r.weights, tol);
+    assertClose(`${at} heads (before c_proj)`, g.heads, r.heads, tol);
+    assertClose(`${at} attention branch (c_proj)`, g.attnOut, r.attnOut, tol);
+    assertClose(`${at} residual after attention`, g.afterAttn, r.afterAttn, tol);
+    assertClose(`${at} ln_2 out`, g.ln2.out, r.ln2.out, tol);
+    assertClose(`${at} ln_2 mean, rstd`, [g.ln2.mean, g.ln2.rstd], [r.ln2.mean, r.ln2.rstd], tol);
+    assertClose(`${at} MLP before GELU`, g.fc, r.fc, tol);
+    assertClose(`${at} MLP after GELU`, g.fcGelu, r.fcGelu, tol);
+    assertClose(`${at} MLP branch`, g.mlpOut, r.mlpOut, tol);
+    assertClose(`${at} block output`, g.out, r.out, tol);
+  });
+  assertClose(`${what} ln_f out`, gpu.lnf.out, ref.lnf.out, TOL.deep);
+  assertClose(`${what} logits`, gpu.logits, ref.logits, TOL.deep);
+}
+
+describe('trace of one position ("How it works")', () => {
+  // Awkward sizes: 3 heads of 5 channels, vocabulary 17, block 19; positions 0, 1, 16 and the last.
+  const config: GPTConfig = { n_layer: 3, n_head: 3, n_embd: 15, block_size: 19, vocab_size: 17 };
+
+  it('every stage on the GPU matches the float64 trace; logits match the decoder and the full forward', async () => {
+    const { m, p } = await model(config, 7);
+    const tokens = Array.from(randomInts(new Rng(8), config.block_size, config.vocab_size));
+    const decoder = new Decoder(m);
+    const V = config.vocab_size;
+    const decoded: Float32Array[] = [];
+    for (let t = 0; t < tokens.length; t++) decoded.push((await decoder.step(tokens[t]!, t)).logits!);
+    for (const pos of [0, 1, 16, tokens.length - 1]) {
+      const seq = tokens.slice(0, pos + 1);
+      const gpu = await traceGpu(m, seq);
+      const ref = refTrace(config, p, seq);
+      compare(gpu, ref, `position ${pos}:`);
+      assertClose(`position ${pos}: traced logits vs the decoder's`, gpu.logits, decoded[pos]!, { atol: 1e-4, rtol: 1e-4 });
+      // The float64 trace against the whole-sequence reference forward (logits, each head's weights).
+      const full = refForward(config, p, seq, 1, pos + 1).logits.subarray(pos * V, (pos + 1) * V);
+      assertClose(`position ${pos}: float64 trace logits vs refForward`, ref.logits, full, { atol: 1e-5, rtol: 1e-5 });
+      const probs = refAttentionProbs(config, p, seq); // (L, NH, T, T)
+      const T = pos + 1;
+      for (let l = 0; l < config.n_layer; l++) {
+        for (let h = 0; h < config.n_head; h++) {
+          const start = ((l * config.n_head + h) * T + pos) * T;
+          assertClose(`position ${pos} block ${l} head ${h}: weights vs refAttentionProbs`, ref.blocks[l]!.weights.subarray(h * T, (h + 1) * T), probs.subarray(start, start + T), { atol: 1e-6, rtol: 1e-5 });
+          const sum = gpu.blocks[l]!.weights.subarray(h * T, (h + 1) * T).reduce((s, x) => s + x, 0);
+          expect(Math.abs(sum - 1), `block ${l} head ${h} weights sum to ${sum}`).toBeLessThan(1e-5);
+        }
+      }
+      // Block l's input is the previous block's output, as the view draws the residual stream.
+      expect(gpu.blocks[1]!.input).toBe(gpu.blocks[0]!.out);
+    }
+    decoder.destroy();
+    m.destroy();
+  });
+
+  it('with wte split into binding-sized chunks, a token of the last chunk traces the same as the reference', async () => {
+    const split: GPTConfig = { n_layer: 1, n_head: 2, n_embd: 8, block_size: 7, vocab_size: 150 };
+    const { m, p } = await model(split, 11, 64 * split.n_embd * 4);
+    expect(m.wteChunks.length).toBe(3);
+    const seq = [3, 149, 64, 127, 128];
+    compare(await traceGpu(m, seq), refTrace(split, p, seq), 'split wte:');
+    m.destroy();
+  });
+
+  it('refuses token ids outside the vocabulary and sequences longer than the block', async () => {
+    const { m } = await model(config, 3);
+    await expect(traceGpu(m, [1, 17])).rejects.toThrow(/outside the vocabulary/);
+    await expect(traceGpu(m, Array(20).fill(0))).rejects.toThrow(/1\.\.19 tokens/);
+    m.destroy();
+  });
+});
