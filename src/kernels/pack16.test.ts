@@ -39,4 +39,27 @@ describe('pack16 (f32 -> packed half rows on the GPU)', () => {
       d.destroy();
     });
   }
+
+  it('covers more than 65535 workgroups (a second dispatch row: the wte of GPT-2 small needs 301k)', async () => {
+    const device = await testDevice();
+    const [rows, cols] = [65600, 128]; // 64 words a row: 65600 workgroups of 64 words
+    const ld = packedRowWords(cols);
+    const src = new Float32Array(rows * cols);
+    for (let i = 0; i < src.length; i++) src[i] = ((i % 1000) - 500) / 64; // exact in f16
+    const s = uploadBuffer(device, 'pack16.src', src);
+    const d = uploadBuffer(device, 'pack16.dst', new Uint32Array(rows * ld));
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    encodeDispatches(pass, [pack16(device, { buffer: d }, { buffer: s }, rows, cols)]);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const got = new Uint32Array(await readBuffer(device, d));
+    // Rows on both sides of the first dispatch row's end (65535 workgroups = row 65535 here) and the last.
+    for (const r of [0, 65534, 65535, 65536, rows - 1]) {
+      const want = packRows16(src.subarray(r * cols, (r + 1) * cols), 1, cols);
+      for (let j = 0; j < ld; j++) if (got[r * ld + j] !== want[j]) throw new Error(`row ${r} word ${j}: 0x${got[r * ld + j]!.toString(16)}, expected 0x${want[j]!.toString(16)}`);
+    }
+    s.destroy();
+    d.destroy();
+  });
 });
