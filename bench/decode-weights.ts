@@ -10,10 +10,12 @@
  * the forms one token at a time and each form keeps its median, so a loaded machine's noise falls
  * on every form alike (see bench/decode-capture.ts).
  * Bytes: the weights a decode step reads (f32: the whole parameter buffer; 16-bit: the packed copy
- * plus the f32 biases and layernorm gains), and all GPU bytes held with the decoder alive.
+ * plus the f32 biases and layernorm gains), and all GPU bytes held with the decoder alive: the f32
+ * model's parameters plus the decoder, or for 'f16packed, vectors-only model' a model built with
+ * `params: 'vectors'` (no f32 matrices on the GPU) plus its decoder, packed from the host weights.
  */
 import { gpuBytesInUse } from '../src/gpu/buffers';
-import { decoderWeightsRun, DECODER_WEIGHTS, type DecoderWeights } from '../src/model/f16';
+import { decoderWeightsRun, DECODER_WEIGHTS } from '../src/model/f16';
 import { Decoder } from '../src/model/generate';
 import { GPT } from '../src/model/gpt';
 import type { GPTConfig } from '../src/model/config';
@@ -42,10 +44,11 @@ async function main(): Promise<void> {
   const results = [];
   for (const c of CASES.filter((c) => c.tokens > 0)) {
     const model = new GPT(device, c.config);
-    model.setWeights(initParams(c.config, model.layout, 1));
+    const host = initParams(c.config, model.layout, 1);
+    model.setWeights(host);
     const vectorBytes = 4 * model.layout.tensors.filter((t) => t.shape.length === 1).reduce((s, t) => s + t.size, 0);
     const rows: Record<string, { weightMB: number; heldMB: number; ms: number[] }> = {};
-    const decoders = new Map<DecoderWeights, Decoder>();
+    const decoders = new Map<string, Decoder>();
     for (const w of forms) {
       const before = gpuBytesInUse(device);
       const dec = new Decoder(model, { weights: w });
@@ -55,6 +58,14 @@ async function main(): Promise<void> {
       rows[w] = { weightMB: weightBytes / MB, heldMB: (model.params.size + gpuBytesInUse(device) - before) / MB, ms: [] };
       await dec.step(1, c.pos, { logits: true }); // warm-up: pipelines, staging
     }
+    const LEAN = 'f16packed, vectors-only model';
+    const before = gpuBytesInUse(device);
+    const lean = new GPT(device, c.config, { params: 'vectors' });
+    lean.setWeights(host);
+    const leanDecoder = new Decoder(lean, { weights: 'f16packed', hostWeights: host });
+    decoders.set(LEAN, leanDecoder);
+    rows[LEAN] = { weightMB: rows.f16packed!.weightMB, heldMB: (gpuBytesInUse(device) - before) / MB, ms: [] };
+    await leanDecoder.step(1, c.pos, { logits: true });
     for (let i = 0; i < c.tokens; i++) {
       for (const [w, dec] of decoders) {
         const t0 = performance.now();
@@ -70,6 +81,7 @@ async function main(): Promise<void> {
     }
     for (const dec of decoders.values()) dec.destroy();
     model.destroy();
+    lean.destroy();
   }
   if (json) process.stdout.write(`${JSON.stringify({ adapter: adapterInfo, matmul: tuning.choice, results }, null, 2)}\n`);
 }

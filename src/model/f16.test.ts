@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assertClose } from '../../test/kernel-case';
+import { gpuBytesInUse } from '../gpu/buffers';
 import { testDevice } from '../../test/gpu';
 import { Rng, randomInts } from '../../test/random';
 import { refForward, type RefParams } from '../reference/gpt';
@@ -130,4 +131,38 @@ describe('decoder with 16-bit weights', async () => {
       model.destroy();
     });
   }
+});
+
+describe('a model that keeps only its vectors on the GPU (16-bit matrices in the decoder)', async () => {
+  const device = await testDevice();
+  it('decodes the same logits as the full model, in about half the GPU memory', async () => {
+    const cfg: GPTConfig = { n_layer: 2, n_head: 4, n_embd: 64, block_size: 16, vocab_size: 150 };
+    const full = await randomModel(31, cfg);
+    const w = new Float32Array(full.model.layout.totalFloats);
+    for (const t of full.model.layout.tensors) w.set(full.p[t.name]!, t.offset); // the same f32 weights
+    const before = gpuBytesInUse(device);
+    const lean = new GPT(device, cfg, { params: 'vectors' });
+    lean.setWeights(w);
+    const leanDecoder = new Decoder(lean, { weights: 'f16packed', hostWeights: w });
+    const leanBytes = gpuBytesInUse(device) - before;
+    const beforeFull = gpuBytesInUse(device);
+    const fullDecoder = new Decoder(full.model, { weights: 'f32' });
+    const fullBytes = full.model.params.size + gpuBytesInUse(device) - beforeFull;
+    const V = cfg.vocab_size;
+    const tokens = Array.from(randomInts(new Rng(32), cfg.block_size, V));
+    for (let t = 0; t < tokens.length; t++) {
+      const { logits } = await leanDecoder.step(tokens[t]!, t);
+      const exact16 = refForward(cfg, full.p16, tokens.slice(0, t + 1), 1, t + 1).logits.subarray(t * V, (t + 1) * V);
+      assertClose(`vectors-only model vs float64 on f16 weights at position ${t}`, logits!, exact16, { atol: 1e-4, rtol: 1e-4 });
+    }
+    // Against the f32 model and its f32 decoder: the weights' bytes halve (activations and the KV cache do not).
+    console.log(`vectors-only + 16-bit decoder: ${leanBytes} bytes; f32 model + f32 decoder: ${fullBytes} bytes`);
+    expect(leanBytes).toBeLessThan(0.6 * fullBytes);
+    // Its f32 matrices are not there to read: an f32 decoder (or training) is refused.
+    expect(() => new Decoder(lean)).toThrow(/keeps only its vectors/);
+    leanDecoder.destroy();
+    fullDecoder.destroy();
+    lean.destroy();
+    full.model.destroy();
+  });
 });

@@ -6,7 +6,9 @@
  * of src/kernels/packed16.ts, each at a 256-byte aligned offset. The 1-D tensors (biases, layernorm
  * gains) are ~0.1% of the bytes and stay where they are, read from the model's f32 parameters.
  * The copy is made on the GPU from the f32 parameters (pack16), so a trained model and a loaded one
- * get it the same way; a weight from an F16 checkpoint goes f16 -> f32 -> f16 unchanged (exact).
+ * get it the same way; or, given the host weights, on the CPU (packRows16), for a model that keeps
+ * only its vectors on the GPU (GPTOptions.params = 'vectors': about half the GPU memory). A weight
+ * from an F16 checkpoint goes f16 -> f32 -> f16 unchanged either way (exact).
  *
  * Storage forms (src/kernels/matvec16.ts): 'f16packed' widens u32 pairs with unpack2x16float (every
  * adapter), 'f16' reads array<f16> (shader-f16 only). Same bytes, same layout.
@@ -18,7 +20,7 @@ import { embedDecode16 } from '../kernels/embed_decode16';
 import type { VocabRange } from '../kernels/encoder';
 import { matvec16, storage16Runs, type Storage16 } from '../kernels/matvec16';
 import { pack16 } from '../kernels/pack16';
-import { packedRowWords } from '../kernels/packed16';
+import { packedRowWords, packRows16 } from '../kernels/packed16';
 import type { GPT, Linear } from './gpt';
 import { destroyOps, submitOps, type Op } from './ops';
 
@@ -47,6 +49,8 @@ export class Weights16 {
   constructor(
     readonly model: GPT,
     weights: Exclude<DecoderWeights, 'f32'>,
+    /** The weights laid out by paramLayout, to pack on the CPU; needed when the model keeps only its vectors. */
+    host?: Float32Array,
   ) {
     const d = model.device;
     if (!decoderWeightsRun(d, weights)) throw new EngineError('BAD_CONFIG', "16-bit weights in the 'f16' form need the shader-f16 feature, which this adapter lacks; use 'f16packed'.");
@@ -59,6 +63,16 @@ export class Weights16 {
       bytes = alignUp(bytes + rows * packedRowWords(cols) * 4, VIEW_ALIGN);
     }
     this.buffer = createStorage(d, 'decode.weights16', bytes);
+    if (host) {
+      if (host.length !== model.layout.totalFloats) throw new EngineError('BAD_CHECKPOINT', `weights have ${host.length} floats but the model needs ${model.layout.totalFloats}`);
+      for (const [name, t] of this.placed) {
+        const spec = model.layout.byName.get(name)!;
+        const words = packRows16(host.subarray(spec.offset, spec.offset + spec.size), t.rows, t.cols);
+        d.queue.writeBuffer(this.buffer, t.offset, words.buffer, words.byteOffset, words.byteLength);
+      }
+      return;
+    }
+    if (model.paramsBase > 0) throw new Error('this model keeps only its vectors on the GPU: give the 16-bit copy the host weights');
     // Pack from the f32 parameters: wte one binding-sized chunk at a time, as the model binds it.
     const ops: Op[] = [];
     for (const [name, t] of this.placed) {

@@ -55,6 +55,11 @@ export interface DecoderOptions {
    * construction (src/model/f16.ts): half the bytes per token, logits within f16 rounding.
    */
   weights?: DecoderWeights;
+  /**
+   * With 16-bit weights: pack them from these (laid out by paramLayout) on the CPU instead of from
+   * the model's f32 parameters; required for a model built with `params: 'vectors'`.
+   */
+  hostWeights?: Float32Array;
 }
 
 export class Decoder {
@@ -84,7 +89,7 @@ export class Decoder {
   ) {
     const d = model.device;
     this.weights = opts.weights ?? 'f32';
-    const w16 = (this.weights16 = this.weights === 'f32' ? undefined : new Weights16(model, this.weights));
+    const w16 = (this.weights16 = this.weights === 'f32' ? undefined : new Weights16(model, this.weights, opts.hostWeights));
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
     const K = (this.K = Math.min(CANDIDATES, V));

@@ -146,6 +146,12 @@ export interface GPTOptions {
    * Smaller values split wte into more chunks (tests exercise the split path with small models).
    */
   maxBindingBytes?: number;
+  /**
+   * 'vectors': only the 1-D parameters (biases, layernorm gains, the layout's tail from decayFloats)
+   * live on the GPU, for a model that generates from a 16-bit copy of its matrices made from host
+   * weights (src/model/f16.ts) and never trains: about half the GPU memory. Default 'all'.
+   */
+  params?: 'all' | 'vectors';
 }
 
 /** Recording options of a training pass. Eval and inference ('eval', 'none') never drop. */
@@ -171,6 +177,8 @@ export class GPT {
   readonly v?: GPUBuffer;
   /** Row ranges of wte that each fit one storage binding, in order; [[0, V)] when it all fits. */
   readonly wteChunks: VocabRange[];
+  /** Floats of the layout before `params` starts: 0, or decayFloats when only the vectors are kept (GPTOptions.params). */
+  readonly paramsBase: number;
   private owned: GPUBuffer[] = [];
 
   constructor(
@@ -182,7 +190,9 @@ export class GPT {
     this.layout = paramLayout(config);
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
     const bytes = this.layout.totalFloats * F;
-    this.params = this.alloc('params', bytes);
+    this.paramsBase = opts.params === 'vectors' ? this.layout.decayFloats : 0;
+    if (this.paramsBase > 0 && opts.training) throw new Error('a model that keeps only its vectors cannot train');
+    this.params = this.alloc('params', bytes - this.paramsBase * F);
     if (opts.training) {
       this.grads = this.alloc('grads', bytes);
       this.m = this.alloc('adam.m', bytes);
@@ -195,7 +205,8 @@ export class GPT {
     if (weights.length !== this.layout.totalFloats) {
       throw new EngineError('BAD_CHECKPOINT', `weights have ${weights.length} floats but the model needs ${this.layout.totalFloats}`);
     }
-    this.device.queue.writeBuffer(this.params, 0, weights.buffer, weights.byteOffset, weights.byteLength);
+    const kept = weights.subarray(this.paramsBase);
+    this.device.queue.writeBuffer(this.params, 0, kept.buffer, kept.byteOffset, kept.byteLength);
   }
 
   /** Named view of a parameter tensor, e.g. 'h.0.attn.c_attn.weight'. */
@@ -215,13 +226,16 @@ export class GPT {
     if (!buffer) throw new Error('model was created without training buffers');
     const C = this.config.n_embd;
     const t = this.layout.byName.get('wte.weight')!;
+    if (this.paramsBase > 0) throw new Error('wte is not on the GPU: this model keeps only its vectors');
     return { buffer, offset: (t.offset + range.lo * C) * F, size: (range.hi - range.lo) * C * F };
   }
 
   private view(buffer: GPUBuffer, name: string): Buf {
     const t = this.layout.byName.get(name);
     if (!t) throw new Error(`no parameter named ${name}`);
-    return { buffer, offset: t.offset * F, size: t.size * F };
+    const base = buffer === this.params ? this.paramsBase : 0;
+    if (t.offset < base) throw new Error(`${name} is not on the GPU: this model keeps only its vectors (its matrices are 16-bit, in the decoder)`);
+    return { buffer, offset: (t.offset - base) * F, size: t.size * F };
   }
 
   private alloc(label: string, bytes: number): GPUBuffer {

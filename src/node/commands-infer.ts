@@ -11,11 +11,12 @@ import { loadModelDir } from './model-dir';
 import { tuneMatmulNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
-async function loadModel(args: CliArgs): Promise<{ ck: Checkpoint; model: GPT }> {
+/** `params: 'vectors'` leaves the matrices off the GPU (a 16-bit decoder packs them from ck.params). */
+async function loadModel(args: CliArgs, params: 'all' | 'vectors' = 'all'): Promise<{ ck: Checkpoint; model: GPT }> {
   const ck = await loadModelDir(required(args, 'model'));
   const ctx = await createNodeContext();
   await tuneMatmulNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
-  const model = new GPT(ctx.device, ck.config);
+  const model = new GPT(ctx.device, ck.config, { params });
   model.setWeights(ck.params);
   return { ck, model };
 }
@@ -23,11 +24,12 @@ async function loadModel(args: CliArgs): Promise<{ ck: Checkpoint; model: GPT }>
 export async function generateCommand(args: CliArgs): Promise<void> {
   const weights = (args.weights ?? 'f32') as DecoderWeights;
   if (!DECODER_WEIGHTS.includes(weights)) throw new UsageError(`--weights must be one of ${DECODER_WEIGHTS.join(', ')}, got '${args.weights}'`);
-  const { ck, model } = await loadModel(args);
+  // 16-bit: the GPU holds the packed matrices and the f32 vectors only, about half the f32 model.
+  const { ck, model } = await loadModel(args, weights === 'f32' ? 'all' : 'vectors');
   const prompt = promptOf(args);
   const ids = ck.tokenizer.encode(prompt);
   if (ids.length === 0) ids.push(...ck.tokenizer.encode('\n'));
-  const decoder = new Decoder(model, { weights });
+  const decoder = new Decoder(model, { weights, hostWeights: ck.params });
   const out: number[] = [];
   let printed = '';
   process.stdout.write(prompt);
