@@ -4,7 +4,10 @@
  *
  * Layers and what each may import besides itself (runtime imports; `import type` where said):
  *   src/main.tsx   -> src/ui
- *   src/ui         -> src/workers/bridge.ts, src/workers/api.ts (types only), src/errors.ts
+ *   src/ui         -> src/workers/bridge.ts, src/workers/api.ts, src/errors.ts
+ *                     (api.ts: its types, and the shared limits and recipe validator it re-exports
+ *                     from the pure leaf modules src/model/limits.ts and src/model/recipe.ts; every
+ *                     other import of api.ts is type-only, so the page bundles no engine code)
  *   src/workers    -> src/model, src/gpu, src/reference (the CPU fallback decoder), src/errors.ts
  *   src/node       -> src/model, src/kernels, src/gpu, src/errors.ts   (the Node entry: CLI, Dawn device)
  *   src/model      -> src/kernels, src/gpu, src/errors.ts
@@ -20,11 +23,14 @@
  * between the layers is relative ('../model/gpt', '../../workers/api', './ui/App'), so a layer is
  * named by its directory after the leading './' and '../' steps (no layer's name is also the name
  * of a folder or module inside another layer). Cycles: import-x/no-cycle, which follows runtime
- * imports (type-only imports are erased and cannot form a cycle at run time).
+ * imports (type-only imports are erased and cannot form a cycle at run time). React components and
+ * hooks: eslint-plugin-react-hooks' recommended rules (hooks called unconditionally, effect
+ * dependencies complete, no state set during render).
  */
 import { readFileSync } from 'node:fs';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 /**
@@ -83,9 +89,14 @@ function boundaries(from, allowed, { ui = false, extra = [] } = {}) {
 
 const SRC_TESTS = ['src/**/*.test.ts', 'src/**/*.test.tsx'];
 
+/** The src/model modules the worker API re-exports to the page: pure, importing at run time only each other and src/errors.ts. */
+const API_PURE_MODULES = ['limits', 'recipe'];
+const API_PURE_MESSAGE = `src/workers/api.ts reaches the page: at run time it re-exports only src/model/{${API_PURE_MODULES.join(',')}}.ts, which import nothing else but src/errors.ts (\`import type\` for the rest).`;
+
 export default tseslint.config(
   { ignores: [...gitIgnored(), 'public/'] },
   ...tseslint.configs.recommended,
+  { files: ['src/ui/**/*.{ts,tsx}', 'src/main.tsx'], ...reactHooks.configs.flat.recommended },
   {
     files: ['**/*.{ts,tsx,js,mjs}'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 2022, sourceType: 'module' },
@@ -114,14 +125,34 @@ export default tseslint.config(
         extra: [
           // Of src/workers the UI may use the bridge at run time and the worker API's types.
           layer('workers/(?!(bridge|api)$)', 'src/ui reaches the engine through src/workers/bridge.ts and the types of src/workers/api.ts only.'),
-          layer('workers/api$', 'src/ui may import only types from src/workers/api.ts (`import type`).', { allowTypeImports: true }),
         ],
       }),
     },
   },
   { files: ['src/workers/**/*.ts'], rules: { 'no-restricted-imports': boundaries('workers', ['model', 'gpu', 'reference']) } },
+  {
+    // The page imports api.ts at run time: besides types, it may re-export only the pure leaf modules.
+    files: ['src/workers/api.ts'],
+    rules: {
+      'no-restricted-imports': boundaries('workers', ['model', 'gpu'], {
+        extra: [
+          layer(`(model/(?!(${API_PURE_MODULES.join('|')})$)|gpu/|reference/)`, API_PURE_MESSAGE, { allowTypeImports: true }),
+          { regex: '^\\./', message: API_PURE_MESSAGE, allowTypeImports: true },
+        ],
+      }),
+    },
+  },
   { files: ['src/node/**/*.ts'], rules: { 'no-restricted-imports': boundaries('node', ['model', 'kernels', 'gpu']) } },
   { files: ['src/model/**/*.ts'], rules: { 'no-restricted-imports': boundaries('model', ['kernels', 'gpu']) } },
+  // After the model rule, which it narrows for these files (the later block's options win).
+  {
+    files: API_PURE_MODULES.map((m) => `src/model/${m}.ts`),
+    rules: {
+      'no-restricted-imports': boundaries('model', [], {
+        extra: [{ regex: `^\\./(?!(${API_PURE_MODULES.join('|')})$)`, message: API_PURE_MESSAGE, allowTypeImports: true }],
+      }),
+    },
+  },
   { files: ['src/kernels/**/*.ts'], rules: { 'no-restricted-imports': boundaries('kernels', ['gpu']) } },
   { files: ['src/gpu/**/*.ts'], rules: { 'no-restricted-imports': boundaries('gpu', []) } },
   {

@@ -3,6 +3,7 @@
  * version that materialises probs (B, NH, T, T), side by side on the same device and inputs.
  */
 import { attentionForward } from '../src/kernels/attention';
+import { kernelChoice } from '../src/kernels/choice';
 import { attentionNaive } from './attention-naive';
 import { createStorage } from '../src/gpu/buffers';
 import { encodeDispatches, type Dispatch } from '../src/gpu/dispatch';
@@ -84,13 +85,13 @@ export async function attentionCases(device: GPUDevice): Promise<BenchResult[]> 
       const data = new Float32Array(B * T * 3 * C);
       for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 1.5;
       device.queue.writeBuffer(qkv, 0, data);
-      const ours = attentionForward(device, { buffer: buf('out', B * T * C) }, { buffer: buf('lse', B * NH * T) }, { buffer: qkv }, B, T, C, NH);
+      const ours = attentionForward(device, { buffer: buf('out', B * T * C) }, { buffer: buf('lse', B * NH * T) }, { buffer: qkv }, B, T, C, NH, { variant: kernelChoice(device).attention });
       const peer = attentionNaive(device, { buffer: buf('out2', B * T * C) }, { buffer: buf('probs', B * NH * T * T) }, { buffer: qkv }, B, T, C, NH);
       const [ours_ms, peer_ms] = await timePairMs(device, ours, peer);
       const gflop = attentionFlops(s) / 1e9;
       const ours_gflops = gflop / (ours_ms / 1e3);
       const peer_gflops = gflop / (peer_ms / 1e3);
-      // Which forward kernel ran (the tuned choice, src/kernels/matmul_tune.ts), from its label.
+      // Which forward kernel ran (the tuned choice, src/kernels/tune.ts), from its label.
       const variant = ({ attention_forward_sg: 'subgroups', attention_forward_tiled: 'tiled' } as Record<string, string>)[ours[0]!.label] ?? 'plain';
       results.push({ name: s.name, ours_gflops, peer_gflops, ratio: ours_gflops / peer_gflops, ours_ms, peer_ms, peer: 'three-kernel', variant });
     } finally {

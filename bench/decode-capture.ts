@@ -12,7 +12,7 @@ import { Decoder, type StepRead } from '../src/model/generate';
 import { GPT } from '../src/model/gpt';
 import type { GPTConfig } from '../src/model/config';
 import { initParams } from '../src/model/params';
-import { tuneMatmulNode } from '../src/node/tuning';
+import { tuneKernelsNode } from '../src/node/tuning';
 import { createNodeContext } from '../src/node/webgpu';
 import { log, median } from './harness';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const { device, adapterInfo } = await createNodeContext();
   // The matmul variants this adapter runs best, as the CLI and the page use them (tuned once, then read from the cache file).
-  const tuning = await tuneMatmulNode(device, { adapter: adapterInfo, log });
+  const tuning = await tuneKernelsNode(device, { adapter: adapterInfo, log });
   log(`matmul choice (${tuning.source}): ${JSON.stringify(tuning.choice)}`);
   const results = [];
   for (const c of CASES.filter((c) => c.tokens > 0)) {

@@ -20,7 +20,7 @@ import { Decoder } from '../src/model/generate';
 import { GPT } from '../src/model/gpt';
 import type { GPTConfig } from '../src/model/config';
 import { initParams } from '../src/model/params';
-import { tuneMatmulNode } from '../src/node/tuning';
+import { tuneKernelsNode } from '../src/node/tuning';
 import { createNodeContext } from '../src/node/webgpu';
 import { log, median } from './harness';
 
@@ -38,7 +38,7 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const { device, adapterInfo } = await createNodeContext();
-  const tuning = await tuneMatmulNode(device, { adapter: adapterInfo, log });
+  const tuning = await tuneKernelsNode(device, { adapter: adapterInfo, log });
   log(`matmul choice (${tuning.source}): ${JSON.stringify(tuning.choice)}`);
   const forms = DECODER_WEIGHTS.filter((w) => decoderWeightsRun(device, w));
   const results = [];

@@ -22,7 +22,8 @@ import { benchResult, dispatchRunner, formatTable, log, timePair, writeStdout, t
 import { loadTfjsWebgpu } from './tfjs-gpt';
 import { createStorage, readFloats, uploadBuffer } from '../src/gpu/buffers';
 import { matmul, matmulVariantRuns, MATMUL_VARIANTS, resolveMatmulVariant, type MatmulLayout } from '../src/kernels/matmul';
-import { tuneMatmulNode } from '../src/node/tuning';
+import { kernelChoice } from '../src/kernels/choice';
+import { tuneKernelsNode } from '../src/node/tuning';
 import { createNodeContext, nodeGpu } from '../src/node/webgpu';
 
 type Tf = typeof TF;
@@ -104,7 +105,7 @@ async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase, timing: Timi
   const ta = tf.tensor2d(aData, layout === 'tn' ? [K, M] : [M, K]);
   const tb = tf.tensor2d(bData, layout === 'nt' ? [N, K] : [K, N]);
   try {
-    const d = matmul(device, { out: { buffer: outBuf }, a: { buffer: aBuf }, b: { buffer: bBuf }, M, N, K, layout });
+    const d = matmul(device, { out: { buffer: outBuf }, a: { buffer: aBuf }, b: { buffer: bBuf }, M, N, K, layout, choice: kernelChoice(device) });
     const ours = dispatchRunner(device, [d]);
     // Same answer first: a benchmark of a wrong kernel is worth nothing.
     await ours(1);
@@ -115,7 +116,7 @@ async function matmulCase(device: GPUDevice, tf: Tf, c: MatmulCase, timing: Timi
     const rel = relativeDiff(got, want);
     if (!(rel < 1e-4)) throw new Error(`${c.name}: ours and TensorFlow.js disagree (max diff ${rel.toExponential(2)} of the largest value)`);
     const { ours_ms, peer_ms } = await timePair(ours, tfRunner(tf, ta, tb, layout), timing);
-    const variant = resolveMatmulVariant(device, { M, layout });
+    const variant = resolveMatmulVariant(device, { M, layout, choice: kernelChoice(device) });
     const r = { ...benchResult(c.name, 2 * M * N * K, ours_ms, peer_ms, PEER), variant };
     log(`${c.name}: ours (${variant}) ${ours_ms.toFixed(1)} ms, ${PEER} ${peer_ms.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)} (results agree to ${rel.toExponential(1)})`);
     return r;
@@ -164,7 +165,7 @@ async function main(): Promise<number> {
   const { device } = ctx;
   log(`adapter: ${JSON.stringify(ctx.adapterInfo)}`);
   const t0 = performance.now();
-  const tuning = await tuneMatmulNode(device, { adapter: ctx.adapterInfo });
+  const tuning = await tuneKernelsNode(device, { adapter: ctx.adapterInfo });
   log(`matmul choice (${tuning.source}, ${((performance.now() - t0) / 1000).toFixed(1)} s): ${JSON.stringify(tuning.choice)}`);
   const { tf } = await loadTfjsWebgpu(nodeGpu());
   const started = performance.now();

@@ -26,7 +26,7 @@ import { initParams, paramLayout } from '../src/model/params';
 import { SeededRandom } from '../src/model/random';
 import { Trainer, type TrainOptions } from '../src/model/trainer';
 import { loadModelDir } from '../src/node/model-dir';
-import { tuneMatmulNode } from '../src/node/tuning';
+import { tuneKernelsNode } from '../src/node/tuning';
 import { createNodeContext, nodeGpu } from '../src/node/webgpu';
 import { median, textTable, writeStdout } from './harness';
 import { loadTfjsWebgpu, TfjsGpt, type TfjsHyper } from './tfjs-gpt';
@@ -120,7 +120,7 @@ export interface DecodeRow {
 export interface BenchReport {
   adapter: Record<string, string | number>;
   peer: string;
-  /** The matmul variant per shape class our engine ran (src/kernels/matmul_tune.ts) and where it came from. */
+  /** The matmul variant per shape class our engine ran (src/kernels/tune.ts) and where it came from. */
   matmul: { source: string; choice: Record<string, string> };
   quick: boolean;
   train: TrainRow[];
@@ -403,7 +403,7 @@ export async function runBench(args: { json?: boolean; quick?: boolean; small?: 
     const ctx = await createNodeContext();
     const { device } = ctx;
     // The matmul variant per shape class, as the product picks it (stored per adapter, else timed now).
-    const tuning = await tuneMatmulNode(device, { adapter: ctx.adapterInfo, log });
+    const tuning = await tuneKernelsNode(device, { adapter: ctx.adapterInfo, log });
     log(`matmul choice (${tuning.source}): ${JSON.stringify(tuning.choice)}`);
     let peerLib: Tf | string;
     let peerName: string;

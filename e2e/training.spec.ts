@@ -118,12 +118,29 @@ test('bad training texts get an alert that says what to do, and the chosen text 
   await expect(page.getByTestId('corpus-summary')).toContainText('good.txt');
   await alert.getByRole('button', { name: 'Dismiss' }).click();
 
-  // Shorter than one block: the text loads, training is refused with what to do.
+  // Shorter than one block: the text loads, and Start is disabled at once with what to do (the
+  // worker's own recipe check, run in the page): a longer text or a context it allows.
   await page.getByLabel('Training text').setInputFiles({ name: 'short.txt', mimeType: 'text/plain', buffer: Buffer.from('to be or not to be, that is the question.\n'.repeat(3)) });
   await expect(page.getByTestId('corpus-summary')).toContainText('short.txt');
-  await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(alert).toContainText(/too short.*context length/);
+  const start = page.getByRole('button', { name: 'Start training' });
+  const problem = page.getByTestId('plan-problem');
+  await expect(start).toBeDisabled();
+  await expect(problem).toContainText(/too short.*context length/);
+  // 126 characters: the validation tenth has 13 tokens, so a context of at most 11 fits.
+  await expect(problem).toContainText('a context length of at most 11');
   await expect(page.getByTestId('model-status')).toContainText('Shakespeare');
+  const advanced = page.getByText('Advanced', { exact: true });
+  await advanced.click();
+  await page.getByLabel('block size', { exact: true }).fill('11');
+  await expect(problem).toBeHidden();
+  await expect(start).toBeEnabled();
+  // Any other recipe the worker would refuse is said before Start too.
+  await page.getByLabel('dropout', { exact: true }).fill('1');
+  await expect(problem).toContainText('dropout must be at least 0 and below 1, but it is 1.');
+  await expect(start).toBeDisabled();
+  await page.getByLabel('dropout', { exact: true }).fill('0');
+  await expect(start).toBeEnabled();
+  await advanced.click();
 
   // One repeated character trains, and says the vocabulary is 1.
   await page.getByLabel('Training text').setInputFiles({ name: 'aaaa.txt', mimeType: 'text/plain', buffer: Buffer.from('a'.repeat(2000)) });

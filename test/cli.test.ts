@@ -147,6 +147,16 @@ describe('cli', () => {
     const r5 = cli('train', '--data', corpus, '--out', join(work, 'y'), '--steps', 'many');
     expect(r5.code).toBe(2);
     expect(r5.stderr).toMatch(/--steps must be a number/);
+
+    // The page's recipe validator (src/model/recipe.ts): the same words as the Train tab, before any GPU work.
+    const short = join(work, 'short.txt');
+    writeFileSync(short, 'to be or not to be\n'.repeat(10)); // 190 characters: 19 validation tokens
+    const r6 = cli('train', '--data', short, '--out', join(work, 'z'), '--block', '64');
+    expect(r6.code).toBe(1);
+    expect(r6.stderr).toMatch(/BAD_CORPUS.*too short for context length 64.*a context length of at most 17 /);
+    const r7 = cli('train', '--data', corpus, '--out', join(work, 'z'), '--dropout', '1');
+    expect(r7.code).toBe(2);
+    expect(r7.stderr).toMatch(/--dropout: dropout must be at least 0 and below 1, but it is 1\./);
   });
 
   it('says so plainly when there is no WebGPU adapter (no Vulkan driver)', () => {

@@ -13,8 +13,9 @@
  */
 import { NANOGPT_CPU, type Recipe } from '../../src/model/presets';
 import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from '../../src/model/checkpoint';
-import { tuneMatmul } from '../../src/model/tuning';
-import { matmulTuningKey, parseMatmulChoice } from '../../src/kernels/matmul_tune';
+import { tuneKernels } from '../../src/model/tuning';
+import { parseKernelChoice } from '../../src/kernels/choice';
+import { kernelTuningKey } from '../../src/kernels/tune';
 import { createGpuContext } from '../../src/gpu/device';
 import { indexedDbTuningStore } from '../../src/gpu/tuner';
 import { getEngine } from '../../src/workers/bridge';
@@ -66,14 +67,14 @@ async function run(): Promise<BrowserReport> {
   const ctx = await createGpuContext(navigator.gpu);
   const store = indexedDbTuningStore();
   if (forcedMatmul) {
-    await store.save({ key: matmulTuningKey(ctx.device), choice: { ...parseMatmulChoice(forcedMatmul) }, timings: {}, tuneMs: 0, tunedAt: new Date().toISOString() });
+    await store.save({ key: kernelTuningKey(ctx.device), choice: { ...parseKernelChoice(forcedMatmul) }, timings: {}, tuneMs: 0, tunedAt: new Date().toISOString() });
     log(`matmul choice stored before the worker starts: ${forcedMatmul}`);
   }
   const engine = getEngine();
   const info = await engine.init({});
   if (info.backend !== 'webgpu') throw new Error(`the worker has no WebGPU: ${info.noWebGpu?.message ?? 'unknown reason'}`);
   log(`worker: ${info.adapter.vendor} ${info.adapter.architecture}, matmul ${JSON.stringify(info.tuning)}`);
-  const direct = await tuneMatmul(ctx.device, store);
+  const direct = await tuneKernels(ctx.device, store);
   log(`page device: matmul ${direct.source} ${JSON.stringify(direct.choice)}, tuner timings ${JSON.stringify(direct.record?.timings)}`);
 
   let tf: Awaited<ReturnType<typeof loadTfjsWebgpu>>['tf'] | string;

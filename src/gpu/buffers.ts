@@ -48,8 +48,13 @@ export function gpuBytesInUse(device: GPUDevice): number {
   return bytesInUse.get(device) ?? 0;
 }
 
+/** The size createStorage gives a buffer asked for `bytes`: at least 4, a multiple of 4 (what the memory estimate counts). */
+export function storageSize(bytes: number): number {
+  return alignUp(Math.max(bytes, 4), 4);
+}
+
 export function createStorage(device: GPUDevice, label: string, bytes: number): GPUBuffer {
-  return createBuffer(device, { label, size: alignUp(Math.max(bytes, 4), 4), usage: STORAGE });
+  return createBuffer(device, { label, size: storageSize(bytes), usage: STORAGE });
 }
 
 export function uploadBuffer(device: GPUDevice, label: string, data: Float32Array | Uint32Array | Int32Array): GPUBuffer {

@@ -3,7 +3,7 @@
  * within a fixed time budget, keeps the fastest per class, stores the choice under a key for the
  * adapter and driver, and reuses it on every later start (no timing then). A choice can be forced.
  *
- * This module knows nothing of any particular kernel: the caller (src/kernels/matmul_tune.ts) gives
+ * This module knows nothing of any particular kernel: the caller (src/kernels/tune.ts) gives
  * the candidates as pre-built dispatches. Where the choice lives is injected as a `TuningStore`:
  * a JSON file in Node (src/node/tuning.ts), localStorage (or anything async, IndexedDB) in the page.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attentionBackward, attentionDecode, attentionForward, getAttentionChoice, setAttentionChoice, type AttentionVariant } from './attention';
+import { attentionBackward, attentionDecode, attentionForward, type AttentionVariant } from './attention';
+import { setKernelChoice } from './choice';
 import * as ref from '../reference/attention';
 import type { AttentionDropout } from '../reference/dropout';
 import { encodeDispatches } from '../gpu/dispatch';
@@ -40,14 +41,13 @@ function refDelta(dout: ArrayLike<number>, out: ArrayLike<number>, B: number, T:
  */
 async function runAttention(name: string, qkv: Float32Array, dout: Float32Array, B: number, T: number, C: number, NH: number, variant: AttentionVariant = 'plain') {
   const r = ref.attentionForward(qkv, B, T, C, NH);
-  const subgroups = variant === 'subgroups';
   return runKernelCase({
     name: `${name} [${variant}]`,
     inputs: { qkv, dout },
     outputs: { out: B * T * C, lse: B * NH * T, dqkv: B * T * 3 * C, delta: B * NH * T },
     build: (dev, x) => [
       ...attentionForward(dev, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { variant }),
-      ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { subgroups }),
+      ...attentionBackward(dev, { buffer: x.dqkv! }, { buffer: x.delta! }, { buffer: x.dout! }, { buffer: x.out! }, { buffer: x.lse! }, { buffer: x.qkv! }, B, T, C, NH, { variant: variant === 'subgroups' ? 'subgroups' : 'plain' }),
     ],
     expected: {
       out: r.out,
@@ -178,36 +178,31 @@ describe('attention dropout', () => {
   it('p = 0 takes the unchanged kernels; dropout refuses the subgroup kernels', async () => {
     const device = await testDevice();
     const [dqkv, delta, dout, out, lse, qkv, seed] = Array.from({ length: 7 }, (_, i) => ({ buffer: createStorage(device, `b${i}`, 4096) }));
-    const zero = attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, { subgroups: false, dropout: { p: 0, seed: seed!, stream: 1 } });
+    const zero = attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, { variant: 'plain', dropout: { p: 0, seed: seed!, stream: 1 } });
     expect(zero[0]!.label).toBe('attention_forward');
     const on = attentionBackward(device, dqkv!, delta!, dout!, out!, lse!, qkv!, 1, 4, 8, 2, { dropout: { p: 0.1, seed: seed!, stream: 1 } });
     expect(on.map((d) => d.label)).toEqual(['attention_backward_dq_dropout', 'attention_backward_dkv_dropout']);
-    expect(() => attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, { subgroups: true, dropout: { p: 0.1, seed: seed!, stream: 1 } })).toThrow(/plain kernels/);
+    expect(() => attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, { variant: 'subgroups', dropout: { p: 0.1, seed: seed!, stream: 1 } })).toThrow(/plain kernels/);
     for (const b of [dqkv, delta, dout, out, lse, qkv, seed]) b!.buffer.destroy();
   });
 });
 
 describe('attention forward variant choice', () => {
-  it('the device choice picks the default forward; options and dropout override it', async () => {
+  it('the variant option picks the forward, the default without one; dropout runs the plain kernel', async () => {
     const device = await testDevice();
     const [out, lse, qkv, seed] = Array.from({ length: 4 }, (_, i) => ({ buffer: createStorage(device, `c${i}`, 4096) }));
     const label = (opts = {}) => attentionForward(device, out!, lse!, qkv!, 1, 4, 8, 2, opts)[0]!.label;
+    const dropout = { p: 0.1, seed: seed!, stream: 1 };
     try {
-      expect(getAttentionChoice(device)).toBeUndefined();
       const before = label();
       expect(before).toMatch(/^attention_forward(_sg)?$/);
-      setAttentionChoice(device, 'tiled');
-      expect(label()).toBe('attention_forward_tiled');
+      expect(label({ variant: 'tiled' })).toBe('attention_forward_tiled');
       expect(label({ variant: 'plain' })).toBe('attention_forward');
-      expect(label({ subgroups: false })).toBe('attention_forward'); // an explicit subgroups option keeps its old meaning
-      expect(label({ dropout: { p: 0.1, seed: seed!, stream: 1 } })).toBe('attention_forward_dropout');
-      setAttentionChoice(device, 'plain');
-      expect(label()).toBe('attention_forward');
-      expect(() => setAttentionChoice(device, 'fastest' as AttentionVariant)).toThrow(/cannot run/);
-      setAttentionChoice(device, undefined);
-      expect(label()).toBe(before);
+      expect(label({ variant: undefined })).toBe(before);
+      expect(label({ dropout })).toBe('attention_forward_dropout');
+      expect(() => label({ variant: 'tiled', dropout })).toThrow(/plain kernels/);
+      expect(() => setKernelChoice(device, { attention: 'fastest' as AttentionVariant })).toThrow(/cannot run/);
     } finally {
-      setAttentionChoice(device, undefined);
       for (const b of [out, lse, qkv, seed]) b!.buffer.destroy();
     }
   });

@@ -40,41 +40,24 @@ export function defaultAttentionVariant(device: GPUDevice): AttentionVariant {
   return subgroupsUsable(device) ? 'subgroups' : 'plain';
 }
 
-const choices = new WeakMap<GPUDevice, AttentionVariant>();
-
-/** Makes `attentionForward` build `v` on this device from now on (undefined: the default again), unless its options say otherwise. */
-export function setAttentionChoice(device: GPUDevice, v: AttentionVariant | undefined): void {
-  if (v === undefined) {
-    choices.delete(device);
-    return;
-  }
-  if (!attentionVariantRuns(device, v)) throw new Error(`attention variant ${v} cannot run on this device`);
-  choices.set(device, v);
-}
-
-export function getAttentionChoice(device: GPUDevice): AttentionVariant | undefined {
-  return choices.get(device);
-}
-
 export interface AttentionOptions {
-  /** Share rows between lanes with subgroup shuffles: default where src/gpu/subgroups.ts allows it; false forces the plain kernels. */
-  subgroups?: boolean;
   /**
    * Dropout on the attention weights (training). With p > 0 the plain (non-subgroup) entry points
    * run, specialised by DROPOUT = true: only they implement it. Backward must get the same spec.
    */
   dropout?: DropoutSpec;
   /**
-   * Forward kernel (attentionForward only): default the device's choice (setAttentionChoice, the
-   * tuner), else `subgroups` above decides as before. Dropout always runs the plain kernel.
+   * Which kernels: the forward's variant (the device's KernelChoice, src/kernels/choice.ts), and
+   * for the backward 'subgroups' or not. Default defaultAttentionVariant. With dropout only
+   * 'plain' (or none) may be asked for.
    */
   variant?: AttentionVariant;
 }
 
-/** Whether dropout is on; the subgroup kernels do not implement it. */
+/** Whether dropout is on; only the plain kernels implement it. */
 function dropping(opts: AttentionOptions): boolean {
   if (!opts.dropout || opts.dropout.p === 0) return false;
-  if (opts.subgroups) throw new Error('attention: dropout runs on the plain kernels only; do not request subgroups with it');
+  if (opts.variant !== undefined && opts.variant !== 'plain') throw new Error(`attention: dropout runs on the plain kernels only; do not request '${opts.variant}' with it`);
   return true;
 }
 
@@ -83,11 +66,12 @@ function attentionParams(T: number, C: number, opts: AttentionOptions): ArrayBuf
   return packParams([{ u32: T }, { u32: C }, ...dropoutParams(opts.dropout?.p ?? 0, opts.dropout?.stream ?? 0)]);
 }
 
-function useSubgroups(device: GPUDevice, opts: AttentionOptions): boolean {
-  if (dropping(opts)) return false;
-  const sg = opts.subgroups ?? subgroupsUsable(device);
-  if (sg && !subgroupsUsable(device)) throw new Error('attention: subgroups requested, but this device cannot run the subgroup kernels');
-  return sg;
+/** The variant that runs: plain with dropout, else the one asked for, else the default; refuses one this device cannot run. */
+function variantOf(device: GPUDevice, opts: AttentionOptions): AttentionVariant {
+  if (dropping(opts)) return 'plain';
+  const v = opts.variant ?? defaultAttentionVariant(device);
+  if (!attentionVariantRuns(device, v)) throw new Error(v === 'subgroups' ? 'attention: subgroups requested, but this device cannot run the subgroup kernels' : `attention: variant ${v} cannot run on this device`);
+  return v;
 }
 
 /** Largest head size: the kernels keep a row of q/acc in fixed-size private arrays. */
@@ -110,7 +94,7 @@ function headSize(C: number, NH: number): number {
 export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: Buf /*(B,NH,T)*/, qkv: Buf, B: number, T: number, C: number, NH: number, opts: AttentionOptions = {}): Dispatch[] {
   const HS = headSize(C, NH);
   const drop = dropping(opts);
-  const variant = drop ? 'plain' : (opts.variant ?? (opts.subgroups === undefined ? choices.get(device) : undefined));
+  const variant = variantOf(device, opts);
   if (variant === 'tiled') {
     return [
       createDispatch(device, {
@@ -124,7 +108,7 @@ export function attentionForward(device: GPUDevice, out: Buf /*(B,T,C)*/, lse: B
   }
   // vec4 loads need every head's columns 4-aligned; odd head sizes take the scalar kernel.
   const vec4 = HS % 4 === 0;
-  const sg = vec4 && (variant === undefined ? useSubgroups(device, opts) : variant === 'subgroups' && useSubgroups(device, { subgroups: true }));
+  const sg = vec4 && variant === 'subgroups';
   const dropConst: Record<string, number> = drop ? { DROPOUT: 1 } : {};
   // The plain entry points read a seed (binding 4) only with DROPOUT on; without, qkv fills the slot.
   const seed = drop ? opts.dropout!.seed : qkv;
@@ -150,7 +134,7 @@ export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout
   // 64 rows) except dkv at HS > 32, where two rows' registers spill (attention_backward.wgsl).
   // With subgroups, the rows every thread reads are loaded once per 8 lanes (attention_backward_subgroups.wgsl).
   const vec4 = HS % 4 === 0;
-  const sg = vec4 && useSubgroups(device, opts);
+  const sg = vec4 && variantOf(device, opts) === 'subgroups'; // 'tiled' is a forward: its backward is the plain one
   const dq = !vec4 ? { entry: 'dq', BR: ROWS } : { entry: sg ? 'dq_vec4x2_sg' : 'dq_vec4x2', BR: ROWS / 2 };
   const dkv = !vec4 ? { entry: 'dkv', BR: ROWS } : HS <= 32 ? { entry: sg ? 'dkv_vec4x2_sg' : 'dkv_vec4x2', BR: ROWS / 2 } : { entry: 'dkv_vec4', BR: ROWS };
   const code = sg ? BACKWARD_SG : backwardCode;

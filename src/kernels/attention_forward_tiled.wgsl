@@ -3,7 +3,7 @@
 // not used: with dropout the wrapper runs the plain kernel). The walk of `main` (online softmax, one
 // query row per thread, any HS 1..MAX_HS), but the key and value rows of each tile are loaded once
 // per workgroup into workgroup memory, cooperatively, instead of once per thread from storage: on a
-// GPU the threads of a block then read k/v from shared memory. src/kernels/matmul_tune.ts times it
+// GPU the threads of a block then read k/v from shared memory. src/kernels/tune.ts times it
 // against the default kernel per adapter.
 // Dispatch: (ceil(T / BQ), NH, B) workgroups of BQ threads; keys walked in tiles of BK. The tile walk
 //   is bounded by the workgroup's last query row (whole tiles past the query block are never

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MATMUL_VARIANTS, matmul, matmulVariantRuns, setMatmulChoice, type MatmulLayout, type MatmulVariant } from './matmul';
+import { MATMUL_VARIANTS, matmul, matmulVariantRuns, type MatmulLayout, type MatmulVariant } from './matmul';
 import { matmulBackward, matmulReference } from '../reference/matmul';
 import { runKernelCase, type Tol } from '../../test/kernel-case';
 import { checkGradient } from '../../test/gradcheck';
@@ -117,23 +117,22 @@ describe('matmul', () => {
     const usable = subgroupsUsable(device);
     if (process.env.CI) expect(usable).toBe(true);
     expect(matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4 }).label.endsWith('_sg')).toBe(usable);
-    expect(matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4, subgroups: false }).label.endsWith('_sg')).toBe(false);
+    expect(matmul(device, { out: buf, a: buf, b: buf, M: 2, N: 3, K: 4, variant: 'block' }).label.endsWith('_sg')).toBe(false);
     tiny.destroy();
   });
 
-  it('builds the device choice for a shape class, and the block kernel for decoding shapes', async () => {
+  it('builds the choice for a shape class, and the block kernel for decoding shapes', async () => {
     const device = await testDevice();
     const tiny = device.createBuffer({ size: 256, usage: USAGE.STORAGE });
     const buf = { buffer: tiny };
     try {
-      setMatmulChoice(device, { nt: 'direct8x8', decode: 'tiled8x8k16' });
-      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nt' }).label).toMatch(/_direct8x8$/);
-      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nn' }).label).toMatch(/_block(_sg)?$/);
-      expect(matmul(device, { out: buf, a: buf, b: buf, M: 1, N: 3, K: 4, layout: 'nt' }).label).toMatch(/_block(_sg)?$/);
-      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nt', variant: 'tiled16x16k16' }).label).toMatch(/_tiled16x16k16$/);
+      const choice = { nt: 'direct8x8', decode: 'tiled8x8k16' } as const;
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nt', choice }).label).toMatch(/_direct8x8$/);
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nn', choice }).label).toMatch(/_block(_sg)?$/);
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 1, N: 3, K: 4, layout: 'nt', choice }).label).toMatch(/_block(_sg)?$/);
+      expect(matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, layout: 'nt', choice, variant: 'tiled16x16k16' }).label).toMatch(/_tiled16x16k16$/);
       expect(() => matmul(device, { out: buf, a: buf, b: buf, M: 16, N: 3, K: 4, variant: 'direct' as MatmulVariant })).toThrow(/unknown matmul variant/);
     } finally {
-      setMatmulChoice(device, {});
       tiny.destroy();
     }
   });

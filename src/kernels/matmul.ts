@@ -89,20 +89,8 @@ export function isDecodeVariant(variant: MatmulVariant): boolean {
   return k.kind === 'block' || (!k.shared && k.wgY === 1);
 }
 
-/** The choice per shape class, set by src/gpu/tuner.ts (or setMatmulChoice) for one device. */
+/** A variant per shape class (part of the device's KernelChoice, src/kernels/choice.ts); a class left out takes the default. */
 export type MatmulChoice = Partial<Record<MatmulShapeClass, MatmulVariant>>;
-
-const choices = new WeakMap<GPUDevice, MatmulChoice>();
-
-/** Makes `matmul` build `choice`'s variants on this device from now on (dispatches built before keep theirs). */
-export function setMatmulChoice(device: GPUDevice, choice: MatmulChoice): void {
-  for (const v of Object.values(choice)) if (!matmulVariantRuns(device, v)) throw new Error(`matmul variant ${v} cannot run on this device`);
-  choices.set(device, { ...choice });
-}
-
-export function getMatmulChoice(device: GPUDevice): MatmulChoice {
-  return { ...choices.get(device) };
-}
 
 /** The variant used when nothing was tuned or chosen: the register block, with subgroups where they run. */
 export function defaultMatmulVariant(device: GPUDevice): MatmulVariant {
@@ -131,13 +119,13 @@ export interface MatmulArgs {
   /** Row stride of out (and preact) in floats, default N. Larger writes a column block of a wider matrix. */
   ldc?: number;
   /**
-   * Which kernel: default the device's choice for the shape class (setMatmulChoice, the tuner),
+   * The device's choice (KernelChoice, src/kernels/choice.ts): the variant of this shape class,
    * else defaultMatmulVariant; for decoding shapes (M <= 8) a chosen variant must suit them
-   * (isDecodeVariant). An explicit variant always runs.
+   * (isDecodeVariant), else the default runs.
    */
+  choice?: MatmulChoice;
+  /** This kernel, whatever the choice (tests, benchmarks, the tuner's candidates). */
   variant?: MatmulVariant;
-  /** Shorthand kept for callers: true is 'block_sg', false 'block' (variant wins when both are given). */
-  subgroups?: boolean;
 }
 
 /** Output columns per workgroup (8 threads x 8 outputs); TILE_N in matmul.wgsl. */
@@ -174,10 +162,10 @@ function threadsAlongM(M: number): number {
 }
 
 /** The variant `matmul` runs for these args on this device. */
-export function resolveMatmulVariant(device: GPUDevice, args: Pick<MatmulArgs, 'variant' | 'subgroups' | 'layout' | 'M'>): MatmulVariant {
+export function resolveMatmulVariant(device: GPUDevice, args: Pick<MatmulArgs, 'variant' | 'choice' | 'layout' | 'M'>): MatmulVariant {
   const cls = matmulShapeClass(args.layout ?? 'nn', args.M);
-  const explicit = args.variant ?? (args.subgroups === undefined ? undefined : args.subgroups ? 'block_sg' : 'block');
-  let v = explicit ?? choices.get(device)?.[cls] ?? defaultMatmulVariant(device);
+  const explicit = args.variant;
+  let v = explicit ?? args.choice?.[cls] ?? defaultMatmulVariant(device);
   // A chosen (not explicitly asked for) variant with several thread rows would repeat row 0 when decoding.
   if (!explicit && cls === 'decode' && !isDecodeVariant(v)) v = defaultMatmulVariant(device);
   if (!matmulVariantRuns(device, v)) {

@@ -7,10 +7,9 @@
 import { EngineError } from '../errors';
 import { countParams, type DeviceLimits, type GPTConfig } from './hparams';
 import { checkBuffersFit } from './memory';
+import { headWidthProblem } from './recipe';
 
 export { countParams, type DeviceLimits, type GPTConfig } from './hparams';
-// For the modules that still import the estimate from here (src/workers/engine/training.ts); import it from './memory'.
-export { estimateBuffers, type BufferEstimate } from './memory';
 
 /** nanoGPT's "train on a CPU / laptop" Shakespeare recipe (character level, 65 symbols). */
 export const TINY_SHAKESPEARE_CONFIG: GPTConfig = Object.freeze({
@@ -50,12 +49,8 @@ export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch?: numb
       throw new EngineError('BAD_CONFIG', `${key} must be a positive whole number, but it is ${show(v)}.`);
     }
   }
-  if (c.n_embd % c.n_head !== 0) {
-    throw new EngineError(
-      'BAD_CONFIG',
-      `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head}) so every attention head gets the same width.`,
-    );
-  }
+  const width = headWidthProblem(c.n_embd, c.n_head);
+  if (width) throw new EngineError('BAD_CONFIG', width);
   if (batch !== undefined && !isPositiveInt(batch)) throw new EngineError('BAD_CONFIG', `The batch size must be a positive whole number, but it is ${show(batch)}.`);
   if (!isPositiveInt(seqLen) || seqLen > c.block_size) throw new EngineError('BAD_CONFIG', `The sequence length must be a whole number from 1 to block_size (${c.block_size}), but it is ${show(seqLen)}.`);
   // Beyond 2^53 bytes sizes stop being exact numbers; nothing that large can be allocated anyway.

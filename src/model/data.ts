@@ -3,11 +3,11 @@
  * shakespeare_char prepare.py, and draw seeded batches like nanoGPT's get_batch.
  */
 import { EngineError } from '../errors';
+import { MAX_CORPUS_BYTES } from './limits';
 import { SeededRandom } from './random';
 
 /** Decimal megabytes, as file managers and the error message show them. */
 const MB = 1_000_000;
-export const DEFAULT_MAX_CORPUS_BYTES = 100 * MB;
 /** Only the head is scanned for binary content: enough to recognise any binary format, cheap on 100 MB. */
 const SNIFF_CHARS = 64 * 1024;
 /** Share of control / U+FFFD characters above which the text is not plain text. */
@@ -18,7 +18,7 @@ const BINARY_SHARE = 0.1;
  * message saying what is wrong and what to do.
  */
 export function checkCorpus(text: string, opts: { maxBytes?: number } = {}): void {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_CORPUS_BYTES;
+  const maxBytes = opts.maxBytes ?? MAX_CORPUS_BYTES;
   if (text.trim().length === 0) {
     throw new EngineError('BAD_CORPUS', 'The file is empty (or contains only whitespace). Choose a text file with some content to train on.');
   }

@@ -6,8 +6,10 @@
  * L layers, NH heads, N = B*T rows. Linear layers use Hugging Face's Conv1D layout, W (in, out):
  * y = x·W + b, so checkpoints map one to one.
  *
- * Memory: parameters, gradients and the two AdamW moments are one buffer each, reached through
- * named views (src/model/params.ts). Activations are allocated per (B, T) shape, once.
+ * Memory: parameters, gradients, the two AdamW moments and the last good weights are one buffer
+ * each, reached through named views (src/model/params.ts). Activations are allocated per (B, T)
+ * shape, once. Which buffers, and their sizes, is data (src/model/buffer-plan.ts): the memory
+ * estimate adds up the same plan.
  *
  * The token embedding wte (V, C) is used in row chunks that each fit one storage binding
  * (`wteChunks`): GPT-2 small's 147 MiB wte exceeds the 128 MiB binding of many adapters (lavapipe's
@@ -28,32 +30,17 @@ import { crossEntropy } from '../kernels/crossentropy';
 import { encoderBackwardWpe, encoderBackwardWte, encoderForward, type VocabRange } from '../kernels/encoder';
 import { geluBackward } from '../kernels/gelu';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
-import { matmul } from '../kernels/matmul';
+import { kernelChoice, type KernelChoice } from '../kernels/choice';
+import { matmul, type MatmulArgs } from '../kernels/matmul';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { columnSum, sumReduce } from '../kernels/reduce';
 import { residualForward } from '../kernels/residual';
+import { allocatePlan, planActivations, planModel, type ActivationBuffers, type LayerActs } from './buffer-plan';
 import { validateConfig, type GPTConfig } from './config';
 import type { Op } from './ops';
 import { paramLayout, type ParamLayout } from './params';
 
 const F = 4; // bytes per float
-
-/** Activations of one layer for an (N = B*T)-row batch, kept for the backward pass. */
-interface LayerActs {
-  ln1: GPUBuffer; // (N, C)
-  ln1Mean: GPUBuffer; // (N)
-  ln1Rstd: GPUBuffer; // (N)
-  qkv: GPUBuffer; // (N, 3C)
-  atty: GPUBuffer; // (N, C) attention output before c_proj
-  lse: GPUBuffer; // (B, NH, T) log-sum-exp of each query row
-  res2: GPUBuffer; // (N, C) residual after attention
-  ln2: GPUBuffer; // (N, C)
-  ln2Mean: GPUBuffer;
-  ln2Rstd: GPUBuffer;
-  fch: GPUBuffer; // (N, 4C) c_fc output before GELU
-  fchGelu: GPUBuffer; // (N, 4C)
-  res3: GPUBuffer; // (N, C) residual after MLP = next layer's input
-}
 
 /**
  * What one block reads and writes (recordBlock): a layer's activations, its input and the scratch
@@ -109,37 +96,15 @@ export interface HeadBuffers {
   logits: GPUBuffer;
 }
 
-/** All buffers of one (B, T) shape: inputs, activations, outputs and (for training) backward scratch. */
-export interface Activations {
+/** All buffers of one (B, T) shape (planActivations in buffer-plan.ts), with the shape and the list to destroy. */
+export interface Activations extends ActivationBuffers {
   B: number;
   T: number;
-  tokens: GPUBuffer; // (N) u32
-  targets: GPUBuffer; // (N) u32
-  buckets: GPUBuffer; // (3N+1) u32, packTokenBuckets(tokens) for the deterministic embedding backward
-  encoded: GPUBuffer; // (N, C)
-  layers: LayerActs[];
-  scratch: GPUBuffer; // (N, C) c_proj outputs, added into the residual right away
-  lnf: GPUBuffer; // (N, C)
-  lnfMean: GPUBuffer;
-  lnfRstd: GPUBuffer;
-  logits: GPUBuffer; // (N, V); holds dlogits after a training forward
-  losses: GPUBuffer; // (N)
-  loss: GPUBuffer; // (1) mean loss
-  /** (1) u32: the dropout seed of the current step, written by the trainer (training buffers only). */
-  seed?: GPUBuffer;
-  back?: {
-    dresidual: GPUBuffer; // (N, C) gradient of the residual stream, accumulated
-    dnc: GPUBuffer; // (N, C)
-    dqkv: GPUBuffer; // (N, 3C)
-    dfch: GPUBuffer; // (N, 4C)
-    dfchGelu: GPUBuffer; // (N, 4C)
-    delta: GPUBuffer; // (B, NH, T) attention backward scratch
-  };
   all: GPUBuffer[];
 }
 
 export interface GPTOptions {
-  /** Allocate gradients and AdamW moments (training). Inference needs neither. */
+  /** Allocate gradients, AdamW moments and the last good weights (training). Inference needs none. */
   training?: boolean;
   /**
    * Largest storage binding to use, in bytes: default the device's maxStorageBufferBindingSize.
@@ -152,6 +117,8 @@ export interface GPTOptions {
    * weights (src/model/f16.ts) and never trains: about half the GPU memory. Default 'all'.
    */
   params?: 'all' | 'vectors';
+  /** Which kernels to record: default the device's choice (resolved once per device by the tuner). */
+  kernels?: KernelChoice;
 }
 
 /** Recording options of a training pass. Eval and inference ('eval', 'none') never drop. */
@@ -175,10 +142,14 @@ export class GPT {
   readonly grads?: GPUBuffer;
   readonly m?: GPUBuffer;
   readonly v?: GPUBuffer;
+  /** The weights of the last step whose loss was finite (the Trainer's backup). */
+  readonly lastGood?: GPUBuffer;
   /** Row ranges of wte that each fit one storage binding, in order; [[0, V)] when it all fits. */
   readonly wteChunks: VocabRange[];
   /** Floats of the layout before `params` starts: 0, or decayFloats when only the vectors are kept (GPTOptions.params). */
   readonly paramsBase: number;
+  /** The kernels this model records (the device's KernelChoice when it was built, src/kernels/choice.ts). */
+  readonly kernels: KernelChoice;
   private owned: GPUBuffer[] = [];
 
   constructor(
@@ -189,15 +160,16 @@ export class GPT {
     validateConfig(config, device.limits);
     this.layout = paramLayout(config);
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
-    const bytes = this.layout.totalFloats * F;
+    this.kernels = opts.kernels ?? kernelChoice(device);
     this.paramsBase = opts.params === 'vectors' ? this.layout.decayFloats : 0;
     if (this.paramsBase > 0 && opts.training) throw new Error('a model that keeps only its vectors cannot train');
-    this.params = this.alloc('params', bytes - this.paramsBase * F);
-    if (opts.training) {
-      this.grads = this.alloc('grads', bytes);
-      this.m = this.alloc('adam.m', bytes);
-      this.v = this.alloc('adam.v', bytes);
-    }
+    // With params 'vectors' the weights buffer holds the layout's tail only (not in the memory estimate's plan).
+    const bufs = allocatePlan(planModel(config, opts.training ?? false), (s) => this.alloc(s.label, (s.role === 'weights' ? s.floats - this.paramsBase : s.floats) * F));
+    this.params = bufs.params;
+    this.grads = bufs.grads;
+    this.m = bufs.m;
+    this.v = bufs.v;
+    this.lastGood = bufs.lastGood;
   }
 
   /** Uploads weights laid out by `paramLayout(config)`. */
@@ -230,6 +202,11 @@ export class GPT {
     return { buffer, offset: (t.offset + range.lo * C) * F, size: (range.hi - range.lo) * C * F };
   }
 
+  /** A matmul with this model's kernel choice. */
+  private mm(args: Omit<MatmulArgs, 'choice'>): Op {
+    return matmul(this.device, { ...args, choice: this.kernels });
+  }
+
   private view(buffer: GPUBuffer, name: string): Buf {
     const t = this.layout.byName.get(name);
     if (!t) throw new Error(`no parameter named ${name}`);
@@ -244,65 +221,17 @@ export class GPT {
     return b;
   }
 
-  /** Allocates every buffer one (B, T) batch needs. */
+  /** Allocates every buffer one (B, T) batch needs (planActivations). */
   allocActivations(B: number, T: number, training: boolean): Activations {
-    const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = this.config;
     if (T > this.config.block_size) throw new EngineError('BAD_CONFIG', `sequence length ${T} exceeds the block size ${this.config.block_size}`);
     validateConfig(this.config, this.device.limits, B, T); // the (B, T) buffers fit, before any is made
-    const N = B * T;
     const all: GPUBuffer[] = [];
-    const mk = (label: string, floats: number) => {
-      const b = createStorage(this.device, label, floats * F);
+    const bufs = allocatePlan(planActivations(this.config, B, T, training), (s) => {
+      const b = createStorage(this.device, s.label, s.floats * F);
       all.push(b);
       return b;
-    };
-    const layers: LayerActs[] = [];
-    for (let l = 0; l < L; l++) {
-      layers.push({
-        ln1: mk(`h${l}.ln1`, N * C),
-        ln1Mean: mk(`h${l}.ln1.mean`, N),
-        ln1Rstd: mk(`h${l}.ln1.rstd`, N),
-        qkv: mk(`h${l}.qkv`, N * 3 * C),
-        atty: mk(`h${l}.atty`, N * C),
-        lse: mk(`h${l}.lse`, B * NH * T),
-        res2: mk(`h${l}.res2`, N * C),
-        ln2: mk(`h${l}.ln2`, N * C),
-        ln2Mean: mk(`h${l}.ln2.mean`, N),
-        ln2Rstd: mk(`h${l}.ln2.rstd`, N),
-        fch: mk(`h${l}.fch`, N * 4 * C),
-        fchGelu: mk(`h${l}.fch_gelu`, N * 4 * C),
-        res3: mk(`h${l}.res3`, N * C),
-      });
-    }
-    const acts: Activations = {
-      B,
-      T,
-      tokens: mk('tokens', N),
-      targets: mk('targets', N),
-      buckets: mk('buckets', 3 * N + 1),
-      encoded: mk('encoded', N * C),
-      layers,
-      scratch: mk('scratch', N * C),
-      lnf: mk('lnf', N * C),
-      lnfMean: mk('lnf.mean', N),
-      lnfRstd: mk('lnf.rstd', N),
-      logits: mk('logits', N * V),
-      losses: mk('losses', N),
-      loss: mk('loss', 1),
-      all,
-    };
-    if (training) {
-      acts.back = {
-        dresidual: mk('dresidual', N * C),
-        dnc: mk('dnc', N * C),
-        dqkv: mk('dqkv', N * 3 * C),
-        dfch: mk('dfch', N * 4 * C),
-        dfchGelu: mk('dfch_gelu', N * 4 * C),
-        delta: mk('attn.delta', B * NH * T),
-      };
-      acts.seed = mk('dropout.seed', 1);
-    }
-    return acts;
+    });
+    return { ...bufs, B, T, all };
   }
 
   /** The dropout of a pass: undefined when off (p = 0, or not a training pass). */
@@ -339,7 +268,7 @@ export class GPT {
       const input = l === 0 ? a.encoded : a.layers[l - 1]!.res3;
       ops.push(
         ...this.recordBlock(l, { ...a.layers[l]!, input, scratch: a.scratch }, N, {
-          attention: (qkv, atty, lse) => attentionForward(d, atty, lse!, qkv, B, T, C, NH, attnDrop || {}),
+          attention: (qkv, atty, lse) => attentionForward(d, atty, lse!, qkv, B, T, C, NH, attnDrop || { variant: this.kernels.attention }),
           residual: (out, inp, branch, site) => residual(out, inp, branch, dropoutStream(site, l)),
         }),
       );
@@ -367,7 +296,7 @@ export class GPT {
     const h = `h.${l}.`;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     const tap = (stage: BlockStage): Op[] => how.tap?.(stage) ?? [];
-    const linear = how.linear ?? (({ weight, bias, ...x }: Linear) => matmul(d, { ...x, b: this.p(weight), bias: this.p(bias) }));
+    const linear = how.linear ?? (({ weight, bias, ...x }: Linear) => this.mm({ ...x, b: this.p(weight), bias: this.p(bias) }));
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
@@ -402,7 +331,7 @@ export class GPT {
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     return [
       layernormForward(d, b(x.lnf), b(x.lnfMean), b(x.lnfRstd), b(x.input), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C),
-      ...this.wteChunks.map((r) => (tied ? tied(columns(x.logits, r), b(x.lnf), r) : matmul(d, { out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }))),
+      ...this.wteChunks.map((r) => (tied ? tied(columns(x.logits, r), b(x.lnf), r) : this.mm({ out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }))),
     ];
   }
 
@@ -434,8 +363,8 @@ export class GPT {
     // column blocks of dlogits, each dwte chunk comes from its own block.
     this.wteChunks.forEach((r, i) => {
       const block = columns(a.logits, r);
-      ops.push(matmul(d, { out: b(back.dnc), a: block, lda: V, b: this.wte(r), M: N, K: r.hi - r.lo, N: C, accumulate: i > 0 }));
-      ops.push(matmul(d, { out: this.wte(r, 'grads'), a: block, lda: V, b: b(a.lnf), M: r.hi - r.lo, K: N, N: C, layout: 'tn' }));
+      ops.push(this.mm({ out: b(back.dnc), a: block, lda: V, b: this.wte(r), M: N, K: r.hi - r.lo, N: C, accumulate: i > 0 }));
+      ops.push(this.mm({ out: this.wte(r, 'grads'), a: block, lda: V, b: b(a.lnf), M: r.hi - r.lo, K: N, N: C, layout: 'tn' }));
     });
     // Final layernorm; dresidual starts at zero and accumulates through every block.
     ops.push({ clear: b(back.dresidual) });
@@ -449,24 +378,24 @@ export class GPT {
       const dres = b(back.dresidual); // here: d res3 (= d res2 through the skip connection)
       // MLP: res3 = res2 + drop(fchGelu · Wproj + bproj)
       const dmlp = dbranch(dropoutStream('mlp_resid', l));
-      ops.push(matmul(d, { out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dmlp, M: 4 * C, K: N, N: C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'mlp.c_proj.weight'), a: b(x.fchGelu), b: dmlp, M: 4 * C, K: N, N: C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'mlp.c_proj.bias'), dmlp, N, C));
-      ops.push(matmul(d, { out: b(back.dfchGelu), a: dmlp, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dfchGelu), a: dmlp, b: this.p(h + 'mlp.c_proj.weight'), M: N, K: C, N: 4 * C, layout: 'nt' }));
       ops.push(geluBackward(d, b(back.dfch), b(x.fch), b(back.dfchGelu), N * 4 * C));
-      ops.push(matmul(d, { out: this.g(h + 'mlp.c_fc.weight'), a: b(x.ln2), b: b(back.dfch), M: C, K: N, N: 4 * C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'mlp.c_fc.weight'), a: b(x.ln2), b: b(back.dfch), M: C, K: N, N: 4 * C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'mlp.c_fc.bias'), b(back.dfch), N, 4 * C));
-      ops.push(matmul(d, { out: b(back.dnc), a: b(back.dfch), b: this.p(h + 'mlp.c_fc.weight'), M: N, K: 4 * C, N: C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dnc), a: b(back.dfch), b: this.p(h + 'mlp.c_fc.weight'), M: N, K: 4 * C, N: C, layout: 'nt' }));
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_2.weight'), this.g(h + 'ln_2.bias'), b(back.dnc), b(x.res2), this.p(h + 'ln_2.weight'), b(x.ln2Mean), b(x.ln2Rstd), N, C));
       // Attention: res2 = input + drop(atty · Wproj + bproj); dresidual is now d res2.
       const dattn = dbranch(dropoutStream('attn_resid', l));
-      ops.push(matmul(d, { out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dattn, M: C, K: N, N: C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'attn.c_proj.weight'), a: b(x.atty), b: dattn, M: C, K: N, N: C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'attn.c_proj.bias'), dattn, N, C));
-      ops.push(matmul(d, { out: b(back.dnc), a: dattn, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dnc), a: dattn, b: this.p(h + 'attn.c_proj.weight'), M: N, K: C, N: C, layout: 'nt' }));
       const attnDrop = drop && { dropout: { ...drop, stream: dropoutStream('attn', l) } };
       ops.push(...attentionBackward(d, b(back.dqkv), b(back.delta), b(back.dnc), b(x.atty), b(x.lse), b(x.qkv), B, T, C, NH, attnDrop || {}));
-      ops.push(matmul(d, { out: this.g(h + 'attn.c_attn.weight'), a: b(x.ln1), b: b(back.dqkv), M: C, K: N, N: 3 * C, layout: 'tn' }));
+      ops.push(this.mm({ out: this.g(h + 'attn.c_attn.weight'), a: b(x.ln1), b: b(back.dqkv), M: C, K: N, N: 3 * C, layout: 'tn' }));
       ops.push(columnSum(d, this.g(h + 'attn.c_attn.bias'), b(back.dqkv), N, 3 * C));
-      ops.push(matmul(d, { out: b(back.dnc), a: b(back.dqkv), b: this.p(h + 'attn.c_attn.weight'), M: N, K: 3 * C, N: C, layout: 'nt' }));
+      ops.push(this.mm({ out: b(back.dnc), a: b(back.dqkv), b: this.p(h + 'attn.c_attn.weight'), M: N, K: 3 * C, N: C, layout: 'nt' }));
       ops.push(...layernormBackward(d, dres, this.g(h + 'ln_1.weight'), this.g(h + 'ln_1.bias'), b(back.dnc), b(input), this.p(h + 'ln_1.weight'), b(x.ln1Mean), b(x.ln1Rstd), N, C));
     }
     // Embeddings: x = drop(wte[tokens] + wpe): dwte += scatter of d(sum) by token (deterministic

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TINY_SHAKESPEARE_CONFIG } from './config';
-import { estimateBuffers } from './memory';
+import { gpuBytesInUse } from '../gpu/buffers';
+import { testDevice } from '../../test/gpu';
+import { TINY_SHAKESPEARE_CONFIG, type GPTConfig } from './config';
+import { GPT } from './gpt';
+import { estimateBuffers, estimateBytes } from './memory';
 import { paramLayout } from './params';
 
 // What the estimate lets through and refuses is specified with validateConfig in config.test.ts.
@@ -11,4 +14,31 @@ describe('memory estimate', () => {
     expect(est[0]).toMatchObject({ name: 'parameters', bytes: total, count: 1 });
     expect(est.find((b) => b.name.includes('logits'))?.bytes).toBe(8 * 64 * 65 * 4);
   });
+
+  // Awkward sizes: one layer of width 3 and a 1-token vocabulary, odd widths and lengths, a batch of 1.
+  const cases: { config: GPTConfig; B: number; T: number }[] = [
+    { config: { n_layer: 1, n_head: 1, n_embd: 3, block_size: 1, vocab_size: 1 }, B: 1, T: 1 },
+    { config: { n_layer: 3, n_head: 3, n_embd: 63, block_size: 17, vocab_size: 65 }, B: 3, T: 17 },
+    { config: { n_layer: 2, n_head: 5, n_embd: 65, block_size: 127, vocab_size: 127 }, B: 17, T: 63 },
+    { config: TINY_SHAKESPEARE_CONFIG, B: 12, T: 64 },
+  ];
+  for (const { config, B, T } of cases) {
+    for (const training of [true, false]) {
+      it(`equals the bytes GPT allocates (L=${config.n_layer} C=${config.n_embd} V=${config.vocab_size}, B=${B} T=${T}, ${training ? 'training' : 'inference'})`, async () => {
+        const device = await testDevice();
+        const before = gpuBytesInUse(device);
+        const model = new GPT(device, config, { training });
+        const acts = model.allocActivations(B, T, training);
+        const allocated = gpuBytesInUse(device) - before;
+        model.destroyActivations(acts);
+        model.destroy();
+        expect(gpuBytesInUse(device)).toBe(before);
+        const est = estimateBytes(config, B, T, training);
+        expect(allocated).toBe(est.total);
+        expect(est.total).toBe(est.weights + est.gradients + est.adam + est.backup + est.activations);
+        if (training) expect([est.gradients, est.adam, est.backup]).toEqual([est.weights, 2 * est.weights, est.weights]);
+        else expect(est.gradients + est.adam + est.backup).toBe(0);
+      });
+    }
+  }
 });

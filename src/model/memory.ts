@@ -5,7 +5,8 @@
  */
 import { EngineError } from '../errors';
 import { countParams, type DeviceLimits, type GPTConfig } from './hparams';
-import { paramLayout } from './params';
+import { storageSize } from '../gpu/buffers';
+import { planActivations, planModel, specsOf, type BufferRole } from './buffer-plan';
 
 /**
  * One kind of GPU buffer the engine allocates: `count` buffers of `bytes` each. Kernels bind at
@@ -16,6 +17,7 @@ export interface BufferEstimate {
   name: string;
   /** 'model': sized by the config alone (parameters and their training state); 'batch': by (B, T). */
   kind: 'model' | 'batch';
+  role: BufferRole;
   bytes: number;
   count: number;
   largestBinding: number;
@@ -24,43 +26,31 @@ export interface BufferEstimate {
 }
 
 /**
- * The buffers training with batch B and T (default block_size) needs (fp32), following the engine's
- * allocation plan: GPT's constructor (parameter-sized buffers), GPT.allocActivations (one buffer
- * per activation per layer; attention keeps only its log-sum-exp, never a (T,T) score matrix)
- * and the trainer (a backup of the last good weights). Keep in step with those when they change.
- * Inference needs a subset, so a config that passes for training also fits generation.
+ * The buffers training with batch B and T (default block_size) allocates (fp32), grouped by kind:
+ * the GPT's plan (buffer-plan.ts; GPT allocates from the same plan), with the sizes createStorage
+ * gives them. Attention keeps only its log-sum-exp, never a (T,T) score matrix. Inference needs a
+ * subset, so a config that passes for training also fits generation.
  */
-export function estimateBuffers(c: GPTConfig, batch: number, seqLen = c.block_size): BufferEstimate[] {
-  const layout = paramLayout(c);
-  const paramBytes = layout.totalFloats * 4;
-  // wte is bound in row chunks that fit (GPT.wteChunks); every other tensor is bound whole.
-  // (A loop, no spread: deep models list 10⁵ tensors.)
-  const largestTensor = layout.tensors.reduce((m, t) => (t.name === 'wte.weight' ? m : Math.max(m, t.size)), 0) * 4;
-  const shrinkModel = 'use fewer layers, a smaller n_embd or a smaller vocabulary';
-  const shrinkBatch = 'reduce the batch size or block_size';
-  const N = batch * seqLen;
-  const C = c.n_embd;
-  const L = c.n_layer;
-  const act = (name: string, floats: number, count: number, fix = shrinkBatch): BufferEstimate => ({
-    name,
-    kind: 'batch',
-    bytes: floats * 4,
-    count,
-    largestBinding: floats * 4,
-    fix,
-  });
-  return [
-    // Kernels bind parameter-sized buffers one tensor, or one binding-sized chunk, at a time.
-    { name: 'parameters', kind: 'model', bytes: paramBytes, count: 1, largestBinding: largestTensor, fix: shrinkModel },
-    { name: 'gradients, Adam moments and weight backup', kind: 'model', bytes: paramBytes, count: 4, largestBinding: largestTensor, fix: shrinkModel },
-    act('(B,T,C) activations', N * C, 5 * L + 5), // per layer: ln1 atty res2 ln2 res3; encoded scratch lnf; 2 gradients
-    act('(B,T,3C) attention q,k,v', N * 3 * C, L + 1), // + its gradient
-    act('(B,T,4C) MLP hidden', N * 4 * C, 2 * L + 2), // fch and gelu(fch), + their gradients
-    act('(B,T,vocab) logits', N * c.vocab_size, 1, `${shrinkBatch}, or use a smaller vocabulary`),
-    act('(B,heads,T) attention statistics', batch * c.n_head * seqLen, L + 1),
-    act('(B,T) per-token values', N, 4 * L + 5), // layernorm means/rstds, tokens, targets, losses
-    act('token buckets', 3 * N + 1, 1),
-  ];
+export function estimateBuffers(c: GPTConfig, batch: number, seqLen = c.block_size, training = true): BufferEstimate[] {
+  const groups = new Map<string, BufferEstimate>();
+  for (const s of [...specsOf(planModel(c, training)), ...specsOf(planActivations(c, batch, seqLen, training))]) {
+    const bytes = storageSize(s.floats * 4);
+    const key = `${s.group}:${bytes}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { name: s.group, kind: s.role === 'activations' ? 'batch' : 'model', role: s.role, bytes, count: 1, largestBinding: s.bindingFloats * 4, fix: s.fix });
+  }
+  return [...groups.values()];
+}
+
+/** Bytes by role (the memory plan's rows) and in all: exactly what GPT allocates for the model and one (batch, seqLen) batch. */
+export function estimateBytes(c: GPTConfig, batch: number, seqLen = c.block_size, training = true): Record<BufferRole | 'total', number> {
+  const bytes = { weights: 0, gradients: 0, adam: 0, backup: 0, activations: 0, total: 0 };
+  for (const b of estimateBuffers(c, batch, seqLen, training)) {
+    bytes[b.role] += b.bytes * b.count;
+    bytes.total += b.bytes * b.count;
+  }
+  return bytes;
 }
 
 function mib(bytes: number): string {

@@ -23,6 +23,7 @@ import { sumReduce } from '../kernels/reduce';
 import { BatchSampler } from './data';
 import type { Activations, GPT } from './gpt';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
+import { checkRecipeField } from './recipe';
 import { learningRate } from './schedule';
 
 export interface TrainOptions {
@@ -106,9 +107,10 @@ export class Trainer {
     readonly opts: TrainOptions,
   ) {
     const { device } = model;
-    if (!model.grads || !model.m || !model.v) throw new Error('Trainer needs a model created with { training: true }');
+    if (!model.grads || !model.m || !model.v || !model.lastGood) throw new Error('Trainer needs a model created with { training: true }');
     const dropout = opts.dropout ?? 0;
-    if (!(dropout >= 0 && dropout < 1)) throw new EngineError('BAD_CONFIG', `dropout must be at least 0 and below 1, but it is ${dropout}.`);
+    const badDropout = checkRecipeField('dropout', dropout);
+    if (badDropout) throw new EngineError(badDropout.code, badDropout.message);
     this.B = opts.batch;
     this.T = opts.seqLen ?? model.config.block_size;
     this.trainSampler = new BatchSampler(train, this.B, this.T, opts.seed);
@@ -124,7 +126,7 @@ export class Trainer {
       createBuffer(device, { label: `train.readback${i}`, size: 8, usage: USAGE.MAP_READ | USAGE.COPY_DST }),
     );
     this.readback = new Readback(device, 4, 'eval.readback');
-    this.lastGood = mk('train.last_good', total);
+    this.lastGood = model.lastGood; // the model's: the memory estimate counts it with the weights
     const normSq = mk('train.grad_norm_sq', 1);
 
     // Grad norm² over the whole gradient buffer, in views that fit the binding limit.

@@ -1,7 +1,9 @@
 /**
  * Kernel tuning for the engine (src/workers may reach kernels only through src/model): call
- * `await tuneMatmul(device, store, onProgress)` once after the device is created and before any
- * model is built; `store` is a TuningStore from src/gpu/tuner.ts (indexedDbTuningStore() in the
- * worker). A page load on an adapter tuned before reads the store and times nothing.
+ * `await tuneKernels(device, store, onProgress)` once after the device is created and before any
+ * model is built: it resolves the device's KernelChoice (matmul and attention variants), which
+ * every GPT built on the device then records. `store` is a TuningStore from src/gpu/tuner.ts
+ * (indexedDbTuningStore() in the worker). A page load on an adapter tuned before reads the store
+ * and times nothing.
  */
-export { tuneMatmul, type MatmulTuning, type TuneMatmulOptions } from '../kernels/matmul_tune';
+export { tuneKernels, type KernelTuningResult, type TuneKernelsOptions } from '../kernels/tune';

@@ -8,14 +8,14 @@ import { GPT } from '../model/gpt';
 import type { Checkpoint } from '../model/checkpoint';
 import { num, promptOf, required, UsageError, type CliArgs } from './args';
 import { loadModelDir } from './model-dir';
-import { tuneMatmulNode } from './tuning';
+import { tuneKernelsNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
 /** `params: 'vectors'` leaves the matrices off the GPU (a 16-bit decoder packs them from ck.params). */
 async function loadModel(args: CliArgs, params: 'all' | 'vectors' = 'all'): Promise<{ ck: Checkpoint; model: GPT }> {
   const ck = await loadModelDir(required(args, 'model'));
   const ctx = await createNodeContext();
-  await tuneMatmulNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
+  await tuneKernelsNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
   const model = new GPT(ctx.device, ck.config, { params });
   model.setWeights(ck.params);
   return { ck, model };

@@ -1,102 +1,108 @@
 /**
- * `cli train`: a corpus file in, a model directory out, through the same training loop as the page
- * (src/model/session.ts). Progress on stderr; evaluations as JSON lines with --json. The recipe is a
+ * `cli train`: a corpus file in, a model directory out, through the same training run as the page
+ * (src/model/training-run.ts). Progress on stderr; evaluations as JSON lines with --json, and with
+ * --sample N a sample of N characters from the current weights at each evaluation. The recipe is a
  * preset (default: nanoGPT's CPU recipe) with any option overriding it.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EngineError } from '../errors';
-import { readFloats } from '../gpu/buffers';
-import { validateConfig } from '../model/config';
-import { checkCorpus, decodeCorpusBytes, splitTrainVal } from '../model/data';
-import { GPT } from '../model/gpt';
-import { initParams } from '../model/params';
+import { loadCorpus } from '../model/corpus';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
-import { recipeConfig, recipeTrainOptions, trainingSession } from '../model/session';
-import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../model/tokenizer';
-import { Trainer } from '../model/trainer';
+import { assertRecipe, checkRecipeField } from '../model/recipe';
+import { recipeConfig, recipeTrainOptions } from '../model/session';
+import { TrainingRun } from '../model/training-run';
 import { num, required, UsageError, type CliArgs } from './args';
 import { saveModelDir } from './model-dir';
 import { ProgressBar } from './progress';
-import { tuneMatmulNode } from './tuning';
+import { tuneKernelsNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
-/** The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides. */
-export function recipeFromArgs(args: CliArgs): Recipe {
+/** The option that sets each recipe field. */
+const FLAGS = {
+  n_layer: 'layers',
+  n_head: 'heads',
+  n_embd: 'embd',
+  block_size: 'block',
+  batch: 'batch',
+  steps: 'steps',
+  lr: 'lr',
+  minLr: 'min-lr',
+  warmup: 'warmup',
+  weightDecay: 'weight-decay',
+  dropout: 'dropout',
+  evalEvery: 'eval-every',
+  evalIters: 'eval-iters',
+  seed: 'seed',
+} as const satisfies Record<keyof Recipe, keyof CliArgs>;
+
+/**
+ * The preset named by --preset (default nanoGPT's CPU recipe) with the command line's overrides.
+ * A value out of its field's range (the page's validator, src/model/recipe.ts) is a usage error
+ * that names the option; what depends on other fields or the text is checked with the text.
+ */
+function recipeFromArgs(args: CliArgs): Recipe {
   const id = (args.preset ?? 'nanogpt-cpu') as PresetId;
   if (!PRESETS.some((p) => p.id === id)) throw new UsageError(`--preset must be one of ${PRESETS.map((p) => p.id).join(', ')}; got '${id}'`);
   const r = preset(id).recipe;
-  const recipe: Recipe = {
-    n_layer: num(args, 'layers', r.n_layer),
-    n_head: num(args, 'heads', r.n_head),
-    n_embd: num(args, 'embd', r.n_embd),
-    block_size: num(args, 'block', r.block_size),
-    batch: num(args, 'batch', r.batch),
-    steps: num(args, 'steps', r.steps),
-    lr: num(args, 'lr', r.lr),
-    minLr: num(args, 'min-lr', r.minLr),
-    warmup: num(args, 'warmup', r.warmup),
-    weightDecay: num(args, 'weight-decay', r.weightDecay),
-    dropout: num(args, 'dropout', r.dropout),
-    evalEvery: num(args, 'eval-every', r.evalEvery),
-    evalIters: num(args, 'eval-iters', r.evalIters),
-    seed: num(args, 'seed', r.seed),
-  };
-  if (!Number.isInteger(recipe.steps) || recipe.steps < 1) throw new UsageError('--steps must be a whole number >= 1');
-  if (!Number.isInteger(recipe.evalEvery) || recipe.evalEvery < 1) throw new UsageError('--eval-every must be a whole number >= 1');
-  if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new UsageError('--dropout must be in [0, 1)');
+  const recipe = Object.fromEntries(Object.entries(FLAGS).map(([key, flag]) => [key, num(args, flag, r[key as keyof Recipe])])) as unknown as Recipe;
+  for (const key of Object.keys(FLAGS) as (keyof Recipe)[]) {
+    const bad = checkRecipeField(key, recipe[key]);
+    if (bad) throw new UsageError(`--${FLAGS[key]}: ${bad.message}`);
+  }
   return recipe;
 }
 
 export async function trainCommand(args: CliArgs): Promise<void> {
   const dataPath = required(args, 'data');
   const outDir = required(args, 'out');
-  const text = decodeCorpusBytes(new Uint8Array(readFileSync(dataPath)));
-  checkCorpus(text);
   const kind = args.tokenizer ?? 'char';
   if (kind !== 'char' && kind !== 'gpt2') throw new UsageError(`--tokenizer must be char or gpt2, got '${kind}'`);
-  const tokenizer: Tokenizer = kind === 'char' ? CharTokenizer.fromCorpus(text) : new Gpt2Tokenizer();
-  const tokens = Uint32Array.from(tokenizer.encode(text));
-  const { train, val } = splitTrainVal(tokens);
-
   const recipe = recipeFromArgs(args);
+  // The page's corpus loader and recipe validator: the same checks and messages as Start in the page.
+  const { tokenizer, tokens, train, val, summary } = loadCorpus([{ name: basename(dataPath), bytes: new Uint8Array(readFileSync(dataPath)) }], kind);
+  assertRecipe(recipe, summary);
   const config = recipeConfig(recipe, tokenizer.vocabSize);
   const opts = { ...recipeTrainOptions(recipe), beta2: num(args, 'beta2', 0.99), gradClip: num(args, 'grad-clip', 1) };
 
   const ctx = await createNodeContext();
-  await tuneMatmulNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
-  validateConfig(config, ctx.device.limits, opts.batch, opts.seqLen);
-  const model = new GPT(ctx.device, config, { training: true });
-  model.setWeights(initParams(config, model.layout, opts.seed));
-  const trainer = new Trainer(model, train, val, opts);
+  await tuneKernelsNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
+  const sampleChars = num(args, 'sample', 0);
+  if (!Number.isInteger(sampleChars) || sampleChars < 0) throw new UsageError('--sample must be a whole number >= 0');
+  const run = await TrainingRun.allocate(ctx.device, { config, opts, train, val, tokenizer }, 'allocating the model for training');
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`corpus ${basename(dataPath)}: ${tokens.length} tokens (${kind}, vocab ${tokenizer.vocabSize}); train ${train.length}, val ${val.length}`);
   log(
     `model: ${config.n_layer} layers, ${config.n_head} heads, ${config.n_embd} embd, block ${config.block_size}, dropout ${recipe.dropout}, ` +
-      `${(model.layout.totalFloats / 1e6).toFixed(2)}M params (padded); adapter ${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture}`,
+      `${(run.model.layout.totalFloats / 1e6).toFixed(2)}M params (padded); adapter ${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture}`,
   );
 
-  const bar = new ProgressBar(recipe.steps, opts.batch * trainer.T);
+  const bar = new ProgressBar(recipe.steps, opts.batch * run.trainer.T);
   let best = Infinity;
   const save = async (note: string) => {
-    const params = await readFloats(ctx.device, model.params);
+    const { params } = await run.save(run.step, false);
     await saveModelDir(outDir, { config, tokenizer, params });
     bar.log(`saved ${outDir} (${note})`);
   };
   const t0 = performance.now();
   try {
-    for await (const ev of trainingSession(trainer, { evalEvery: recipe.evalEvery })) {
-      if (ev.kind === 'step') bar.update(ev.step, ev.loss, ev.lr);
-      else if (ev.kind === 'eval') {
-        bar.log(`step ${ev.step}: train loss ${ev.trainLoss.toFixed(4)}, val loss ${ev.valLoss.toFixed(4)}`);
-        if (args.json) process.stdout.write(`${JSON.stringify({ step: ev.step, train_loss: round(ev.trainLoss), val_loss: round(ev.valLoss) })}\n`);
-        // The best checkpoint by val loss is what the directory holds (the untrained step 0 never is).
-        if (ev.best && ev.step > 0) {
-          best = ev.valLoss;
-          await save(`${ev.step === recipe.steps ? 'final, ' : ''}val loss ${ev.valLoss.toFixed(4)}`);
-        } else if (ev.step === recipe.steps) log(`final val loss ${ev.valLoss.toFixed(4)} is not better than ${best.toFixed(4)}: kept the earlier checkpoint`);
-      }
-    }
+    const end = await run.run(
+      {
+        onStep: (ev) => bar.update(ev.step, ev.loss, ev.lr),
+        onEvaluation: async (ev) => {
+          bar.log(`step ${ev.step}: train loss ${ev.trainLoss.toFixed(4)}, val loss ${ev.valLoss.toFixed(4)}`);
+          if (sampleChars) bar.log(`sample: ${JSON.stringify(await run.sample(sampleChars))}`);
+          if (args.json) process.stdout.write(`${JSON.stringify({ step: ev.step, train_loss: round(ev.trainLoss), val_loss: round(ev.valLoss) })}\n`);
+          // The best checkpoint by val loss is what the directory holds (the untrained step 0 never is).
+          if (ev.best && ev.step > 0) {
+            best = ev.valLoss;
+            await save(`${ev.step === recipe.steps ? 'final, ' : ''}val loss ${ev.valLoss.toFixed(4)}`);
+          } else if (ev.step === recipe.steps) log(`final val loss ${ev.valLoss.toFixed(4)} is not better than ${best.toFixed(4)}: kept the earlier checkpoint`);
+        },
+      },
+      { evalEvery: recipe.evalEvery },
+    );
+    if (end.error) throw end.error;
   } catch (e) {
     bar.done();
     if (e instanceof EngineError && e.code === 'DIVERGED' && Number.isFinite(best)) log(`the best checkpoint so far is in ${outDir}`);
@@ -104,9 +110,8 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   }
   bar.done();
   const secs = (performance.now() - t0) / 1000;
-  log(`done: ${recipe.steps} steps in ${secs.toFixed(0)} s (${Math.round((recipe.steps * opts.batch * trainer.T) / secs)} tok/s incl. evaluation)`);
-  trainer.destroy();
-  model.destroy();
+  log(`done: ${recipe.steps} steps in ${secs.toFixed(0)} s (${Math.round((recipe.steps * opts.batch * run.trainer.T) / secs)} tok/s incl. evaluation)`);
+  run.destroy();
 }
 
 function round(x: number): number {

@@ -1,5 +1,5 @@
 /**
- * The matmul tuning in Node: a JSON file of records (by default ~/.cache/webgpu-gpt/tuning.json,
+ * The kernel tuning (matmul and attention) in Node: a JSON file of records (by default ~/.cache/webgpu-gpt/tuning.json,
  * or WEBGPU_GPT_TUNING_FILE), and WEBGPU_GPT_MATMUL to force a choice ('direct8x8', or
  * 'nn=tiled16x16k16,nt=block,tn=block').
  */
@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TuneProgress, TuningRecord, TuningStore } from '../gpu/tuner';
-import { tuneMatmul, type MatmulTuning, type TuneMatmulOptions } from '../kernels/matmul_tune';
+import { tuneKernels, type KernelTuningResult, type TuneKernelsOptions } from '../kernels/tune';
 
 export function defaultTuningFile(): string {
   return process.env.WEBGPU_GPT_TUNING_FILE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'webgpu-gpt', 'tuning.json');
@@ -36,12 +36,12 @@ export function fileTuningStore(path = defaultTuningFile()): TuningStore {
   };
 }
 
-/** tuneMatmul with the file store and WEBGPU_GPT_MATMUL; progress to `log` (stderr by default). */
-export function tuneMatmulNode(device: GPUDevice, opts: TuneMatmulOptions & { log?: (line: string) => void } = {}): Promise<MatmulTuning> {
+/** tuneKernels with the file store and WEBGPU_GPT_MATMUL; progress to `log` (stderr by default). */
+export function tuneKernelsNode(device: GPUDevice, opts: TuneKernelsOptions & { log?: (line: string) => void } = {}): Promise<KernelTuningResult> {
   const { log = (l: string) => console.error(l), ...rest } = opts;
   const force = rest.force ?? (process.env.WEBGPU_GPT_MATMUL || undefined);
   const onProgress = (p: TuneProgress) => {
     if (p.phase !== 'tuning') log(`[tuner] ${p.message}`);
   };
-  return tuneMatmul(device, fileTuningStore(), onProgress, { ...rest, force });
+  return tuneKernels(device, fileTuningStore(), onProgress, { ...rest, force });
 }

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { AttentionExplorer } from './components/AttentionExplorer';
 import { GeneratePanel } from './components/GeneratePanel';
 import { Alert } from './components/Alert';
@@ -8,21 +8,26 @@ import { ModelBar } from './components/ModelBar';
 import { ModelsPanel } from './components/ModelsPanel';
 import { TrainPanel } from './components/TrainPanel';
 import { useStore } from './store';
-import type { Tab } from './store/engine';
+import { TABS, type Tab } from './store/ui';
 
-const TABS: { id: Tab; label: string }[] = [
-  { id: 'write', label: 'Write' },
-  { id: 'train', label: 'Train' },
-  { id: 'models', label: 'Models' },
-  { id: 'how', label: 'How it works' },
-];
+/** Each tab's panel (the tabs themselves are data: src/ui/store/ui.ts). */
+const PANELS: Record<Tab, () => ReactNode> = {
+  write: () => (
+    <div className="grid gap-4">
+      <GeneratePanel />
+      <AttentionExplorer />
+    </div>
+  ),
+  train: () => <TrainPanel />,
+  models: () => <ModelsPanel />,
+  how: () => <HowItWorks />,
+};
 
 export function App() {
   const tab = useStore((s) => s.tab);
-  const setTab = useStore((s) => s.setTab);
   const training = useStore((s) => s.trainStatus !== 'idle');
-  const fault = useStore((s) => s.faultAlert);
-  const dismissFault = useStore((s) => s.dismissFault);
+  const fault = useStore((s) => s.messages.engine?.text);
+  const { setTab, clearMessage } = useStore.getState();
 
   useEffect(() => {
     void useStore.getState().boot();
@@ -48,7 +53,7 @@ export function App() {
   return (
     <main className="mx-auto max-w-6xl p-4 font-sans sm:p-6">
       <Header />
-      <Alert message={fault} testId="fault-alert" onDismiss={dismissFault} />
+      <Alert message={fault} testId="fault-alert" onDismiss={() => clearMessage('engine')} />
       <ModelBar />
       <nav role="tablist" aria-label="Views" className="mt-4 flex gap-1 border-b border-zinc-800">
         {TABS.map((t) => (
@@ -66,18 +71,7 @@ export function App() {
         ))}
       </nav>
       <div id={`panel-${tab}`} role="tabpanel" className="mt-4">
-        {tab === 'write' ? (
-          <div className="grid gap-4">
-            <GeneratePanel />
-            <AttentionExplorer />
-          </div>
-        ) : tab === 'train' ? (
-          <TrainPanel />
-        ) : tab === 'how' ? (
-          <HowItWorks />
-        ) : (
-          <ModelsPanel />
-        )}
+        {PANELS[tab]()}
       </div>
     </main>
   );

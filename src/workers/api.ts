@@ -1,15 +1,22 @@
 /**
  * The engine worker's API: what the UI may ask of the engine, and the data that crosses.
- * The UI imports this module for its *types* only (and src/errors.ts for error codes); the worker
- * (src/workers/engine.worker.ts) implements `EngineApi`. Callbacks cross as `Comlink.proxy`, big
- * arrays as transferred buffers.
+ * The worker (src/workers/engine.worker.ts) implements `EngineApi`. Callbacks cross as
+ * `Comlink.proxy`, big arrays as transferred buffers.
+ *
+ * Besides types, the UI imports from here the rules it shares with the engine, so that each is
+ * written once: the limits, ranges and ids (src/model/limits.ts) and the recipe validator
+ * (src/model/recipe.ts). Both are pure leaf modules; `npm run lint` keeps every other import of
+ * this file type-only, so the page never bundles engine code through it.
  */
 import type { Preset, PresetId, Recipe } from '../model/presets';
 import type { NoWebGpuReason } from '../gpu/device';
 import type { BlockTrace, LayerNormTrace, TraceNumbers } from '../model/token-trace';
+import type { CorpusPart, CorpusSummary, TokenizerKind } from '../model/corpus';
+import type { SAMPLING_RANGES } from '../model/limits';
 
-export type { BlockTrace, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe };
-export type TokenizerKind = 'char' | 'gpt2';
+export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
+export { corpusTooLargeMessage, inRange, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
+export { checkRecipe, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
 
 export interface EngineInfo {
   /** 'cpu' when the browser has no WebGPU: small models generate on the CPU, training is not offered. */
@@ -25,7 +32,7 @@ export interface EngineInfo {
   tuning?: KernelTuning;
 }
 
-/** The kernel tuner's verdict for this adapter and driver (src/kernels/matmul_tune.ts). */
+/** The kernel tuner's verdict for this adapter and driver (src/kernels/tune.ts). */
 export interface KernelTuning {
   /** 'tuned': timed now; 'cache': chosen on an earlier visit and read back; 'forced': fixed by the caller. */
   source: 'tuned' | 'cache' | 'forced';
@@ -97,13 +104,8 @@ export type LoadProgress = import('../model/checkpoint-url').FetchProgress;
  */
 export type DecodeWeights = 'f32' | 'f16';
 
-export interface SamplingSettings {
-  maxNewTokens: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed: number;
-}
+/** The sampling settings of a generation; their ranges are SAMPLING_RANGES. */
+export type SamplingSettings = Record<keyof typeof SAMPLING_RANGES, number>;
 
 /** Next-token candidates at one position: the K most likely tokens (softmax at the sampling temperature). */
 export interface CandidateList {
@@ -201,33 +203,15 @@ export interface TokenTrace extends TraceNumbers {
   ms: number;
 }
 
-/** A file (or pasted text, or a bundled corpus) as bytes; several are joined with a newline. */
-export interface CorpusPart {
-  name: string;
-  bytes: Uint8Array;
-}
-
-export interface CorpusSummary {
-  /** File name(s), shown and used to name the trained model. */
-  name: string;
-  chars: number;
-  bytes: number;
-  /** Distinct code points in the text. */
-  distinctChars: number;
-  tokenizer: TokenizerKind;
-  vocabSize: number;
-  trainTokens: number;
-  valTokens: number;
-  /** The first few hundred characters. */
-  preview: string;
-}
-
 /** Memory a recipe needs on this adapter, computed before anything is allocated. */
 export interface MemoryPlan {
   params: number;
   bytes: { weights: number; gradients: number; adam: number; backup: number; activations: number; total: number };
   limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
-  /** Why it does not fit (TOO_LARGE) or is malformed (BAD_CONFIG); undefined when it fits. */
+  /**
+   * Why it does not fit (TOO_LARGE, first), or the first thing checkRecipe finds wrong (BAD_CONFIG,
+   * or BAD_CORPUS: the current text is too short for it); undefined when it trains.
+   */
   problem?: { code: 'TOO_LARGE' | 'BAD_CONFIG' | 'BAD_CORPUS'; message: string };
 }
 
@@ -302,10 +286,6 @@ export interface EngineApi {
   loadModelFromSource(source: string, pageUrl: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo & { cached: boolean }>;
   /** Cancels a model download in progress. */
   cancelLoad(): Promise<void>;
-  /** A model directory the user picked or dropped (file name -> bytes). */
-  loadModelFromFiles(files: Map<string, Uint8Array>, name: string): Promise<ModelInfo>;
-  modelInfo(): Promise<ModelInfo>;
-  renameModel(name: string): Promise<ModelInfo>;
 
   /** The model library: models trained or imported in this browser. */
   listModels(): Promise<LibraryState>;

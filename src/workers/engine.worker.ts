@@ -9,12 +9,13 @@ import * as Comlink from 'comlink';
 import { EngineError } from '../errors';
 import { decodeCheckpoint } from '../model/checkpoint';
 import { fetchCheckpoint } from '../model/checkpoint-url';
+import { URL_SOURCE_PREFIX } from '../model/limits';
 import { PRESETS } from '../model/presets';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
 import { backend, device, kernelTuning, loseDeviceForTest, lostOrSettled, onFault, onTuneProgress, uncapturedErrorForTest, webGpuProblem } from './engine/device';
 import { runGeneration } from './engine/generation';
-import { loadFromSource, URL_ACTIVE_PREFIX } from './engine/hub';
+import { loadFromSource } from './engine/hub';
 import { Jobs } from './engine/jobs';
 import * as library from './engine/library';
 import * as models from './engine/models';
@@ -77,7 +78,7 @@ const api: EngineApi = {
         const c = await backend();
         const { ck, name, cached } = await loadFromSource(source, { pageUrl, signal, onProgress, checkFits: (config) => models.checkFits(config, c) });
         const info = models.install(ck, name, c);
-        await library.setActive(`${URL_ACTIVE_PREFIX}${source.trim()}`).catch(() => undefined); // reopened next visit, from the cache
+        await library.setActive(`${URL_SOURCE_PREFIX}${source.trim()}`).catch(() => undefined); // reopened next visit, from the cache
         return { ...info, cached };
       }),
     );
@@ -85,20 +86,6 @@ const api: EngineApi = {
 
   async cancelLoad() {
     jobs.abort('load');
-  },
-
-  loadModelFromFiles(files, name) {
-    return jobs.run('load', () => guarded(async () => models.install(decodeCheckpoint(files), name, await backend())));
-  },
-
-  async modelInfo() {
-    return models.info();
-  },
-
-  async renameModel(name) {
-    const info = models.rename(name);
-    if (info.id) await library.rename(info.id, name);
-    return info;
   },
 
   listModels() {

@@ -13,11 +13,10 @@ import { Candidates } from './Candidates';
 export function AttentionExplorer() {
   const model = useStore((s) => s.model);
   const view = useStore((s) => s.view);
-  const setView = useStore((s) => s.setView);
   const N = useStore((s) => s.attention.positions.length);
   const labels = useStore((s) => s.attention.labels);
   const selectedPos = useStore((s) => s.selectedPos);
-  const select = useStore((s) => s.selectPosition);
+  const { setView, selectPosition: select } = useStore.getState();
   if (!model) return null;
   const layer = Math.min(view.layer, model.n_layer - 1);
   const head = Math.min(view.head, model.n_head - 1);

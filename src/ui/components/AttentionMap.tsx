@@ -9,7 +9,7 @@
  * row and the hovered cell are outlines laid over it. Nothing redraws the whole map but a change of
  * layer or head (at GPT-2's 1024 positions the map is 3072 px a side).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useStore } from '../store';
 import { MEAN_HEAD } from '../store/attention';
 import { LEGEND_GRADIENT, Raster, rasterSize, rowWeights, tokenLabel } from './AttentionPaint';
@@ -116,13 +116,17 @@ export function AttentionMap() {
     if (strips.current[0]?.canvas !== left.current || strips.current[1]?.canvas !== top.current) strips.current = [new LabelStrip(left.current, 'left'), new LabelStrip(top.current, 'top')];
     for (const s of strips.current) s.update(attention.labels, N, cell);
   }, [attention.labels, N, cell]);
-  // A zoom keeps the selected row's last cell (its diagonal) in the middle of the view.
-  useEffect(() => {
+  // A zoom keeps the selected row's last cell (its diagonal) in the middle of the view. Only when
+  // the zoom changes (an effect event reads the selection without depending on it): following the
+  // selection otherwise is the user's scrolling.
+  const centreSelection = useEffectEvent((z: number) => {
     const el = scroller.current;
-    if (!el || zoom === undefined) return;
-    el.scrollTop = Math.max(0, M + (sel + 0.5) * zoom - el.clientHeight / 2);
-    el.scrollLeft = Math.max(0, M + (sel + 0.5) * zoom - el.clientWidth / 2);
-    // Only when the zoom changes: following the selection otherwise is the user's scrolling.
+    if (!el) return;
+    el.scrollTop = Math.max(0, M + (sel + 0.5) * z - el.clientHeight / 2);
+    el.scrollLeft = Math.max(0, M + (sel + 0.5) * z - el.clientWidth / 2);
+  });
+  useEffect(() => {
+    if (zoom !== undefined) centreSelection(zoom);
   }, [zoom]);
 
   useEffect(() => {

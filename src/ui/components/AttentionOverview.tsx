@@ -65,7 +65,7 @@ export function AttentionOverview() {
   const NH = useStore((s) => s.model?.n_head ?? 0);
   const attention = useStore((s) => s.attention);
   const view = useStore((s) => s.view);
-  const setView = useStore((s) => s.setView);
+  const { setView } = useStore.getState();
   const canvas = useRef<HTMLCanvasElement>(null);
   const state = useRef<Pools>({ NH: 0, pools: [], drawn: 0, paintedAt: 0 });
 

@@ -7,10 +7,7 @@ import { FilePicker } from './FilePicker';
 export function CorpusPicker() {
   const busy = useStore((s) => s.corpusBusy || s.trainStatus !== 'idle');
   const tokenizer = useStore((s) => s.tokenizer);
-  const chooseFiles = useStore((s) => s.chooseCorpusFiles);
-  const usePasted = useStore((s) => s.usePastedText);
-  const useBundled = useStore((s) => s.useBundledCorpus);
-  const setTokenizer = useStore((s) => s.setTokenizer);
+  const { chooseCorpusFiles: chooseFiles, choosePastedText: choosePasted, chooseBundledCorpus: chooseBundled, setTokenizer } = useStore.getState();
   const [over, setOver] = useState(false);
   const [pasted, setPasted] = useState('');
 
@@ -41,7 +38,7 @@ export function CorpusPicker() {
         </p>
         <div className="mt-3 flex flex-wrap justify-center gap-2">
           {BUNDLED_CORPORA.map((c) => (
-            <button key={c.id} disabled={busy} onClick={() => void useBundled(c.id)} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40" title={c.about}>
+            <button key={c.id} disabled={busy} onClick={() => void chooseBundled(c.id)} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40" title={c.about}>
               {c.label}
             </button>
           ))}
@@ -50,7 +47,7 @@ export function CorpusPicker() {
       <details className="text-sm">
         <summary className="cursor-pointer text-zinc-400">Paste text instead</summary>
         <textarea aria-label="Text to paste" value={pasted} onChange={(e) => setPasted(e.target.value)} className="mt-2 h-24 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-xs" placeholder="Paste a few thousand characters or more…" />
-        <button disabled={busy || pasted.length === 0} onClick={() => void usePasted(pasted)} className="mt-1 rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
+        <button disabled={busy || pasted.length === 0} onClick={() => void choosePasted(pasted)} className="mt-1 rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
           Use pasted text
         </button>
       </details>

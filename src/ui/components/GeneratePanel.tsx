@@ -1,4 +1,4 @@
-import type { DecodeWeights } from '../../workers/api';
+import { SAMPLING_RANGES as R, type DecodeWeights } from '../../workers/api';
 import { useStore } from '../store';
 import { NumberField } from './NumberField';
 import { TokenText } from './TokenText';
@@ -12,7 +12,7 @@ export function GeneratePanel() {
   const sampling = useStore((s) => s.sampling);
   const weights = useStore((s) => s.weights);
   const lastRun = useStore((s) => s.lastRun);
-  const error = useStore((s) => s.genError);
+  const error = useStore((s) => s.messages.write?.text);
   const training = useStore((s) => s.trainStatus !== 'idle');
   // Actions never change: read once, not subscribed to.
   const { setPrompt, setSampling, setWeights, generate, stopGeneration: stop } = useStore.getState();
@@ -30,11 +30,11 @@ export function GeneratePanel() {
         onChange={(e) => setPrompt(e.target.value)}
       />
       <div className="mt-2 flex flex-wrap items-center gap-3 text-sm">
-        <NumberField label="temperature" value={sampling.temperature} step={0.1} min={0} max={2} onChange={(v) => setSampling({ temperature: v })} width="w-16" />
-        <NumberField label="top-k" value={sampling.topK} step={1} min={0} max={1000} onChange={(v) => setSampling({ topK: v })} width="w-16" />
-        <NumberField label="top-p" value={sampling.topP} step={0.05} min={0.05} max={1} onChange={(v) => setSampling({ topP: v })} width="w-16" />
-        <NumberField label="tokens" value={sampling.maxNewTokens} step={50} min={1} max={5000} onChange={(v) => setSampling({ maxNewTokens: v })} />
-        <NumberField label="seed" value={sampling.seed} step={1} min={0} max={2 ** 31} onChange={(v) => setSampling({ seed: v })} width="w-24" />
+        <NumberField label="temperature" value={sampling.temperature} step={0.1} min={R.temperature.min} max={R.temperature.max} onChange={(v) => setSampling({ temperature: v })} width="w-16" />
+        <NumberField label="top-k" value={sampling.topK} step={1} min={R.topK.min} max={R.topK.max} onChange={(v) => setSampling({ topK: v })} width="w-16" />
+        <NumberField label="top-p" value={sampling.topP} step={0.05} min={R.topP.min} max={R.topP.max} onChange={(v) => setSampling({ topP: v })} width="w-16" />
+        <NumberField label="tokens" value={sampling.maxNewTokens} step={50} min={R.maxNewTokens.min} max={R.maxNewTokens.max} onChange={(v) => setSampling({ maxNewTokens: v })} />
+        <NumberField label="seed" value={sampling.seed} step={1} min={R.seed.min} max={R.seed.max} onChange={(v) => setSampling({ seed: v })} width="w-24" />
         <label className="flex items-center gap-1" title="The weights generation reads on the GPU: 16-bit halves the bytes each token reads (logits within half-precision rounding)">
           weights
           <select className="rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5" value={weights} disabled={generating} onChange={(e) => setWeights(e.target.value as DecodeWeights)}>

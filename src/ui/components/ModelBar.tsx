@@ -6,11 +6,11 @@ import { FilePicker } from './FilePicker';
 /** The model that generates now, and loading another one from files. */
 export function ModelBar() {
   const model = useStore((s) => s.model);
-  const error = useStore((s) => s.modelError);
+  const error = useStore((s) => s.messages.models?.text);
   const loading = useStore((s) => s.modelLoading);
   const gpuState = useStore((s) => s.gpu.state);
   const busy = useStore((s) => s.generating || s.trainStatus !== 'idle');
-  const loadFiles = useStore((s) => s.loadModelFiles);
+  const { loadModelFiles: loadFiles, clearMessage } = useStore.getState();
   return (
     <div className="mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-zinc-800 px-4 py-2 text-sm">
       {model ? (
@@ -33,7 +33,7 @@ export function ModelBar() {
       </FilePicker>
       {error && (
         <div className="basis-full">
-          <Alert message={error} testId="model-error" onDismiss={() => useStore.setState({ modelError: undefined })} />
+          <Alert message={error} testId="model-error" onDismiss={() => clearMessage('models')} />
         </div>
       )}
     </div>

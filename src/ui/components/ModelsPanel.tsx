@@ -14,7 +14,7 @@ export function ModelsPanel() {
   const current = useStore((s) => s.model);
   const persisted = useStore((s) => s.persisted);
   const busy = useStore((s) => s.generating || s.trainStatus !== 'idle' || s.modelLoading);
-  const { useShippedModel, loadModelFiles, downloadModel } = useStore.getState();
+  const { openShippedModel, loadModelFiles, downloadModel } = useStore.getState();
 
   return (
     <section aria-label="Models" className="space-y-4 rounded-lg border border-zinc-800 p-4">
@@ -44,7 +44,7 @@ export function ModelsPanel() {
           {current?.id === undefined && current?.name === SHIPPED_MODEL.name ? (
             <span className="text-xs text-emerald-400">in use</span>
           ) : (
-            <button disabled={busy} onClick={() => void useShippedModel()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
+            <button disabled={busy} onClick={() => void openShippedModel()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
               Use
             </button>
           )}
@@ -64,7 +64,7 @@ export function ModelsPanel() {
 }
 
 function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: boolean }) {
-  const { useStoredModel, renameStoredModel, deleteStoredModel, downloadModel, resumeSavedTraining } = useStore.getState();
+  const { openStoredModel, renameStoredModel, deleteStoredModel, downloadModel, resumeSavedTraining } = useStore.getState();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(m.name);
   const [confirming, setConfirming] = useState(false);
@@ -98,7 +98,7 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
       {inUse ? (
         <span className="text-xs text-emerald-400">in use</span>
       ) : (
-        <button className={btn} disabled={busy} onClick={() => void useStoredModel(m.id)}>
+        <button className={btn} disabled={busy} onClick={() => void openStoredModel(m.id)}>
           Use
         </button>
       )}

@@ -1,26 +1,29 @@
-import type { Recipe } from '../../workers/api';
+import { RECIPE_FIELDS, type Recipe } from '../../workers/api';
 import { useStore } from '../store';
 import { NumberField } from './NumberField';
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 
-type Field = { key: keyof Recipe; label: string; step: number; min: number; max: number; title?: string };
-const FIELDS: Field[] = [
-  { key: 'n_layer', label: 'layers', step: 1, min: 1, max: 48 },
-  { key: 'n_head', label: 'heads', step: 1, min: 1, max: 32 },
-  { key: 'n_embd', label: 'channels', step: 16, min: 4, max: 2048, title: 'n_embd: must be a multiple of the number of heads' },
-  { key: 'block_size', label: 'block size', step: 16, min: 2, max: 1024, title: 'context length in tokens' },
-  { key: 'batch', label: 'batch', step: 1, min: 1, max: 512 },
-  { key: 'steps', label: 'steps', step: 100, min: 1, max: 1_000_000 },
-  // Rates far above 1e-2 diverge; they may still be typed: training then stops with the last good weights and says so.
-  { key: 'lr', label: 'learning rate', step: 1e-4, min: 1e-6, max: 1000, title: 'peak, after warmup' },
-  { key: 'minLr', label: 'min lr', step: 1e-5, min: 0, max: 1, title: 'reached at the last step (cosine decay)' },
-  { key: 'warmup', label: 'warmup', step: 10, min: 0, max: 100_000 },
-  { key: 'weightDecay', label: 'weight decay', step: 0.01, min: 0, max: 1 },
-  { key: 'dropout', label: 'dropout', step: 0.05, min: 0, max: 0.9 },
-  { key: 'evalEvery', label: 'eval every', step: 10, min: 1, max: 100_000 },
-  { key: 'seed', label: 'seed', step: 1, min: 0, max: 2 ** 31 },
-];
+/** The fields under "Advanced" (labels and ranges from the worker API's RECIPE_FIELDS), with the input's step and a hint. */
+const INPUTS: Partial<Record<keyof Recipe, { step: number; title?: string }>> = {
+  n_layer: { step: 1 },
+  n_head: { step: 1 },
+  n_embd: { step: 16, title: 'n_embd: must be a multiple of the number of heads' },
+  block_size: { step: 16, title: 'context length in tokens' },
+  batch: { step: 1 },
+  steps: { step: 100 },
+  lr: { step: 1e-4, title: 'peak, after warmup' },
+  minLr: { step: 1e-5, title: 'reached at the last step (cosine decay)' },
+  warmup: { step: 10 },
+  weightDecay: { step: 0.01 },
+  dropout: { step: 0.05 },
+  evalEvery: { step: 10 },
+  seed: { step: 1 },
+};
+const FIELDS = RECIPE_FIELDS.flatMap((f) => {
+  const input = INPUTS[f.key];
+  return input ? [{ ...f, ...input }] : [];
+});
 
 /** Presets named for what they do; every number under "Advanced"; the memory it needs, before anything is allocated. */
 export function RecipeForm() {
@@ -28,10 +31,13 @@ export function RecipeForm() {
   const presetId = useStore((s) => s.presetId);
   const recipe = useStore((s) => s.recipe);
   const plan = useStore((s) => s.plan);
+  const problems = useStore((s) => s.recipeProblems);
   const locked = useStore((s) => s.trainStatus !== 'idle');
   const { choosePreset, setRecipe } = useStore.getState();
   if (!recipe) return <p className="text-sm text-zinc-500">Waiting for the GPU…</p>;
   const active = presets.find((p) => p.id === presetId);
+  // What the worker would refuse, known here at once, and what the worker's plan found (TOO_LARGE needs the adapter).
+  const shown = plan?.problem && !problems.some((p) => p.message === plan.problem!.message) ? [plan.problem, ...problems] : problems;
 
   return (
     <div className="space-y-2 text-sm">
@@ -63,11 +69,15 @@ export function RecipeForm() {
           {mb(plan.bytes.activations)}) · this GPU: {mb(plan.limits.maxBufferSize)} per buffer, {mb(plan.limits.maxStorageBufferBindingSize)} per binding
         </p>
       )}
-      {plan?.problem && (
-        <p role="alert" data-testid="plan-problem" className="rounded border border-red-800 bg-red-950/60 p-2 text-red-200">
-          {plan.problem.code === 'TOO_LARGE' ? 'Too large for this GPU: ' : ''}
-          {plan.problem.message}
-        </p>
+      {shown.length > 0 && (
+        <div role="alert" id="plan-problem" data-testid="plan-problem" className="space-y-1 rounded border border-red-800 bg-red-950/60 p-2 text-red-200">
+          {shown.map((p) => (
+            <p key={p.message}>
+              {p.code === 'TOO_LARGE' ? 'Too large for this GPU: ' : ''}
+              {p.message}
+            </p>
+          ))}
+        </div>
       )}
     </div>
   );

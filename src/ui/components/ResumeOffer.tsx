@@ -7,7 +7,7 @@ import { useStore } from '../store';
 export function ResumeOffer() {
   const models = useStore((s) => s.library.models);
   const idle = useStore((s) => s.trainStatus === 'idle' && !s.modelLoading && s.gpu.state === 'ready');
-  const resume = useStore((s) => s.resumeSavedTraining);
+  const { resumeSavedTraining: resume } = useStore.getState();
   const runs = models.filter((m) => m.resumable);
   if (!idle || runs.length === 0) return null;
   return (

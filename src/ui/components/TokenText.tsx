@@ -10,7 +10,7 @@ export function TokenText() {
   const view = useStore((s) => s.view);
   const selectedPos = useStore((s) => s.selectedPos);
   const NH = useStore((s) => s.model?.n_head ?? 1);
-  const select = useStore((s) => s.selectPosition);
+  const { selectPosition: select } = useStore.getState();
   const N = attention.positions.length;
   const sel = selectedPos ?? N - 1;
   const row = rowWeights(attention.positions[sel], sel, view.layer, view.head, NH);

@@ -10,7 +10,9 @@ function duration(sec: number): string {
 export function TrainControls() {
   const status = useStore((s) => s.trainStatus);
   const progress = useStore((s) => s.progress);
-  const ready = useStore((s) => !!s.corpus && !!s.recipe && !s.plan?.problem && !s.corpusBusy && s.gpu.state === 'ready');
+  // A recipe the worker would refuse (recipeProblems, plan.problem) disables Start; RecipeForm says why (#plan-problem).
+  const blocked = useStore((s) => s.recipeProblems.length > 0 || !!s.plan?.problem);
+  const ready = useStore((s) => !!s.corpus && !!s.recipe && !s.corpusBusy && s.gpu.state === 'ready') && !blocked;
   const name = useStore((s) => s.trainName);
   const result = useStore((s) => s.trainResult);
   const savedStep = useStore((s) => s.savedStep);
@@ -26,7 +28,7 @@ export function TrainControls() {
       </label>
       <div className="flex flex-wrap items-center gap-2">
         {status === 'idle' ? (
-          <button className={`${btn} bg-emerald-600`} disabled={!ready} onClick={() => void startTraining()}>
+          <button className={`${btn} bg-emerald-600`} disabled={!ready} aria-describedby={blocked ? 'plan-problem' : undefined} onClick={() => void startTraining()}>
             Start training
           </button>
         ) : (

@@ -11,8 +11,8 @@ import { TrainControls } from './TrainControls';
 
 /** Train a new GPT on your own text, on this GPU: text in, recipe, run, watch it learn. */
 export function TrainPanel() {
-  const alert = useStore((s) => s.trainAlert);
-  const dismiss = useStore((s) => s.dismissTrainAlert);
+  const alert = useStore((s) => s.messages.train?.text);
+  const { clearMessage } = useStore.getState();
   return (
     <section aria-label="Train" className="grid gap-4 lg:grid-cols-[2fr_3fr]">
       <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
@@ -24,7 +24,7 @@ export function TrainPanel() {
         <h2 className="font-medium">3. Train</h2>
         <TrainControls />
         <ResumeOffer />
-        <Alert message={alert} onDismiss={dismiss} testId="train-alert" />
+        <Alert message={alert} onDismiss={() => clearMessage('train')} testId="train-alert" />
       </div>
       <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
         <h2 className="font-medium">Loss</h2>

@@ -9,7 +9,7 @@ export function UrlLoader() {
   const loading = useStore((s) => s.modelLoading);
   const urlLoading = useStore((s) => s.urlLoading);
   const progress = useStore((s) => s.modelProgress);
-  const status = useStore((s) => s.urlStatus);
+  const status = useStore((s) => s.messages.load?.text);
   const blocked = useStore((s) => s.generating || s.trainStatus !== 'idle');
   const { loadModelFromSource, cancelModelLoad } = useStore.getState();
   const downloading = urlLoading && progress !== undefined;

@@ -17,27 +17,17 @@ export type GpuStatus =
 const INIT_TIMEOUT_MS = 60_000;
 
 /** What the Train tab says on the CPU path. */
-export const NO_TRAINING_ON_CPU =
+const NO_TRAINING_ON_CPU =
   'Training needs WebGPU, which this browser does not give the page (see the note at the top). Without it the page only writes, with small models, on the CPU. Open it in a browser with WebGPU to train.';
-export type Tab = 'write' | 'train' | 'models' | 'how';
-
 export interface EngineSlice {
   gpu: GpuStatus;
   engineInfo?: EngineInfo;
-  tab: Tab;
-  setTab(tab: Tab): void;
   /** Starts the device, then opens the model in use last visit (or the shipped one). */
   boot(): Promise<void>;
 }
 
 export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
   gpu: { state: 'starting' },
-  tab: 'write',
-  setTab: (tab) => {
-    set({ tab });
-    // The list may have changed under a running training (a save at each evaluation).
-    if (tab === 'models') void get().refreshLibrary();
-  },
   boot: async () => {
     const engine = getEngine();
     let info: EngineInfo;
@@ -59,7 +49,8 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
     }
     if (info.backend === 'cpu') {
       const why = info.noWebGpu ?? { reason: 'no-api' as const, message: 'WebGPU is unavailable.' };
-      set({ gpu: { state: 'cpu', ...why }, engineInfo: info, trainAlert: NO_TRAINING_ON_CPU });
+      set({ gpu: { state: 'cpu', ...why }, engineInfo: info });
+      get().say('train', NO_TRAINING_ON_CPU);
     } else {
       const adapter = [info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ') || 'unknown adapter';
       set({ gpu: { state: 'ready', adapter, features: info.features }, engineInfo: info });

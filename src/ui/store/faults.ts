@@ -9,13 +9,11 @@ import type { DebugFault, EngineFault } from '../../workers/api';
 import { getEngine } from '../../workers/bridge';
 import type { Slice } from './slice';
 
+/** Faults are told on the 'engine' surface (the page-wide role "alert" message). */
 export interface FaultSlice {
-  /** The page-wide role "alert" message for faults (device lost, uncaptured GPU errors). */
-  faultAlert?: string;
   /** True while a lost device's model is being brought back. */
   recovering: boolean;
   handleFault(f: EngineFault): Promise<void>;
-  dismissFault(): void;
 }
 
 /** How long recovery waits for an interrupted training run to hand the GPU back. */
@@ -25,38 +23,36 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
   recovering: false,
-  dismissFault: () => set({ faultAlert: undefined }),
   handleFault: async (f) => {
     if (f.kind === 'gpu-error') {
-      set({ faultAlert: `GPU error ${f.code}: ${f.message}` });
+      get().say('engine', `GPU error ${f.code}: ${f.message}`, f.code);
       return;
     }
     if (get().recovering) return;
     const wasTraining = get().trainStatus !== 'idle';
-    set({ recovering: true, faultAlert: `${f.message} Creating a new GPU device and bringing the model back…` });
+    set({ recovering: true });
+    get().say('engine', `${f.message} Creating a new GPU device and bringing the model back…`, 'DEVICE_LOST');
     try {
       // The interrupted run fails with DEVICE_LOST on its own; the GPU is free once it has.
       for (const t0 = Date.now(); get().trainStatus !== 'idle' && Date.now() - t0 < SETTLE_MS; ) await sleep(100);
       const saved = wasTraining ? get().savedId : undefined;
       const name = get().model?.name;
       for (let attempt = 0; ; attempt++) {
-        set({ modelError: undefined });
-        if (saved) await get().useStoredModel(saved);
+        get().clearMessage('models');
+        if (saved) await get().openStoredModel(saved);
         else await get().openStartModel();
-        const err = get().modelError;
+        const err = get().messages.models;
         if (!err) break;
         // BUSY: a job that the loss interrupted has not ended yet; anything else is final.
-        if (attempt >= 5 || !/Training is using the GPU/.test(err)) throw new Error(err);
+        if (attempt >= 5 || err.code !== 'BUSY') throw new Error(err.text);
         await sleep(1000);
       }
       const back = get().model;
       const from = saved && get().savedStep !== undefined ? ` from its save at step ${get().savedStep}` : '';
-      set({
-        genError: undefined,
-        faultAlert: `${f.message} A new GPU device was created and “${back?.name ?? name ?? 'the model'}” is back${from}; nothing saved was lost.${wasTraining ? ' Start training again to continue.' : ''}`,
-      });
+      get().clearMessage('write');
+      get().say('engine', `${f.message} A new GPU device was created and “${back?.name ?? name ?? 'the model'}” is back${from}; nothing saved was lost.${wasTraining ? ' Start training again to continue.' : ''}`, 'DEVICE_LOST');
     } catch (e) {
-      set({ faultAlert: `${f.message} The model could not be brought back (${(e as Error).message}). Reload the page.` });
+      get().say('engine', `${f.message} The model could not be brought back (${(e as Error).message}). Reload the page.`, 'DEVICE_LOST');
     } finally {
       set({ recovering: false });
     }

@@ -8,7 +8,6 @@ export interface GenerationSlice {
   prompt: string;
   generating: boolean;
   lastRun?: { tokens: number; ms: number; weights?: GenerationResult['weights'] };
-  genError?: string;
   sampling: SamplingSettings;
   /** The weights generation reads on the GPU (16-bit by default: half the bytes a token, faster on every adapter measured). */
   weights: DecodeWeights;
@@ -35,7 +34,8 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
     const st = get();
     if (st.generating || !st.model) return;
     const run = ++runs;
-    set({ generating: true, genError: undefined });
+    set({ generating: true });
+    get().clearMessage('write');
     get().clearAttention();
     try {
       // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not
@@ -46,8 +46,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       );
       set({ lastRun: { tokens: res.tokens, ms: res.ms, weights: res.weights } });
     } catch (e) {
-      const err = describe(e);
-      if (err.code !== 'ABORTED') set({ genError: err.message });
+      if (describe(e).code !== 'ABORTED') get().sayError('write', e);
     } finally {
       set({ generating: false });
     }

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
-import type { CorpusPart, LibraryState, LoadProgress, ModelInfo } from '../../workers/api';
+import { SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type CorpusPart, type LibraryState, type LoadProgress, type ModelInfo } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -9,15 +9,11 @@ import type { Slice } from './slice';
  * absolute here, against the page: the base is relative ('./', so the build runs under any sub path)
  * and the worker, which fetches it, lives at another URL (assets/).
  */
-export const SHIPPED_MODEL = { id: 'shipped', url: new URL(`${import.meta.env.BASE_URL}weights/shakespeare-char`, location.href).href, name: 'Shakespeare (char-level)' };
-
-/** How the library remembers a model loaded from a URL as the active one (src/workers/engine/hub.ts). */
-const URL_SOURCE_PREFIX = 'url:';
+export const SHIPPED_MODEL = { id: SHIPPED_MODEL_ID, url: new URL(`${import.meta.env.BASE_URL}weights/shakespeare-char`, location.href).href, name: 'Shakespeare (char-level)' };
 
 export interface ModelSlice {
+  /** The model that generates. Failures to load another are told on the 'models' surface: the model in use stays. */
   model?: ModelInfo;
-  /** Shown in a role "alert" element: the model in use stays. */
-  modelError?: string;
   modelLoading: boolean;
   /** Bytes downloaded of the model being loaded from a URL (undefined when none is). */
   modelProgress?: LoadProgress;
@@ -27,21 +23,19 @@ export interface ModelSlice {
   /** A new model generates from now on: old output and attention go. */
   setModel(model: ModelInfo): void;
   loadModelFromUrl(url: string, name: string, failure?: string): Promise<void>;
-  /** What the last "Load from URL" did (loaded, from the cache, cancelled); failures go to modelError. */
-  urlStatus?: string;
   /** A "Load from URL" download is running (it can be cancelled). */
   urlLoading: boolean;
   /** A GPT-2 from a Hugging Face id or a folder URL, streamed with progress (modelProgress). */
+  /** What it did (loaded, from the cache, cancelled) is told on the 'load' surface; failures on 'models'. */
   loadModelFromSource(source: string): Promise<void>;
   /** Cancels the download in progress; the model in use stays. */
   cancelModelLoad(): Promise<void>;
   /** The model in use last visit (a library model), else the shipped one. */
   openStartModel(): Promise<void>;
-  useShippedModel(): Promise<void>;
-  useStoredModel(id: string): Promise<void>;
+  openShippedModel(): Promise<void>;
+  openStoredModel(id: string): Promise<void>;
   /** model.safetensors + config.json (+ tokenizer.json), or a .zip of them: ours or a Hugging Face GPT-2 directory. */
   loadModelFiles(files: File[]): Promise<void>;
-  renameModel(name: string): Promise<void>;
   refreshLibrary(): Promise<void>;
   renameStoredModel(id: string, name: string): Promise<void>;
   deleteStoredModel(id: string): Promise<void>;
@@ -50,13 +44,14 @@ export interface ModelSlice {
 }
 
 export const createModelSlice: Slice<ModelSlice> = (set, get) => {
-  const fail = (e: unknown, prefix?: string) => set({ modelError: prefix ? `${prefix}: ${describe(e).message}` : describe(e).message });
+  const fail = (e: unknown, prefix?: string) => get().sayError('models', e, prefix);
   return {
     modelLoading: false,
     urlLoading: false,
     library: { models: [] },
     setModel: (model) => {
-      set({ model, modelError: undefined, lastRun: undefined });
+      set({ model, lastRun: undefined });
+      get().clearMessage('models');
       get().clearAttention();
     },
     loadModelFromUrl: async (url, name, failure = 'The model could not be loaded') => {
@@ -70,13 +65,15 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       }
     },
     loadModelFromSource: async (source) => {
-      set({ modelLoading: true, urlLoading: true, modelProgress: { loaded: 0 }, modelError: undefined, urlStatus: undefined });
+      set({ modelLoading: true, urlLoading: true, modelProgress: { loaded: 0 } });
+      get().clearMessage('models');
+      get().clearMessage('load');
       try {
         const { cached, ...info } = await getEngine().loadModelFromSource(source, location.href, Comlink.proxy((modelProgress: LoadProgress) => set({ modelProgress })));
         get().setModel(info);
-        set({ urlStatus: `Loaded ${info.name}${cached ? ' from this browser’s cache (no download)' : ''}.` });
+        get().say('load', `Loaded ${info.name}${cached ? ' from this browser’s cache (no download)' : ''}.`);
       } catch (e) {
-        if (describe(e).code === 'ABORTED') set({ urlStatus: 'Cancelled: the model in use is unchanged.' });
+        if (describe(e).code === 'ABORTED') get().say('load', 'Cancelled: the model in use is unchanged.', 'ABORTED');
         else fail(e, `${source.trim()} could not be loaded`);
       } finally {
         set({ modelLoading: false, urlLoading: false, modelProgress: undefined });
@@ -89,7 +86,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       await get().refreshLibrary();
       const { activeId, models } = get().library;
       if (activeId && models.some((m) => m.id === activeId)) {
-        await get().useStoredModel(activeId);
+        await get().openStoredModel(activeId);
         if (get().model?.id === activeId) return;
       }
       if (activeId?.startsWith(URL_SOURCE_PREFIX)) {
@@ -99,11 +96,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       }
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
     },
-    useShippedModel: async () => {
+    openShippedModel: async () => {
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
       await getEngine().setActiveModel(SHIPPED_MODEL.id).catch(() => undefined);
     },
-    useStoredModel: async (id) => {
+    openStoredModel: async (id) => {
       set({ modelLoading: true });
       try {
         get().setModel(await getEngine().useModel(id));
@@ -126,14 +123,6 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         fail(e);
       } finally {
         set({ modelLoading: false });
-      }
-    },
-    renameModel: async (name) => {
-      try {
-        set({ model: await getEngine().renameModel(name) });
-        await get().refreshLibrary();
-      } catch (e) {
-        fail(e);
       }
     },
     refreshLibrary: async () => {

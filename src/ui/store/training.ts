@@ -1,11 +1,25 @@
 import * as Comlink from 'comlink';
 import { getEngine, streamCall } from '../../workers/bridge';
-import type { CorpusPart, CorpusSummary, MemoryPlan, OnEvent, PositionTrace, Preset, PresetId, Recipe, StepPoint, TokenizerKind, TrainEvent, TrainResult } from '../../workers/api';
-import { describe } from './errors';
+import {
+  checkRecipe,
+  corpusTooLargeMessage,
+  MAX_CORPUS_BYTES,
+  NO_CORPUS_MESSAGE,
+  type CorpusPart,
+  type CorpusSummary,
+  type MemoryPlan,
+  type OnEvent,
+  type PositionTrace,
+  type Preset,
+  type PresetId,
+  type Recipe,
+  type RecipeProblem,
+  type StepPoint,
+  type TokenizerKind,
+  type TrainEvent,
+  type TrainResult,
+} from '../../workers/api';
 import type { Slice } from './slice';
-
-/** Files larger than this are refused from their size alone, before a byte is read. */
-export const MAX_CORPUS_BYTES = 100_000_000;
 
 export const BUNDLED_CORPORA = [
   { id: 'shakespeare', label: 'Shakespeare', file: 'tinyshakespeare.txt', about: '1.1M characters of plays' },
@@ -43,13 +57,16 @@ export interface ProbeSnapshot {
 export interface TrainingSlice {
   corpus?: CorpusSummary;
   corpusBusy: boolean;
-  /** The training panel's role "alert" message: what went wrong and what to do. */
-  trainAlert?: string;
   tokenizer: TokenizerKind;
   presets: Preset[];
   presetId?: PresetId;
   recipe?: Recipe;
   plan?: MemoryPlan;
+  /**
+   * What the worker would refuse in this recipe for this text (the worker API's validator,
+   * src/model/recipe.ts), known at once: Start is disabled while there is any.
+   */
+  recipeProblems: RecipeProblem[];
   trainStatus: TrainStatus;
   progress?: StepPoint;
   curves: LossCurves;
@@ -67,8 +84,8 @@ export interface TrainingSlice {
 
   initTraining(presets: Preset[]): void;
   chooseCorpusFiles(files: File[]): Promise<void>;
-  usePastedText(text: string): Promise<void>;
-  useBundledCorpus(id: (typeof BUNDLED_CORPORA)[number]['id']): Promise<void>;
+  choosePastedText(text: string): Promise<void>;
+  chooseBundledCorpus(id: (typeof BUNDLED_CORPORA)[number]['id']): Promise<void>;
   setTokenizer(kind: TokenizerKind): Promise<void>;
   choosePreset(id: PresetId): void;
   setRecipe(r: Partial<Recipe>): void;
@@ -79,7 +96,6 @@ export interface TrainingSlice {
   pauseTraining(): void;
   resumeTraining(): void;
   stopTraining(): void;
-  dismissTrainAlert(): void;
 }
 
 const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth: [], evalStep: [], trainLoss: [], valLoss: [] });
@@ -88,26 +104,28 @@ const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth:
 const SMOOTHING = 0.9;
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
-  /** Re-plans memory for the current recipe and corpus (cheap; runs in the worker). */
+  /** Checks the recipe against the text at once (the page's own copy of the worker's rule), then re-plans memory in the worker (cheap). */
   const replan = async () => {
-    const { recipe } = get();
+    const { recipe, corpus } = get();
+    set({ recipeProblems: recipe ? checkRecipe(recipe, corpus) : [] });
     if (!recipe) return;
     try {
       const plan = await getEngine().planTraining(recipe);
       if (get().recipe === recipe) set({ plan });
     } catch (e) {
-      set({ trainAlert: describe(e).message });
+      get().sayError('train', e);
     }
   };
   const corpusRequest = async (what: () => Promise<CorpusSummary>) => {
-    set({ corpusBusy: true, trainAlert: undefined });
+    set({ corpusBusy: true });
+    get().clearMessage('train');
     try {
       const corpus = await what();
       set({ corpus, trainName: corpus.name.replace(/\.[a-z0-9]{1,5}$/i, '') });
       await replan();
     } catch (e) {
       // The corpus already chosen stays: the worker only replaces it on success.
-      set({ trainAlert: describe(e).message });
+      get().sayError('train', e);
     } finally {
       set({ corpusBusy: false });
     }
@@ -145,7 +163,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
           probeLabels = ev.probe.labels;
         }
       } else if (ev.kind === 'alert') alertMsg = ev.message;
-      else if (ev.kind === 'resumed') set({ corpus: ev.corpus, recipe: ev.recipe, presetId: undefined, trainName: ev.name });
+      else if (ev.kind === 'resumed') set({ corpus: ev.corpus, recipe: ev.recipe, presetId: undefined, trainName: ev.name, recipeProblems: checkRecipe(ev.recipe, ev.corpus) });
       else if (ev.kind === 'saved') {
         savedStep = ev.step;
         savedId = ev.id;
@@ -159,9 +177,9 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       ...(probes.length ? { probes: [...s.probes, ...probes] } : {}),
       ...(probeLabels ? { probeLabels } : {}),
       ...(status ? { trainStatus: status } : {}),
-      ...(alertMsg ? { trainAlert: alertMsg } : {}),
       ...(savedStep !== undefined ? { savedStep, savedId } : {}),
     }));
+    if (alertMsg) get().say('train', alertMsg);
     if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
   };
 
@@ -169,14 +187,18 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   const runTraining = async (call: (onEvent: OnEvent<TrainEvent>) => Promise<TrainResult>) => {
     ema = 0;
     emaSteps = 0;
-    set({ trainStatus: 'starting', trainAlert: undefined, curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
+    get().clearMessage('train');
+    set({ trainStatus: 'starting', curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
     try {
       const res = await streamCall(call, applyEvents);
-      set({ trainResult: res, trainAlert: res.reason === 'diverged' ? res.message : undefined });
+      set({ trainResult: res });
+      // A run that ends well leaves no alert from its course (e.g. a save refused while storage was full).
+      if (res.reason === 'diverged' && res.message) get().say('train', res.message, 'DIVERGED');
+      else get().clearMessage('train');
       get().setModel(res.model);
       void get().refreshLibrary();
     } catch (e) {
-      set({ trainAlert: describe(e).message });
+      get().sayError('train', e);
     } finally {
       set({ trainStatus: 'idle' });
       document.title = 'GPT Playground — WebGPU';
@@ -187,6 +209,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     corpusBusy: false,
     tokenizer: 'char',
     presets: [],
+    recipeProblems: [],
     trainStatus: 'idle',
     curves: emptyCurves(),
     samples: [],
@@ -204,7 +227,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       const total = files.reduce((n, f) => n + f.size, 0);
       if (total > MAX_CORPUS_BYTES) {
         // Refused from its size: a file this large is never read into the tab.
-        set({ trainAlert: `The text is too large: ${(total / 1e6).toFixed(1)} MB, the limit is ${MAX_CORPUS_BYTES / 1e6} MB. Use a smaller excerpt of it.` });
+        get().say('train', corpusTooLargeMessage(total), 'BAD_CORPUS');
         return;
       }
       await corpusRequest(async () => {
@@ -213,11 +236,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         return getEngine().setCorpus(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), get().tokenizer);
       });
     },
-    usePastedText: (text) => {
+    choosePastedText: (text) => {
       const bytes = new TextEncoder().encode(text);
       return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: 'pasted text', bytes }], [bytes.buffer]), get().tokenizer));
     },
-    useBundledCorpus: (id) => {
+    chooseBundledCorpus: (id) => {
       const c = BUNDLED_CORPORA.find((x) => x.id === id)!;
       const url = new URL(`${import.meta.env.BASE_URL}corpora/${c.file}`, location.href).href;
       return corpusRequest(() => getEngine().setCorpusFromUrl(url, c.file, get().tokenizer));
@@ -239,13 +262,12 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       void replan();
     },
     setTrainName: (trainName) => set({ trainName }),
-    dismissTrainAlert: () => set({ trainAlert: undefined }),
 
     startTraining: async () => {
       const { recipe, trainStatus, trainName, corpus } = get();
       if (!recipe || trainStatus !== 'idle') return; // pressing Start twice starts one run
       if (!corpus) {
-        set({ trainAlert: 'Choose a training text first: drop a file, paste text, or pick a bundled corpus.' });
+        get().say('train', NO_CORPUS_MESSAGE, 'BAD_CORPUS');
         return;
       }
       await runTraining((onEvent) => getEngine().startTraining(recipe, trainName.trim() || corpus.name, onEvent));
@@ -255,7 +277,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       get().setTab('train');
       await runTraining(async (onEvent) => {
         const { corpus, recipe, ...res } = await getEngine().resumeSavedTraining(id, onEvent);
-        set({ corpus, recipe, presetId: undefined, trainName: res.model.name });
+        set({ corpus, recipe, presetId: undefined, trainName: res.model.name, recipeProblems: checkRecipe(recipe, corpus) });
         return res;
       });
     },

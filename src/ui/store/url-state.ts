@@ -5,49 +5,50 @@
  * entry per keystroke) a moment after the last change. A link opens with what its sender saw and,
  * with the same model and seed, generates the same text.
  */
-import type { SamplingSettings } from '../../workers/api';
+import { inRange, SAMPLING_RANGES, type NumberRange, type SamplingSettings } from '../../workers/api';
 import { MEAN_HEAD } from './attention';
 import type { Store } from './index';
 
-export interface UrlState {
+interface UrlState {
   prompt?: string;
   sampling: Partial<SamplingSettings>;
   view: Partial<{ layer: number; head: number }>;
 }
 
-/** Hash key -> sampling field, with the range the inputs allow (values outside are ignored, not clamped). */
-const NUMBERS: { key: string; field: keyof SamplingSettings; min: number; max: number; int: boolean }[] = [
-  { key: 't', field: 'temperature', min: 0, max: 2, int: false },
-  { key: 'k', field: 'topK', min: 0, max: 1000, int: true },
-  { key: 'p', field: 'topP', min: 0.05, max: 1, int: false },
-  { key: 'n', field: 'maxNewTokens', min: 1, max: 5000, int: true },
-  { key: 'seed', field: 'seed', min: 0, max: 2 ** 31, int: true },
+/** Hash key -> sampling field; values outside the field's range (SAMPLING_RANGES, the inputs' too) are ignored, not clamped. */
+const NUMBERS: { key: string; field: keyof SamplingSettings }[] = [
+  { key: 't', field: 'temperature' },
+  { key: 'k', field: 'topK' },
+  { key: 'p', field: 'topP' },
+  { key: 'n', field: 'maxNewTokens' },
+  { key: 'seed', field: 'seed' },
 ];
+/** Layer and head indices (the model's own count is checked where they are used). */
+const INDEX: NumberRange = { min: 0, max: 1000, int: true };
 
-function number(raw: string | null, min: number, max: number, int: boolean): number | undefined {
+function number(raw: string | null, range: NumberRange): number | undefined {
   if (raw === null || raw.trim() === '') return undefined;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) return undefined;
-  return v;
+  return inRange(v, range) ? v : undefined;
 }
 
-export function parseHash(hash: string): UrlState {
+function parseHash(hash: string): UrlState {
   const q = new URLSearchParams(hash.replace(/^#/, ''));
   const out: UrlState = { sampling: {}, view: {} };
   const prompt = q.get('prompt');
   if (prompt !== null) out.prompt = prompt;
   for (const n of NUMBERS) {
-    const v = number(q.get(n.key), n.min, n.max, n.int);
+    const v = number(q.get(n.key), SAMPLING_RANGES[n.field]);
     if (v !== undefined) out.sampling[n.field] = v;
   }
-  const layer = number(q.get('layer'), 0, 1000, true);
-  const head = q.get('head') === 'mean' ? MEAN_HEAD : number(q.get('head'), 0, 1000, true);
+  const layer = number(q.get('layer'), INDEX);
+  const head = q.get('head') === 'mean' ? MEAN_HEAD : number(q.get('head'), INDEX);
   if (layer !== undefined) out.view.layer = layer;
   if (head !== undefined) out.view.head = head;
   return out;
 }
 
-export function formatHash(s: { prompt: string; sampling: SamplingSettings; view: { layer: number; head: number } }): string {
+function formatHash(s: { prompt: string; sampling: SamplingSettings; view: { layer: number; head: number } }): string {
   const q = new URLSearchParams();
   q.set('prompt', s.prompt);
   for (const n of NUMBERS) q.set(n.key, String(s.sampling[n.field]));

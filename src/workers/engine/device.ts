@@ -5,7 +5,7 @@
  * listeners (the UI, through EngineApi.watchFaults) instead of only the worker's console.
  */
 import { indexedDbTuningStore, memoryTuningStore, type TuneProgress, type TuningStore } from '../../gpu/tuner';
-import { tuneMatmul } from '../../model/tuning';
+import { tuneKernels } from '../../model/tuning';
 import type { KernelTuning } from '../api';
 import { createGpuContext, gpuErrorCode, NoWebGpuError, type GpuContext, type NoWebGpuReason } from '../../gpu/device';
 import { EngineError } from '../../errors';
@@ -54,7 +54,7 @@ async function create(): Promise<GpuContext> {
   // every later load. A failure leaves the default kernels, which run everywhere.
   try {
     const t0 = performance.now();
-    const t = await tuneMatmul(created.device, tuningStore(), (p) => tuneListener?.(p));
+    const t = await tuneKernels(created.device, tuningStore(), (p) => tuneListener?.(p));
     tuning = { source: t.source, choice: { ...t.choice }, ms: Math.round(performance.now() - t0) };
   } catch (e) {
     console.warn('kernel tuning failed; the default kernels run:', e);

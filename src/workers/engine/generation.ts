@@ -55,11 +55,3 @@ export async function traceTokens(decoder: Decoder, ids: number[], tokenizer: To
   for (let pos = 0; pos < ids.length; pos++) captures.push(await decoder.step(ids[pos]!, pos, { capture: true }));
   return trace(ids, captures, tokenizer);
 }
-
-/** A short sample from a model being trained (at each evaluation): fixed seed, so samples compare across steps. */
-export async function sampleText(decoder: TokenDecoder, tokenizer: Tokenizer, chars: number, signal?: AbortSignal): Promise<string> {
-  const stream = new TextStream(tokenizer);
-  const maxNewTokens = tokenizer.kind === 'char' ? chars : Math.ceil(chars / 4);
-  for await (const step of generate(decoder, promptTokens(tokenizer, '\n'), { maxNewTokens, temperature: 0.8, topK: 0, topP: 1, seed: 1, signal })) stream.push(step.token);
-  return stream.text;
-}

@@ -16,8 +16,6 @@ import type { LoadProgress } from '../api';
 export { resolveSource };
 
 const CACHE_NAME = 'gpt-playground-models-v1';
-/** The library's "active model" for a model loaded from a URL: this prefix and the source as typed. */
-export const URL_ACTIVE_PREFIX = 'url:';
 
 async function openCache(): Promise<Cache | undefined> {
   try {

@@ -63,8 +63,6 @@ interface LibrarySchema extends DBSchema {
   corpora: { key: string; value: StoredCorpus };
 }
 
-export const SHIPPED_ID = 'shipped';
-
 let db: Promise<IDBPDatabase<LibrarySchema>> | undefined;
 function open(): Promise<IDBPDatabase<LibrarySchema>> {
   db ??= openDB<LibrarySchema>('gpt-playground', 3, {

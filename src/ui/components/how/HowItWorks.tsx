@@ -87,7 +87,8 @@ export function HowItWorks() {
       fromWrite ? 0 : TYPING_MS,
     );
     return () => clearTimeout(timer);
-    // attention.ids grows in place: writeKey (its version and the position) stands for it.
+    // attention.ids grows in place, so writeKey (its version and the position `sel`) stands for both.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model, fromWrite, writeKey, typed, generating]);
 
   if (!model) return null;

@@ -1,7 +1,8 @@
 /**
- * Picks the matmul variant per shape class for this device (src/gpu/tuner.ts does the timing and
- * the storing): `await tuneMatmul(device, store, onProgress)` once after the device is created and
- * before the model's dispatches are built; `matmul` then builds the chosen variant.
+ * The kernel tuner: picks matmul's variant per shape class and the attention forward's variant for
+ * this device (src/gpu/tuner.ts does the timing and the storing), and makes the result the
+ * device's KernelChoice (src/kernels/choice.ts): `await tuneKernels(device, store, onProgress)` once
+ * after the device is created and before any model is built.
  *
  * Representative shape: M = N = K = 128 (1024 on GPUs, see GPU_SHAPE) (4 MFLOP: a few ms a call on SwiftShader on 2 cores, 50x
  * that when the machine is busy), so that the whole run fits about 2 s on a software adapter; on a
@@ -10,23 +11,11 @@
  * 4x4 ones (SwiftShader), the workgroup-memory tiles (GPUs).
  *
  * The same run times the attention forward (class 'attention': the default kernel against the
- * workgroup-memory tiled one, src/kernels/attention.ts) and stores its choice in the same record;
- * `attentionForward` then builds it (setAttentionChoice).
+ * workgroup-memory tiled one, src/kernels/attention.ts) and stores its choice in the same record.
  */
-import {
-  MATMUL_VARIANTS,
-  defaultMatmulVariant,
-  isDecodeVariant,
-  matmul,
-  matmulVariantRuns,
-  parseMatmulVariant,
-  setMatmulChoice,
-  type MatmulChoice,
-  type MatmulLayout,
-  type MatmulShapeClass,
-  type MatmulVariant,
-} from './matmul';
-import { ATTENTION_VARIANTS, attentionForward, attentionVariantRuns, defaultAttentionVariant, setAttentionChoice, type AttentionVariant } from './attention';
+import { MATMUL_VARIANTS, defaultMatmulVariant, isDecodeVariant, matmul, matmulVariantRuns, parseMatmulVariant, type MatmulLayout, type MatmulShapeClass, type MatmulVariant } from './matmul';
+import { attentionForward, attentionVariantRuns, defaultAttentionVariant, type AttentionVariant } from './attention';
+import { parseKernelChoice, setKernelChoice, usableChoice, type KernelChoice } from './choice';
 import { createStorage } from '../gpu/buffers';
 import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
@@ -49,10 +38,7 @@ const GPU_CALL_MS = 0.05;
 const ATTENTION_SHAPE = { B: 1, T: 128, C: 256, NH: 4 };
 const ATTENTION_GPU_SHAPE = { B: 4, T: 1024, C: 256, NH: 4 };
 
-/** What the tuner chooses: matmul's variant per shape class, and the attention forward's variant. */
-export type KernelChoice = MatmulChoice & { attention?: AttentionVariant };
-
-export interface TuneMatmulOptions {
+export interface TuneKernelsOptions {
   /**
    * A fixed choice instead of tuning: one variant for every class ('direct8x8'), or per class
    * ('nn=tiled16x16k16,nt=block'), or an object. Nothing is timed or stored. Node reads it from
@@ -65,29 +51,11 @@ export interface TuneMatmulOptions {
   adapter?: AdapterIdentity;
 }
 
-export interface MatmulTuning {
+export interface KernelTuningResult {
   choice: KernelChoice;
   /** 'cache': read from the store; 'tuned': timed now (and stored); 'forced': given. */
   source: 'cache' | 'tuned' | 'forced';
   record?: TuningRecord;
-}
-
-/** Parses a forced choice: 'variant' for every matmul class, or 'class=variant,...' ('attention=tiled' for the attention forward). */
-export function parseMatmulChoice(force: string): KernelChoice {
-  const choice: KernelChoice = {};
-  for (const part of force.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [cls, v] = part.includes('=') ? part.split('=', 2).map((s) => s.trim()) : [undefined, part];
-    if (cls === 'attention') {
-      if (!(ATTENTION_VARIANTS as readonly string[]).includes(v!)) throw new Error(`unknown attention variant '${v}' (one of ${ATTENTION_VARIANTS.join(', ')})`);
-      choice.attention = v as AttentionVariant;
-      continue;
-    }
-    parseMatmulVariant(v!); // throws on an unknown id
-    if (cls === undefined) for (const l of LAYOUTS) choice[l] = v as MatmulVariant;
-    else if ((LAYOUTS as readonly string[]).includes(cls) || cls === 'decode') choice[cls as MatmulLayout] = v as MatmulVariant;
-    else throw new Error(`matmul choice '${part}': the class must be one of nn, nt, tn, decode, attention`);
-  }
-  return choice;
 }
 
 /** The variants worth timing on this device for a shape class (all classes when omitted), the default first. */
@@ -113,43 +81,27 @@ function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity 
   return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '' };
 }
 
-/** The store key of this device's matmul tuning (adapter, driver, kernel set). */
-export function matmulTuningKey(device: GPUDevice, adapter?: AdapterIdentity): string {
+/** The store key of this device's kernel tuning (adapter, driver, kernel set; 'matmul' first, as since version 1, so stored records stay valid). */
+export function kernelTuningKey(device: GPUDevice, adapter?: AdapterIdentity): string {
   return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')} attention ${attentionCandidates(device).join(' ')}`);
 }
 
 /**
- * Sets this device's matmul choice: forced, else stored for this adapter + driver, else timed now
- * within the budget (then stored). Call before building the model's dispatches.
+ * Resolves this device's KernelChoice, once: forced, else stored for this adapter + driver, else
+ * timed now within the budget (then stored); sets it (setKernelChoice). Call before building any model.
  */
-export async function tuneMatmul(device: GPUDevice, store: TuningStore, onProgress?: (p: TuneProgress) => void, opts: TuneMatmulOptions = {}): Promise<MatmulTuning> {
+export async function tuneKernels(device: GPUDevice, store: TuningStore, onProgress?: (p: TuneProgress) => void, opts: TuneKernelsOptions = {}): Promise<KernelTuningResult> {
   if (opts.force !== undefined) {
-    const choice = typeof opts.force === 'string' ? parseMatmulChoice(opts.force) : opts.force;
-    const { attention, ...mm } = choice;
-    setMatmulChoice(device, mm);
-    setAttentionChoice(device, attention);
+    const choice = typeof opts.force === 'string' ? parseKernelChoice(opts.force) : opts.force;
+    setKernelChoice(device, choice);
     onProgress?.({ phase: 'forced', done: 1, message: `matmul forced: ${JSON.stringify(choice)}` });
     return { choice, source: 'forced' };
   }
-  const key = matmulTuningKey(device, opts.adapter);
+  const key = kernelTuningKey(device, opts.adapter);
   const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress), onProgress);
-  const choice: MatmulChoice = {};
-  let attention: AttentionVariant | undefined;
-  for (const [cls, v] of Object.entries(record.choice)) {
-    // A stored id this build no longer has (or cannot run) falls back to the default for that class.
-    if (cls === 'attention') {
-      if (attentionVariantRuns(device, v)) attention = v;
-      continue;
-    }
-    try {
-      if (matmulVariantRuns(device, v as MatmulVariant)) choice[cls as MatmulLayout] = v as MatmulVariant;
-    } catch {
-      /* unknown id: default */
-    }
-  }
-  setMatmulChoice(device, choice);
-  setAttentionChoice(device, attention);
-  return { choice: attention ? { ...choice, attention } : choice, source: cached ? 'cache' : 'tuned', record };
+  const choice = usableChoice(device, record.choice);
+  setKernelChoice(device, choice);
+  return { choice, source: cached ? 'cache' : 'tuned', record };
 }
 
 /** ms of one call of the default nn kernel at n³ (after a warm-up call), on zeroed inputs. */

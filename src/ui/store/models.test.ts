@@ -1,0 +1,109 @@
+/** The models slice against a fake engine: which model opens at start, loads that fail or are cancelled leave the model in use, and the library actions. */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoreApi } from 'zustand/vanilla';
+import { EngineError } from '../../errors';
+import { fakeEngine, freshStore, tinyModel, type FakeEngine } from '../../../test/fake-engine';
+import { SHIPPED_MODEL_ID, type LibraryEntry } from '../../workers/api';
+import { createSlices, type Store } from './index';
+import { SHIPPED_MODEL } from './models';
+
+const fake = vi.hoisted(() => ({ engine: undefined as unknown }));
+vi.mock('../../workers/bridge', async (original) => ({ ...(await original<typeof import('../../workers/bridge')>()), getEngine: () => fake.engine }));
+
+let engine: FakeEngine;
+let store: StoreApi<Store>;
+beforeEach(() => {
+  engine = fakeEngine();
+  fake.engine = engine;
+  store = freshStore<Store>(createSlices);
+});
+
+const entry = (id: string): LibraryEntry => ({ ...tinyModel({ name: `stored ${id}` }), id, source: 'trained', created: 0, updated: 0, bytes: 10, resumable: false });
+
+describe('openStartModel', () => {
+  it('opens the library model that was active last visit', async () => {
+    engine.listModels.mockResolvedValue({ models: [entry('a'), entry('b')], activeId: 'b' });
+    await store.getState().openStartModel();
+    expect(engine.useModel).toHaveBeenCalledWith('b');
+    expect(store.getState().model).toMatchObject({ id: 'b', name: 'stored b' });
+    expect(engine.loadModelFromUrl).not.toHaveBeenCalled();
+  });
+
+  it('reopens a model loaded by URL from its source (the url: prefix of the worker API)', async () => {
+    engine.listModels.mockResolvedValue({ models: [], activeId: 'url:openai-community/gpt2' });
+    await store.getState().openStartModel();
+    expect(engine.loadModelFromSource).toHaveBeenCalledWith('openai-community/gpt2', 'http://localhost/', expect.anything());
+    expect(store.getState().model?.name).toBe('openai-community/gpt2');
+  });
+
+  it('falls back to the shipped model, by its absolute URL, when the active one is gone', async () => {
+    engine.listModels.mockResolvedValue({ models: [], activeId: 'deleted' });
+    await store.getState().openStartModel();
+    expect(engine.useModel).not.toHaveBeenCalled();
+    expect(engine.loadModelFromUrl).toHaveBeenCalledWith(SHIPPED_MODEL.url, SHIPPED_MODEL.name, expect.anything());
+    expect(SHIPPED_MODEL.url).toMatch(/^http:\/\/localhost\/.*weights\/shakespeare-char$/);
+    expect(store.getState().model?.name).toBe(SHIPPED_MODEL.name);
+    expect(store.getState().modelLoading).toBe(false);
+  });
+});
+
+describe('loading another model', () => {
+  it('a failed load is told on the models surface with its code, and the model in use stays', async () => {
+    store.getState().setModel(tinyModel({ name: 'in use' }));
+    engine.importModel.mockRejectedValue(new EngineError('BAD_CHECKPOINT', 'config.json: the field "n_layer" is missing.'));
+    await store.getState().loadModelFiles([new File(['x'], 'broken.zip')]);
+    expect(store.getState().messages.models).toEqual({ code: 'BAD_CHECKPOINT', text: 'config.json: the field "n_layer" is missing.' });
+    expect(store.getState().model?.name).toBe('in use');
+    expect(store.getState().modelLoading).toBe(false);
+  });
+
+  it('a model that loads clears the models message and the old output', async () => {
+    store.getState().say('models', 'old failure');
+    store.getState().appendGeneration([{ kind: 'prompt', prompt: { ids: [0], labels: ['old text'], positions: [] } }]);
+    expect(store.getState().attention.texts).toEqual(['old text']);
+    await store.getState().loadModelFiles([new File(['x'], 'good.zip')]);
+    expect(engine.importModel).toHaveBeenCalledWith([expect.objectContaining({ name: 'good.zip' })], 'good');
+    expect(store.getState().model?.name).toBe('good');
+    expect(store.getState().messages.models).toBeUndefined();
+    expect(store.getState().attention.texts).toEqual([]);
+  });
+
+  it('Load from URL: success and cancel are notices on the load surface; a failure names the source', async () => {
+    engine.loadModelFromSource.mockResolvedValueOnce({ ...tinyModel({ name: 'gpt2' }), cached: true });
+    await store.getState().loadModelFromSource('openai-community/gpt2');
+    expect(store.getState().messages.load?.text).toBe('Loaded gpt2 from this browser’s cache (no download).');
+
+    engine.loadModelFromSource.mockRejectedValueOnce(new EngineError('ABORTED', 'cancelled'));
+    await store.getState().loadModelFromSource('big/model');
+    expect(store.getState().messages.load).toEqual({ code: 'ABORTED', text: 'Cancelled: the model in use is unchanged.' });
+    expect(store.getState().model?.name).toBe('gpt2');
+
+    engine.loadModelFromSource.mockRejectedValueOnce(new EngineError('NETWORK', 'HTTP 404.'));
+    await store.getState().loadModelFromSource(' nobody/none ');
+    expect(store.getState().messages.models).toEqual({ code: 'NETWORK', text: 'nobody/none could not be loaded: HTTP 404.' });
+    expect(store.getState().messages.load).toBeUndefined();
+    expect(store.getState().urlLoading).toBe(false);
+  });
+
+  it('the shipped model is remembered as active by the id the worker API names', async () => {
+    await store.getState().openShippedModel();
+    expect(engine.setActiveModel).toHaveBeenCalledWith(SHIPPED_MODEL_ID);
+  });
+});
+
+describe('library', () => {
+  it('renaming the stored model in use renames it on the page too; deleting refreshes the list; BUSY is told', async () => {
+    store.getState().setModel(tinyModel({ id: 'a', name: 'old' }));
+    await store.getState().renameStoredModel('a', 'new');
+    expect(engine.renameStoredModel).toHaveBeenCalledWith('a', 'new');
+    expect(store.getState().model?.name).toBe('new');
+
+    engine.listModels.mockResolvedValue({ models: [entry('b')] });
+    await store.getState().deleteStoredModel('a');
+    expect(store.getState().library.models.map((m) => m.id)).toEqual(['b']);
+
+    engine.deleteModel.mockRejectedValue(new EngineError('BUSY', 'This model is being trained.'));
+    await store.getState().deleteStoredModel('b');
+    expect(store.getState().messages.models?.code).toBe('BUSY');
+  });
+});
