@@ -1,6 +1,8 @@
 import { test, expect, type Page } from '@playwright/test';
 import { builtCli, root, tinyRecipe } from './helpers';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 
 const corpus = 'the quick brown fox jumps over the lazy dog.\n'.repeat(120);
 
@@ -52,6 +54,14 @@ test('a trained model is kept across reloads, downloads as a zip, deletes, and i
   expect(download.suggestedFilename()).toBe('fox.zip');
   const zipPath = test.info().outputPath('fox.zip');
   await download.saveAs(zipPath);
+  // In Hugging Face's formats, with a model card that names the corpus, the step and the val loss.
+  const entries = unzipSync(readFileSync(zipPath));
+  expect(Object.keys(entries).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  expect(JSON.parse(strFromU8(entries['tokenizer.json']!)).model.type).toBe('WordLevel');
+  expect(JSON.parse(strFromU8(entries['config.json']!)).eos_token_id).toBeNull();
+  const card = strFromU8(entries['README.md']!);
+  for (const line of ['library_name: transformers', 'pipeline_tag: text-generation', 'training_corpus: "fox.txt"', 'training_steps: 30']) expect(card).toContain(line);
+  expect(card).toMatch(/\nval_loss: \d+\.\d+\n/);
 
   // The CLI loads the zip and predicts what the page predicts: the candidates list's top-10 probabilities.
   await page.getByRole('tab', { name: 'Write' }).click();

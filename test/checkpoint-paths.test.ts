@@ -24,7 +24,10 @@ import { unpack } from '../src/workers/engine/library';
 const utf8 = new TextEncoder();
 const tokenizer = new CharTokenizer([...'abcdefghij']);
 const config: GPTConfig = { n_layer: 1, n_head: 2, n_embd: 16, block_size: 8, vocab_size: tokenizer.vocabSize };
-const good = encodeCheckpoint({ config, tokenizer, params: initParams(config, paramLayout(config), 5) } satisfies Checkpoint);
+// The three files the reader reads (a download also holds tokenizer_config.json and the like, for transformers).
+const READ = ['config.json', 'tokenizer.json', 'model.safetensors'];
+const encoded = encodeCheckpoint({ config, tokenizer, params: initParams(config, paramLayout(config), 5) } satisfies Checkpoint);
+const good = new Map([...encoded].filter(([name]) => READ.includes(name)));
 const model = good.get('model.safetensors')!;
 const json = (o: unknown) => utf8.encode(JSON.stringify(o));
 const withFile = (name: string, bytes: Uint8Array) => new Map(good).set(name, bytes);

@@ -93,6 +93,12 @@ export function checkTokenizerFits(tokenizer: Tokenizer, config: GPTConfig): voi
 
 /** Reads a model directory; see the file comment. Drive it with decodeCheckpoint or a streaming transport. */
 export function* readCheckpoint(): CheckpointReader {
+  const { config, tokenizer } = yield* readHead();
+  return yield* readBody(config, tokenizer);
+}
+
+/** config.json and tokenizer.json, every check made (the first part of readCheckpoint). */
+function* readHead(): Generator<Need, Omit<Checkpoint, 'params'>, Answer> {
   const configBytes = (yield { kind: 'json', name: CONFIG_FILE, maxBytes: MAX_CONFIG_BYTES }) as Uint8Array | undefined;
   if (!configBytes) fail(`The model directory has no ${CONFIG_FILE}.`);
   const config = fromHfConfig(parseJsonFile(configBytes, CONFIG_FILE, MAX_CONFIG_BYTES));
@@ -105,7 +111,18 @@ export function* readCheckpoint(): CheckpointReader {
   else if (config.vocab_size === GPT2_VOCAB_SIZE) tokenizer = new Gpt2Tokenizer();
   else fail(`The model directory has no ${TOKENIZER_FILE}, and its vocab_size ${config.vocab_size} is not GPT-2's ${GPT2_VOCAB_SIZE}, so its tokenizer is unknown.`);
   checkTokenizerFits(tokenizer, config);
+  return { config, tokenizer };
+}
 
+/** config.json and tokenizer.json of a directory in memory, read and checked as readCheckpoint does (the weights left unread). */
+export function readConfigAndTokenizer(files: Map<string, Uint8Array>): Omit<Checkpoint, 'params'> {
+  const reader = readHead();
+  let step = reader.next();
+  while (!step.done) step = reader.next(step.value.kind === 'json' ? findFile(files, step.value.name) : undefined);
+  return step.value;
+}
+
+function* readBody(config: GPTConfig, tokenizer: Tokenizer): CheckpointReader {
   const opened = (yield { kind: 'weights' }) as { size?: number } | undefined;
   if (!opened) {
     fail(`The model directory has no ${MODEL_FILE}. Only safetensors checkpoints can be loaded (convert pytorch_model.bin with transformers' save_pretrained(..., safe_serialization=True)); sharded checkpoints are not supported.`);

@@ -78,10 +78,10 @@ const ck = makeCheckpoint();
 const files = encodeCheckpoint(ck);
 
 describe('encodeCheckpoint', () => {
-  it('writes the three files of a model directory', () => {
-    expect([...files.keys()].sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+  it("writes a model directory in Hugging Face's formats", () => {
+    expect([...files.keys()].sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     expect(JSON.parse(new TextDecoder().decode(files.get('config.json')))).toEqual(JSON.parse(JSON.stringify(toHfConfig(config))));
-    expect(JSON.parse(new TextDecoder().decode(files.get('tokenizer.json')))).toEqual(tokenizer.toJSON());
+    expect(JSON.parse(new TextDecoder().decode(files.get('tokenizer.json')))).toEqual(tokenizer.toHfJSON());
   });
 
   it("uses save_pretrained's keys: transformer. prefix, no tied lm_head, format pt metadata", () => {

@@ -82,8 +82,8 @@ describe('Hugging Face config.json', () => {
       embd_pdrop: 0,
       attn_pdrop: 0,
     });
-    // A character vocabulary has no <|endoftext|>; GPT-2's does.
-    expect(j).not.toHaveProperty('eos_token_id');
+    // A character vocabulary has no <|endoftext|>; GPT-2's does. Null, not absent: GPT2Config's default is 50256.
+    expect(j).toMatchObject({ bos_token_id: null, eos_token_id: null });
     expect(toHfConfig(GPT2_SMALL)).toMatchObject({ bos_token_id: 50256, eos_token_id: 50256 });
   });
 

@@ -60,8 +60,13 @@ export function validateConfig(c: GPTConfig, limits?: DeviceLimits, batch?: numb
   if (limits) checkBuffersFit(c, limits, batch, seqLen);
 }
 
-/** config.json as transformers' GPT2Config reads it (GPT2LMHeadModel.from_pretrained works on our exports). */
-export function toHfConfig(c: GPTConfig): Record<string, unknown> {
+/**
+ * config.json as transformers' GPT2Config reads it (GPT2LMHeadModel.from_pretrained works on our exports).
+ * `eotId` is the vocabulary's <|endoftext|> (the tokenizer knows; by default GPT-2's when the
+ * vocabulary is GPT-2's size), or null for none: GPT2Config would otherwise default both to 50256,
+ * outside a character vocabulary.
+ */
+export function toHfConfig(c: GPTConfig, eotId: number | null = c.vocab_size >= GPT2_VOCAB_SIZE ? GPT2_EOT_ID : null): Record<string, unknown> {
   const json: Record<string, unknown> = {
     model_type: 'gpt2',
     architectures: ['GPT2LMHeadModel'],
@@ -84,11 +89,9 @@ export function toHfConfig(c: GPTConfig): Record<string, unknown> {
     attn_pdrop: 0,
     torch_dtype: 'float32',
   };
-  // <|endoftext|> only exists in GPT-2's vocabulary; a character model has no such token.
-  if (c.vocab_size >= GPT2_VOCAB_SIZE) {
-    json.bos_token_id = GPT2_EOT_ID;
-    json.eos_token_id = GPT2_EOT_ID;
-  }
+  // <|endoftext|> only exists in GPT-2's vocabulary; a character model has no such token (null, not absent).
+  json.bos_token_id = eotId;
+  json.eos_token_id = eotId;
   return json;
 }
 

@@ -1,11 +1,11 @@
 /**
  * Tokenizers: character level (nanoGPT's Shakespeare recipe) and GPT-2's byte-level BPE.
  *
- * `tokenizer.json` in a model directory (our format, not Hugging Face tokenizers'):
+ * `tokenizer.json` in a model directory is written in Hugging Face tokenizers' format (toHfJSON;
+ * see hf-tokenizer.ts). tokenizerFromJSON, the one parser, reads that, Hugging Face's own GPT-2
+ * file, and the private format that earlier downloads carry (toJSON, the tokenizer's short description):
  *   { "type": "char", "version": 1, "vocab": ["\n", " ", "!", ...] }  vocab[i] is token i, one code point each
  *   { "type": "gpt2", "version": 1 }                                 GPT-2's 50257-token BPE (r50k_base)
- * A Hugging Face tokenizers file for GPT-2 (same file name, found in HF model directories) is
- * recognised too and read as { "type": "gpt2" }.
  *
  * decode() turns ids outside [0, vocabSize) into U+FFFD instead of throwing: a model with a padded
  * vocabulary (nanoGPT pads 50257 to 50304) can sample them, and generation should not crash.
@@ -13,6 +13,7 @@
 import { encode as r50kEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
 import { EngineError } from '../errors';
+import { GPT2_EOT_TEXT, hfCharTokenizerJson, hfCharVocab, hfGpt2TokenizerJson, isHfGpt2Tokenizer } from './hf-tokenizer';
 
 export type TokenizerJson = { type: 'char'; version: 1; vocab: string[] } | { type: 'gpt2'; version: 1 };
 
@@ -21,8 +22,10 @@ export interface Tokenizer {
   readonly vocabSize: number;
   encode(text: string): number[];
   decode(ids: ArrayLike<number>): string;
-  /** The JSON saved with the model as tokenizer.json. */
+  /** Our short description of the tokenizer (the tokenizer.json of earlier downloads; still read). */
   toJSON(): TokenizerJson;
+  /** tokenizer.json as saved with the model: Hugging Face tokenizers' format. */
+  toHfJSON(): Record<string, unknown>;
 }
 
 const REPLACEMENT = '\uFFFD';
@@ -108,10 +111,14 @@ export class CharTokenizer implements Tokenizer {
   toJSON(): TokenizerJson {
     return { type: 'char', version: 1, vocab: [...this.vocab] };
   }
+
+  toHfJSON(): Record<string, unknown> {
+    return hfCharTokenizerJson(this.vocab);
+  }
 }
 
 const GPT2_VOCAB = 50257;
-const EOT_TEXT = '<|endoftext|>';
+const EOT_TEXT = GPT2_EOT_TEXT;
 const EOT_ID = 50256;
 
 const REPLACEMENT_BYTES = new TextEncoder().encode(REPLACEMENT);
@@ -179,21 +186,14 @@ export class Gpt2Tokenizer implements Tokenizer {
   toJSON(): TokenizerJson {
     return { type: 'gpt2', version: 1 };
   }
+
+  toHfJSON(): Record<string, unknown> {
+    return hfGpt2TokenizerJson();
+  }
 }
 
 function badTokenizer(msg: string): EngineError {
   return new EngineError('BAD_CHECKPOINT', `tokenizer.json: ${msg}`);
-}
-
-/** True for a Hugging Face tokenizers file holding GPT-2's BPE (spot-checked, not compared in full). */
-function isHfGpt2Tokenizer(j: Record<string, unknown>): boolean {
-  const model = j.model as { type?: unknown; vocab?: unknown } | undefined;
-  if (typeof model !== 'object' || model === null || model.type !== 'BPE') return false;
-  const vocab = model.vocab as Record<string, unknown> | undefined;
-  if (typeof vocab !== 'object' || vocab === null) return false;
-  const size = Object.keys(vocab).length;
-  // GPT-2's byte-level vocabulary spells the leading space as "Ġ".
-  return (size === GPT2_VOCAB || size === GPT2_VOCAB - 1) && vocab['!'] === 0 && vocab['Hello'] === 15496 && vocab['Ġworld'] === 995;
 }
 
 /** Unicode has 1,114,112 code points: a longer character vocabulary must list one twice. */
@@ -209,7 +209,10 @@ export function tokenizerFromJSON(json: unknown, maxVocab = MAX_CHAR_VOCAB): Tok
   const j = json as Record<string, unknown>;
   if (j.type === undefined && 'model' in j) {
     if (isHfGpt2Tokenizer(j)) return new Gpt2Tokenizer();
-    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than GPT-2; only GPT-2 BPE and character-level tokenizers are supported.');
+    const vocab = hfCharVocab(j, Math.min(maxVocab, MAX_CHAR_VOCAB));
+    if (typeof vocab === 'string') throw badTokenizer(vocab);
+    if (vocab) return charTokenizer(vocab);
+    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than GPT-2 or a character vocabulary; only GPT-2 BPE and character-level tokenizers are supported.');
   }
   if (j.type !== 'char' && j.type !== 'gpt2') {
     throw badTokenizer(`"type" must be "char" or "gpt2", but it is ${JSON.stringify(j.type) ?? 'missing'}.`);
@@ -225,8 +228,12 @@ export function tokenizerFromJSON(json: unknown, maxVocab = MAX_CHAR_VOCAB): Tok
     const why = limit === MAX_CHAR_VOCAB ? 'more than there are Unicode characters' : `more than the model's vocab_size of ${limit}`;
     throw badTokenizer(`its vocabulary has ${j.vocab.length.toLocaleString('en-US')} entries, ${why}.`);
   }
+  return charTokenizer(j.vocab as string[]);
+}
+
+function charTokenizer(vocab: string[]): CharTokenizer {
   try {
-    return new CharTokenizer(j.vocab as string[]);
+    return new CharTokenizer(vocab);
   } catch (e) {
     throw badTokenizer((e as Error).message);
   }

@@ -6,9 +6,9 @@
  * loader meets what it meets on huggingface.co.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
-import { toHfConfig } from '../model/config';
+import { basename, join, resolve } from 'node:path';
+import { MODEL_FILE, type Checkpoint } from '../model/checkpoint';
+import { hfSideFiles, type ModelCard } from '../model/hf-files';
 import { paramLayout } from '../model/params';
 import { required, UsageError, type CliArgs } from './args';
 import { loadModelDir } from './model-dir';
@@ -76,8 +76,8 @@ function writeMixed(tensors: Out[], metadata: Record<string, string>): Uint8Arra
   return out;
 }
 
-/** The three files of `ck` in Hugging Face's layout (see the module comment). */
-export function hfLayoutFiles(ck: Checkpoint, dtype: Dtype = 'F16'): Map<string, Uint8Array> {
+/** The files of `ck` in Hugging Face's layout (see the module comment; the small files are hf-files.ts'). */
+export function hfLayoutFiles(ck: Checkpoint, dtype: Dtype = 'F16', card?: ModelCard): Map<string, Uint8Array> {
   const layout = paramLayout(ck.config);
   const T = ck.config.block_size;
   const tensors: Out[] = [];
@@ -94,11 +94,10 @@ export function hfLayoutFiles(ck: Checkpoint, dtype: Dtype = 'F16'): Map<string,
   const wte = layout.byName.get('wte.weight')!;
   tensors.push({ name: 'lm_head.weight', dtype, shape: wte.shape, data: ck.params.subarray(wte.offset, wte.offset + wte.size) });
   const utf8 = new TextEncoder();
-  return new Map([
-    [MODEL_FILE, writeMixed(tensors, { format: 'pt' })],
-    [CONFIG_FILE, utf8.encode(`${JSON.stringify({ ...toHfConfig(ck.config), torch_dtype: dtype === 'F16' ? 'float16' : 'float32' }, null, 2)}\n`)],
-    [TOKENIZER_FILE, utf8.encode(`${JSON.stringify(ck.tokenizer.toJSON())}\n`)],
-  ]);
+  const files = new Map([[MODEL_FILE, writeMixed(tensors, { format: 'pt' })]]);
+  const torchDtype = { torch_dtype: dtype === 'F16' ? 'float16' : 'float32' };
+  for (const [name, text] of hfSideFiles(ck.config, ck.tokenizer, card, torchDtype)) files.set(name, utf8.encode(text));
+  return files;
 }
 
 export async function exportHfCommand(args: CliArgs): Promise<void> {
@@ -107,6 +106,7 @@ export async function exportHfCommand(args: CliArgs): Promise<void> {
   const dtype = (args.dtype ?? 'f16').toUpperCase();
   if (dtype !== 'F16' && dtype !== 'F32') throw new UsageError(`--dtype must be f16 or f32, got '${args.dtype}'`);
   await mkdir(out, { recursive: true });
-  for (const [name, bytes] of hfLayoutFiles(ck, dtype)) await writeFile(join(out, name), bytes);
+  const card: ModelCard = { name: basename(resolve(required(args, 'model'))).replace(/\.zip$/i, ''), source: 'export-hf' };
+  for (const [name, bytes] of hfLayoutFiles(ck, dtype, card)) await writeFile(join(out, name), bytes);
   process.stderr.write(`wrote ${out} (Hugging Face GPT-2 layout, ${dtype})\n`);
 }

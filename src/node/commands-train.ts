@@ -5,7 +5,7 @@
  * preset (default: nanoGPT's CPU recipe) with any option overriding it.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { loadCorpus } from '../model/corpus';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
@@ -79,9 +79,10 @@ export async function trainCommand(args: CliArgs): Promise<void> {
 
   const bar = new ProgressBar(recipe.steps, opts.batch * run.trainer.T);
   let best = Infinity;
-  const save = async (note: string) => {
+  const save = async (note: string, step: number, valLoss: number) => {
     const { params } = await run.save(run.step, false);
-    await saveModelDir(outDir, { config, tokenizer, params });
+    const card = { name: basename(resolve(outDir)), corpus: basename(dataPath), step, totalSteps: recipe.steps, valLoss, source: 'cli' } as const;
+    await saveModelDir(outDir, { config, tokenizer, params }, card);
     bar.log(`saved ${outDir} (${note})`);
   };
   const t0 = performance.now();
@@ -96,7 +97,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
           // The best checkpoint by val loss is what the directory holds (the untrained step 0 never is).
           if (ev.best && ev.step > 0) {
             best = ev.valLoss;
-            await save(`${ev.step === recipe.steps ? 'final, ' : ''}val loss ${ev.valLoss.toFixed(4)}`);
+            await save(`${ev.step === recipe.steps ? 'final, ' : ''}val loss ${ev.valLoss.toFixed(4)}`, ev.step, ev.valLoss);
           } else if (ev.step === recipe.steps) log(`final val loss ${ev.valLoss.toFixed(4)} is not better than ${best.toFixed(4)}: kept the earlier checkpoint`);
         },
       },

@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { EngineError } from '../errors';
 import { CONFIG_FILE, decodeCheckpoint, encodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../model/checkpoint';
 import { fetchCheckpoint, resolveSource, type FetchProgress } from '../model/checkpoint-url';
+import type { ModelCard } from '../model/hf-files';
 import { unpack } from '../model/model-zip';
 
 /**
- * Writes model.safetensors, config.json and tokenizer.json into `dir` (created if needed). Each
+ * Writes model.safetensors, config.json, tokenizer.json and the rest (README.md with a card; see hf-files.ts) into `dir` (created if needed). Each
  * file is written under a temporary name and renamed, so an interrupted save (Ctrl-C during
  * training) never leaves a half-written checkpoint behind.
  */
-export async function saveModelDir(dir: string, ck: Checkpoint): Promise<void> {
-  const files = encodeCheckpoint(ck);
+export async function saveModelDir(dir: string, ck: Checkpoint, card?: ModelCard): Promise<void> {
+  const files = encodeCheckpoint(ck, card);
   await mkdir(dir, { recursive: true });
   for (const [name, bytes] of files) await writeFile(join(dir, `.${name}.partial`), bytes);
   for (const name of files.keys()) await rename(join(dir, `.${name}.partial`), join(dir, name));

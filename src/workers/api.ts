@@ -296,7 +296,7 @@ export interface EngineApi {
   renameStoredModel(id: string, name: string): Promise<void>;
   /** Deletes a library model (BUSY while it is being trained). The model in use keeps working. */
   deleteModel(id: string): Promise<void>;
-  /** A .zip of model.safetensors, config.json and tokenizer.json: a library model by id, or the model in use. */
+  /** A .zip of the model directory in Hugging Face's formats (model/checkpoint.ts), with a model card: a library model by id, or the model in use. */
   exportModel(id?: string): Promise<{ name: string; zip: Uint8Array }>;
   /** A dropped or picked .zip, or the loose files (or a folder's files): loaded, kept in the library, made current. */
   importModel(parts: CorpusPart[], name: string): Promise<ModelInfo>;

@@ -118,7 +118,8 @@ const api: EngineApi = {
   },
 
   async exportModel(id) {
-    const out = id ? await library.exportZip(id) : { name: models.info().name, zip: library.zipCheckpoint(models.current().ck) };
+    const { name, valLoss } = models.info();
+    const out = id ? await library.exportZip(id) : { name, zip: library.zipCheckpoint(models.current().ck, { name, valLoss, source: 'imported' }) };
     return Comlink.transfer(out, [out.zip.buffer as ArrayBuffer]);
   },
 

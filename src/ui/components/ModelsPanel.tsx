@@ -32,8 +32,8 @@ export function ModelsPanel() {
       </div>
       <UrlLoader />
       <p className="text-xs text-zinc-500">
-        A download is one .zip with model.safetensors, config.json and tokenizer.json in Hugging Face's GPT-2 layout: the CLI loads it, and so does transformers'{' '}
-        <code>GPT2LMHeadModel.from_pretrained</code> once unzipped — continue training in PyTorch or nanoGPT on bigger hardware.
+        A download is one .zip in Hugging Face&apos;s own formats (weights, config, tokenizer and a model card): the CLI loads it, and once unzipped so does transformers&apos;{' '}
+        <code>pipeline(&quot;text-generation&quot;, model=folder)</code> — continue training in PyTorch or nanoGPT on bigger hardware.
       </p>
       <ul className="divide-y divide-zinc-800">
         <li className="flex flex-wrap items-center gap-3 py-2 text-sm" data-testid="library-row">

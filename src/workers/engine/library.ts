@@ -1,7 +1,7 @@
 /**
  * The model library: models trained or imported here, kept in the browser's IndexedDB (through
- * `idb`), one record per model holding its three files (model.safetensors, config.json,
- * tokenizer.json: the Hugging Face layout, so a download is the same bytes).
+ * `idb`), one record per model holding its files (encodeCheckpoint's: the Hugging Face layout; a
+ * download zips the weights' bytes as stored and writes the small files anew, with a model card).
  *
  * A save is one transaction: IndexedDB commits it whole or not at all, so a failed write (quota
  * exceeded) leaves the previous version of the model readable; a new version replaces the old only
@@ -14,7 +14,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { zipSync } from 'fflate';
 import { EngineError } from '../../errors';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../model/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, withHfSideFiles, type Checkpoint } from '../../model/checkpoint';
+import type { ModelCard } from '../../model/hf-files';
 import { countParams } from '../../model/config';
 import type { Recipe } from '../../model/presets';
 import { unpack } from '../../model/model-zip';
@@ -31,6 +32,8 @@ interface StoredModel {
   step?: number;
   /** The run's planned steps (a model trained here). */
   totalSteps?: number;
+  /** The training text's name (a model trained here; for the download's model card). */
+  corpus?: string;
   files: Record<string, Uint8Array>;
 }
 
@@ -154,7 +157,7 @@ export function failSavesForTest(on: boolean): void {
 export async function save(
   id: string,
   ck: Checkpoint,
-  meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number; totalSteps?: number },
+  meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number; totalSteps?: number; corpus?: string },
   training?: { recipe: Recipe; state: TrainerState; history: TrainHistory; corpus?: Omit<StoredCorpus, 'id'> } | 'drop',
 ): Promise<void> {
   const files = Object.fromEntries(encodeCheckpoint(ck));
@@ -217,15 +220,21 @@ export async function remove(id: string): Promise<void> {
   });
 }
 
-/** One .zip with the three files, uncompressed (float weights barely compress). */
+/**
+ * One .zip, uncompressed (float weights barely compress): the stored weights as they are, and the
+ * small files written anew in Hugging Face's formats with a model card (a model saved before
+ * those formats holds the earlier tokenizer.json: its download is transformers-ready all the same).
+ */
 export async function exportZip(id: string): Promise<{ name: string; zip: Uint8Array }> {
   const m = await storage('reading a model', async () => (await open()).get('models', id));
   if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
-  return { name: m.name, zip: zipSync(m.files, { level: 0 }) };
+  const card: ModelCard = { name: m.name, corpus: m.corpus, step: m.step, totalSteps: m.totalSteps, valLoss: m.valLoss, source: m.source === 'trained' ? 'page' : 'imported' };
+  return { name: m.name, zip: zipSync(Object.fromEntries(withHfSideFiles(new Map(Object.entries(m.files)), card)), { level: 0 }) };
 }
 
-export function zipCheckpoint(ck: Checkpoint): Uint8Array {
-  return zipSync(Object.fromEntries(encodeCheckpoint(ck)), { level: 0 });
+/** A loaded model that is not in the library (the shipped one) as a .zip with its model card. */
+export function zipCheckpoint(ck: Checkpoint, card: ModelCard): Uint8Array {
+  return zipSync(Object.fromEntries(encodeCheckpoint(ck, card)), { level: 0 });
 }
 
 /** The import of a .zip or loose files: one unpacker for the page and the CLI. */

@@ -147,7 +147,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
     const { params, state } = await training.save(step);
     try {
       const saved = state ? { recipe, state, history, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } } : 'drop';
-      await library.save(id, { config, tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps }, saved);
+      await library.save(id, { config, tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps, corpus: corpus.name }, saved);
       corpusSaved ||= state !== undefined;
       emit({ kind: 'saved', step, id });
     } catch (e) {
