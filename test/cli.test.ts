@@ -53,6 +53,24 @@ describe('cli', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
+  it('generates with 16-bit weights (--weights): greedy text as f32 writes it, and a clear error for a bad value', () => {
+    const shipped = join(root, 'public/weights/shakespeare-char');
+    const run = (w: string) => cli('generate', '--model', shipped, '--prompt', 'ROMEO:', '--max-new-tokens', '60', '--temperature', '0', '--weights', w);
+    const f32 = run('f32');
+    const f16 = run('f16packed');
+    expect(f32.code).toBe(0);
+    expect(f16.code).toBe(0);
+    // Greedy: the logits differ by f16 rounding only, so the argmax agrees at >= 95% of positions
+    // (src/model/f16.test.ts: 256/256 on this model); compared character by character.
+    expect(f16.stdout.length).toBe(f32.stdout.length);
+    let same = 0;
+    for (let i = 0; i < f32.stdout.length; i++) if (f16.stdout[i] === f32.stdout[i]) same++;
+    expect(same / f32.stdout.length).toBeGreaterThanOrEqual(0.95);
+    const bad = run('bf16');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--weights must be one of f32, f16packed, f16, got 'bf16'");
+  });
+
   it('loads --model from a URL: a folder served over HTTP gives the text the directory gives', async () => {
     // Served from this process, so the CLI runs asynchronously (spawnSync would block the server).
     const server = createServer((req, res) => {

@@ -17,6 +17,7 @@ import { attentionDecode } from '../kernels/attention';
 import { embedDecode } from '../kernels/embed_decode';
 import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
+import { Weights16, type DecoderWeights } from './f16';
 import type { Activations, GPT } from './gpt';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { SeededRandom } from './random';
@@ -48,8 +49,24 @@ export interface StepResult {
   captured?: ArrayBuffer;
 }
 
+export interface DecoderOptions {
+  /**
+   * The weights the decoder reads: the model's f32 parameters (default), or a 16-bit copy made at
+   * construction (src/model/f16.ts): half the bytes per token, logits within f16 rounding.
+   */
+  weights?: DecoderWeights;
+  /**
+   * With 16-bit weights: pack them from these (laid out by paramLayout) on the CPU instead of from
+   * the model's f32 parameters; required for a model built with `params: 'vectors'`.
+   */
+  hostWeights?: Float32Array;
+}
+
 export class Decoder {
   readonly maxT: number;
+  readonly weights: DecoderWeights;
+  /** The 16-bit copy, when `weights` asks for one (owned: destroyed with the decoder). */
+  readonly weights16?: Weights16;
   private ops: Op[] = [];
   private setPos: ((pos: number) => void)[] = [];
   private token: GPUBuffer;
@@ -66,8 +83,13 @@ export class Decoder {
   /** [captured (2K + L·NH·(pos+1))][logits (V)], reused every token. */
   private staging: GPUBuffer;
 
-  constructor(readonly model: GPT) {
+  constructor(
+    readonly model: GPT,
+    opts: DecoderOptions = {},
+  ) {
     const d = model.device;
+    this.weights = opts.weights ?? 'f32';
+    const w16 = (this.weights16 = this.weights === 'f32' ? undefined : new Weights16(model, this.weights, opts.hostWeights));
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
     const K = (this.K = Math.min(CANDIDATES, V));
@@ -90,7 +112,7 @@ export class Decoder {
     const scratch = mk('decode.proj', C);
     const fchGelu = mk('decode.fc', 4 * C);
     for (const r of model.wteChunks) {
-      const emb = embedDecode(d, b(x0), b(this.token), model.wte(r), model.p('wpe.weight'), C, r);
+      const emb = w16 ? w16.embed(b(x0), b(this.token), r) : embedDecode(d, b(x0), b(this.token), model.wte(r), model.p('wpe.weight'), C, r);
       this.ops.push(emb.dispatch);
       this.setPos.push(emb.setPosition);
     }
@@ -107,11 +129,12 @@ export class Decoder {
             return att.dispatches;
           },
           residual: (out, inp, branch) => residualForward(d, out, inp, branch, C),
+          linear: w16?.linear,
         }),
       );
       input = x.res3;
     }
-    this.ops.push(...model.recordHead({ input, lnf: ln, lnfMean: mean, lnfRstd: rstd, logits: this.logits }, 1));
+    this.ops.push(...model.recordHead({ input, lnf: ln, lnfMean: mean, lnfRstd: rstd, logits: this.logits }, 1, w16?.head));
     this.topk = softmaxTopK(d, { buffer: this.captured, offset: 0, size: 8 * K }, b(this.logits), V, K);
   }
 
@@ -162,6 +185,7 @@ export class Decoder {
     for (const b of this.bufs) b.destroy();
     destroyOps([...this.ops, this.topk.dispatch]);
     this.staging.destroy();
+    this.weights16?.destroy();
   }
 }
 

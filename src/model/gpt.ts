@@ -60,11 +60,28 @@ export interface BlockOps {
   attention(qkv: Buf, atty: Buf, lse?: Buf): Op[];
   /** out = inp + branch. */
   residual(out: Buf, inp: Buf, branch: Buf, site: 'attn_resid' | 'mlp_resid'): Op;
+  /** A linear layer; default matmul on the f32 parameters (the decoder's 16-bit weights swap theirs in: src/model/f16.ts). */
+  linear?(l: Linear): Op;
   /**
    * Optional capture hook: ops recorded right after `stage` wrote its output, before anything
    * overwrites it (the "How it works" trace copies rows out; src/model/trace.ts). Absent: nothing.
    */
   tap?(stage: BlockStage): Op[];
+}
+
+/** y (M, N) = x (M, K) · W + b (GELU on top with `gelu`): a linear layer named by its parameters. */
+export interface Linear {
+  out: Buf;
+  a: Buf;
+  /** Parameter names, e.g. 'h.0.attn.c_attn.weight' (K, N) and its bias (N). */
+  weight: string;
+  bias: string;
+  M: number;
+  K: number;
+  N: number;
+  gelu?: boolean;
+  /** With gelu: also keep acc + bias (N, ...) for the backward pass. */
+  preact?: Buf;
 }
 
 /** The stages of a block, in order, as BlockOps.tap names them (each after its output is written). */
@@ -94,6 +111,12 @@ export interface GPTOptions {
    * Smaller values split wte into more chunks (tests exercise the split path with small models).
    */
   maxBindingBytes?: number;
+  /**
+   * 'vectors': only the 1-D parameters (biases, layernorm gains, the layout's tail from decayFloats)
+   * live on the GPU, for a model that generates from a 16-bit copy of its matrices made from host
+   * weights (src/model/f16.ts) and never trains: about half the GPU memory. Default 'all'.
+   */
+  params?: 'all' | 'vectors';
   /** Which kernels to record: default the device's choice (resolved once per device by the tuner). */
   kernels?: KernelChoice;
 }
@@ -123,6 +146,8 @@ export class GPT {
   readonly lastGood?: GPUBuffer;
   /** Row ranges of wte that each fit one storage binding, in order; [[0, V)] when it all fits. */
   readonly wteChunks: VocabRange[];
+  /** Floats of the layout before `params` starts: 0, or decayFloats when only the vectors are kept (GPTOptions.params). */
+  readonly paramsBase: number;
   /** The kernels this model records (the device's KernelChoice when it was built, src/kernels/choice.ts). */
   readonly kernels: KernelChoice;
   private owned: GPUBuffer[] = [];
@@ -136,7 +161,10 @@ export class GPT {
     this.layout = paramLayout(config);
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
     this.kernels = opts.kernels ?? kernelChoice(device);
-    const bufs = allocatePlan(planModel(config, opts.training ?? false), (s) => this.alloc(s.label, s.floats * F));
+    this.paramsBase = opts.params === 'vectors' ? this.layout.decayFloats : 0;
+    if (this.paramsBase > 0 && opts.training) throw new Error('a model that keeps only its vectors cannot train');
+    // With params 'vectors' the weights buffer holds the layout's tail only (not in the memory estimate's plan).
+    const bufs = allocatePlan(planModel(config, opts.training ?? false), (s) => this.alloc(s.label, (s.role === 'weights' ? s.floats - this.paramsBase : s.floats) * F));
     this.params = bufs.params;
     this.grads = bufs.grads;
     this.m = bufs.m;
@@ -149,7 +177,8 @@ export class GPT {
     if (weights.length !== this.layout.totalFloats) {
       throw new EngineError('BAD_CHECKPOINT', `weights have ${weights.length} floats but the model needs ${this.layout.totalFloats}`);
     }
-    this.device.queue.writeBuffer(this.params, 0, weights.buffer, weights.byteOffset, weights.byteLength);
+    const kept = weights.subarray(this.paramsBase);
+    this.device.queue.writeBuffer(this.params, 0, kept.buffer, kept.byteOffset, kept.byteLength);
   }
 
   /** Named view of a parameter tensor, e.g. 'h.0.attn.c_attn.weight'. */
@@ -169,6 +198,7 @@ export class GPT {
     if (!buffer) throw new Error('model was created without training buffers');
     const C = this.config.n_embd;
     const t = this.layout.byName.get('wte.weight')!;
+    if (this.paramsBase > 0) throw new Error('wte is not on the GPU: this model keeps only its vectors');
     return { buffer, offset: (t.offset + range.lo * C) * F, size: (range.hi - range.lo) * C * F };
   }
 
@@ -180,7 +210,9 @@ export class GPT {
   private view(buffer: GPUBuffer, name: string): Buf {
     const t = this.layout.byName.get(name);
     if (!t) throw new Error(`no parameter named ${name}`);
-    return { buffer, offset: t.offset * F, size: t.size * F };
+    const base = buffer === this.params ? this.paramsBase : 0;
+    if (t.offset < base) throw new Error(`${name} is not on the GPU: this model keeps only its vectors (its matrices are 16-bit, in the decoder)`);
+    return { buffer, offset: (t.offset - base) * F, size: t.size * F };
   }
 
   private alloc(label: string, bytes: number): GPUBuffer {
@@ -264,38 +296,42 @@ export class GPT {
     const h = `h.${l}.`;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     const tap = (stage: BlockStage): Op[] => how.tap?.(stage) ?? [];
+    const linear = how.linear ?? (({ weight, bias, ...x }: Linear) => this.mm({ ...x, b: this.p(weight), bias: this.p(bias) }));
     return [
       // x = x + c_proj(attn(ln_1(x)))
       layernormForward(d, b(x.ln1), b(x.ln1Mean), b(x.ln1Rstd), b(x.input), this.p(h + 'ln_1.weight'), this.p(h + 'ln_1.bias'), N, C),
       ...tap('ln_1'),
-      this.mm({ out: b(x.qkv), a: b(x.ln1), b: this.p(h + 'attn.c_attn.weight'), bias: this.p(h + 'attn.c_attn.bias'), M: N, K: C, N: 3 * C }),
+      linear({ out: b(x.qkv), a: b(x.ln1), weight: h + 'attn.c_attn.weight', bias: h + 'attn.c_attn.bias', M: N, K: C, N: 3 * C }),
       ...tap('c_attn'),
       ...how.attention(b(x.qkv), b(x.atty), x.lse && b(x.lse)),
       ...tap('attn'),
-      this.mm({ out: b(x.scratch), a: b(x.atty), b: this.p(h + 'attn.c_proj.weight'), bias: this.p(h + 'attn.c_proj.bias'), M: N, K: C, N: C }),
+      linear({ out: b(x.scratch), a: b(x.atty), weight: h + 'attn.c_proj.weight', bias: h + 'attn.c_proj.bias', M: N, K: C, N: C }),
       ...tap('attn_proj'),
       how.residual(b(x.res2), b(x.input), b(x.scratch), 'attn_resid'),
       ...tap('attn_resid'),
       // x = x + c_proj(gelu(c_fc(ln_2(x)))); the pre-activation is kept where the backward needs it
       layernormForward(d, b(x.ln2), b(x.ln2Mean), b(x.ln2Rstd), b(x.res2), this.p(h + 'ln_2.weight'), this.p(h + 'ln_2.bias'), N, C),
       ...tap('ln_2'),
-      this.mm({ out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), b: this.p(h + 'mlp.c_fc.weight'), bias: this.p(h + 'mlp.c_fc.bias'), M: N, K: C, N: 4 * C }),
+      linear({ out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), weight: h + 'mlp.c_fc.weight', bias: h + 'mlp.c_fc.bias', M: N, K: C, N: 4 * C }),
       ...tap('c_fc'),
-      this.mm({ out: b(x.scratch), a: b(x.fchGelu), b: this.p(h + 'mlp.c_proj.weight'), bias: this.p(h + 'mlp.c_proj.bias'), M: N, K: 4 * C, N: C }),
+      linear({ out: b(x.scratch), a: b(x.fchGelu), weight: h + 'mlp.c_proj.weight', bias: h + 'mlp.c_proj.bias', M: N, K: 4 * C, N: C }),
       ...tap('mlp_proj'),
       how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
       ...tap('mlp_resid'),
     ];
   }
 
-  /** The final layernorm and the head tied to the token embedding: logits (N, V) = ln_f(x) · wteᵀ, a column block per wte chunk. */
-  recordHead(x: HeadBuffers, N: number): Op[] {
+  /**
+   * The final layernorm and the head tied to the token embedding: logits (N, V) = ln_f(x) · wteᵀ, a
+   * column block per wte chunk. `tied` swaps in another product per chunk (the decoder's 16-bit wte).
+   */
+  recordHead(x: HeadBuffers, N: number, tied?: (out: Buf, a: Buf, r: VocabRange) => Op): Op[] {
     const d = this.device;
     const { n_embd: C, vocab_size: V } = this.config;
     const b = (buffer: GPUBuffer): Buf => ({ buffer });
     return [
       layernormForward(d, b(x.lnf), b(x.lnfMean), b(x.lnfRstd), b(x.input), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C),
-      ...this.wteChunks.map((r) => this.mm({ out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' })),
+      ...this.wteChunks.map((r) => (tied ? tied(columns(x.logits, r), b(x.lnf), r) : this.mm({ out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }))),
     ];
   }
 

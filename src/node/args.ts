@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 const VALUE_OPTIONS = [
   'data', 'out', 'model', 'prompt', 'prompt-file', 'tokenizer', 'preset',
   'layers', 'heads', 'embd', 'block', 'batch', 'steps', 'lr', 'min-lr', 'warmup', 'weight-decay', 'beta2',
-  'grad-clip', 'dropout', 'eval-every', 'eval-iters', 'sample', 'seed', 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'dtype',
+  'grad-clip', 'dropout', 'eval-every', 'eval-iters', 'sample', 'seed', 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'dtype', 'weights',
 ] as const;
 
 const options = {

@@ -2,29 +2,34 @@
 import { readFileSync } from 'node:fs';
 import { checkCorpus, decodeCorpusBytes } from '../model/data';
 import { evaluateTokens } from '../model/evaluate';
+import { DECODER_WEIGHTS, type DecoderWeights } from '../model/f16';
 import { Decoder, generate, Recompute } from '../model/generate';
 import { GPT } from '../model/gpt';
 import type { Checkpoint } from '../model/checkpoint';
-import { num, promptOf, required, type CliArgs } from './args';
+import { num, promptOf, required, UsageError, type CliArgs } from './args';
 import { loadModelDir } from './model-dir';
 import { tuneKernelsNode } from './tuning';
 import { createNodeContext } from './webgpu';
 
-async function loadModel(args: CliArgs): Promise<{ ck: Checkpoint; model: GPT }> {
+/** `params: 'vectors'` leaves the matrices off the GPU (a 16-bit decoder packs them from ck.params). */
+async function loadModel(args: CliArgs, params: 'all' | 'vectors' = 'all'): Promise<{ ck: Checkpoint; model: GPT }> {
   const ck = await loadModelDir(required(args, 'model'));
   const ctx = await createNodeContext();
   await tuneKernelsNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
-  const model = new GPT(ctx.device, ck.config);
+  const model = new GPT(ctx.device, ck.config, { params });
   model.setWeights(ck.params);
   return { ck, model };
 }
 
 export async function generateCommand(args: CliArgs): Promise<void> {
-  const { ck, model } = await loadModel(args);
+  const weights = (args.weights ?? 'f32') as DecoderWeights;
+  if (!DECODER_WEIGHTS.includes(weights)) throw new UsageError(`--weights must be one of ${DECODER_WEIGHTS.join(', ')}, got '${args.weights}'`);
+  // 16-bit: the GPU holds the packed matrices and the f32 vectors only, about half the f32 model.
+  const { ck, model } = await loadModel(args, weights === 'f32' ? 'all' : 'vectors');
   const prompt = promptOf(args);
   const ids = ck.tokenizer.encode(prompt);
   if (ids.length === 0) ids.push(...ck.tokenizer.encode('\n'));
-  const decoder = new Decoder(model);
+  const decoder = new Decoder(model, { weights, hostWeights: ck.params });
   const out: number[] = [];
   let printed = '';
   process.stdout.write(prompt);

@@ -98,6 +98,12 @@ export interface LibraryState {
 /** Bytes of a model download so far; total when the server gave every file's size (the transport is src/model/checkpoint-url.ts). */
 export type LoadProgress = import('../model/checkpoint-url').FetchProgress;
 
+/**
+ * The weights generation reads on the GPU: 32-bit (the model's own), or a 16-bit copy (half the
+ * bytes a token reads; logits within f16 rounding). The CPU path always uses its float64 weights.
+ */
+export type DecodeWeights = 'f32' | 'f16';
+
 /** The sampling settings of a generation; their ranges are SAMPLING_RANGES. */
 export type SamplingSettings = Record<keyof typeof SAMPLING_RANGES, number>;
 
@@ -165,6 +171,8 @@ export interface Streamed {
 export interface GenerationResult extends Streamed {
   tokens: number;
   ms: number;
+  /** The weights the run read: 'f32' or 'f16' on the GPU, 'cpu' on the CPU path (float64). */
+  weights?: DecodeWeights | 'cpu';
 }
 
 /** What the "How it works" view follows: a text, or token ids (the Write tab's); position defaults to the last. */
@@ -294,7 +302,7 @@ export interface EngineApi {
   importModel(parts: CorpusPart[], name: string): Promise<ModelInfo>;
 
   /** Streams the prompt's trace (with captureAttention) and the tokens to `onEvent`; resolves when done. A new generation or a load cancels this one. */
-  generate(prompt: string, opts: SamplingSettings & { captureAttention: boolean }, onEvent: OnEvent<GenerationEvent>): Promise<GenerationResult>;
+  generate(prompt: string, opts: SamplingSettings & { captureAttention: boolean; weights?: DecodeWeights }, onEvent: OnEvent<GenerationEvent>): Promise<GenerationResult>;
   cancelGeneration(): Promise<void>;
   /**
    * Follows one position through the loaded model (one GPU pass and one read-back, or the float64

@@ -143,8 +143,9 @@ const api: EngineApi = {
   generate(prompt, opts, onEvent) {
     return jobs.run('generate', (signal) =>
       guarded(async () => {
-        const { decoder, ck } = models.current();
-        return runGeneration({ decoder, tokenizer: ck.tokenizer, prompt, opts, signal, onEvent });
+        const l = models.useWeights(opts.weights ?? 'f32');
+        const res = await runGeneration({ decoder: l.decoder, tokenizer: l.ck.tokenizer, prompt, opts, signal, onEvent });
+        return { ...res, weights: models.weightsOf(l) };
       }),
     );
   },

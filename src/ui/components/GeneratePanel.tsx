@@ -1,4 +1,4 @@
-import { SAMPLING_RANGES as R } from '../../workers/api';
+import { SAMPLING_RANGES as R, type DecodeWeights } from '../../workers/api';
 import { useStore } from '../store';
 import { NumberField } from './NumberField';
 import { TokenText } from './TokenText';
@@ -10,11 +10,12 @@ export function GeneratePanel() {
   const generating = useStore((s) => s.generating);
   const model = useStore((s) => s.model);
   const sampling = useStore((s) => s.sampling);
+  const weights = useStore((s) => s.weights);
   const lastRun = useStore((s) => s.lastRun);
   const error = useStore((s) => s.messages.write?.text);
   const training = useStore((s) => s.trainStatus !== 'idle');
   // Actions never change: read once, not subscribed to.
-  const { setPrompt, setSampling, generate, stopGeneration: stop } = useStore.getState();
+  const { setPrompt, setSampling, setWeights, generate, stopGeneration: stop } = useStore.getState();
   const why = training ? 'Training is using the GPU: stop it to generate.' : !model ? 'Waiting for the model…' : undefined;
 
   return (
@@ -34,6 +35,13 @@ export function GeneratePanel() {
         <NumberField label="top-p" value={sampling.topP} step={0.05} min={R.topP.min} max={R.topP.max} onChange={(v) => setSampling({ topP: v })} width="w-16" />
         <NumberField label="tokens" value={sampling.maxNewTokens} step={50} min={R.maxNewTokens.min} max={R.maxNewTokens.max} onChange={(v) => setSampling({ maxNewTokens: v })} />
         <NumberField label="seed" value={sampling.seed} step={1} min={R.seed.min} max={R.seed.max} onChange={(v) => setSampling({ seed: v })} width="w-24" />
+        <label className="flex items-center gap-1" title="The weights generation reads on the GPU: 16-bit halves the bytes each token reads (logits within half-precision rounding)">
+          weights
+          <select className="rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5" value={weights} disabled={generating} onChange={(e) => setWeights(e.target.value as DecodeWeights)}>
+            <option value="f32">32-bit</option>
+            <option value="f16">16-bit</option>
+          </select>
+        </label>
         {generating ? (
           <button className="ml-auto rounded bg-red-700 px-4 py-1.5 font-medium" onClick={stop} aria-keyshortcuts="Escape" title="Stop (Esc)">
             Stop
@@ -50,7 +58,8 @@ export function GeneratePanel() {
       </pre>
       {lastRun && !generating && (
         <p className="mt-1 text-xs text-zinc-500" data-testid="speed">
-          {lastRun.tokens} tokens in {(lastRun.ms / 1000).toFixed(2)} s ({((1000 * lastRun.tokens) / lastRun.ms).toFixed(1)} tokens/s)
+          {lastRun.tokens} tokens in {(lastRun.ms / 1000).toFixed(2)} s ({((1000 * lastRun.tokens) / lastRun.ms).toFixed(1)} tokens/s
+          {lastRun.weights && lastRun.weights !== 'cpu' ? `, ${lastRun.weights === 'f16' ? '16' : '32'}-bit weights` : ''})
         </p>
       )}
       {error && (

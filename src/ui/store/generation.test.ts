@@ -30,13 +30,22 @@ describe('generate', () => {
       return { tokens: 3, ms: 30, events: events.length };
     });
     await store.getState().generate();
-    expect(engine.generate).toHaveBeenCalledWith('ab', { maxNewTokens: 300, temperature: 0, topK: 0, topP: 1, seed: 7, captureAttention: true }, expect.any(Function));
+    // The weights choice travels with the sampling settings: 16-bit unless the Write tab says 32.
+    expect(engine.generate).toHaveBeenCalledWith('ab', { maxNewTokens: 300, temperature: 0, topK: 0, topP: 1, seed: 7, captureAttention: true, weights: 'f16' }, expect.any(Function));
     const s = store.getState();
     expect(s.attention.texts.slice(s.attention.promptLength).join('')).toBe('cde');
     expect(s.attention.ids).toEqual([0, 1, 2, 3, 4]);
     expect(s.attention.promptLength).toBe(2);
     expect(s.lastRun).toEqual({ tokens: 3, ms: 30 });
     expect(s.generating).toBe(false);
+  });
+
+  it('sends the weights choice of the Write tab and keeps the weights the engine says it read', async () => {
+    engine.generate.mockResolvedValue({ tokens: 1, ms: 5, events: 0, weights: 'f32' });
+    store.getState().setWeights('f32');
+    await store.getState().generate();
+    expect(engine.generate).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ weights: 'f32' }), expect.any(Function));
+    expect(store.getState().lastRun).toEqual({ tokens: 1, ms: 5, weights: 'f32' });
   });
 
   it('waits for token events that arrive after the result (they travel on their own port)', async () => {

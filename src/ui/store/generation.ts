@@ -1,5 +1,5 @@
 import { getEngine, streamCall } from '../../workers/bridge';
-import type { GenerationEvent, OnEvent, SamplingSettings } from '../../workers/api';
+import type { DecodeWeights, GenerationEvent, GenerationResult, OnEvent, SamplingSettings } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -7,9 +7,12 @@ import type { Slice } from './slice';
 export interface GenerationSlice {
   prompt: string;
   generating: boolean;
-  lastRun?: { tokens: number; ms: number };
+  lastRun?: { tokens: number; ms: number; weights?: GenerationResult['weights'] };
   sampling: SamplingSettings;
+  /** The weights generation reads on the GPU (16-bit by default: half the bytes a token, faster on every adapter measured). */
+  weights: DecodeWeights;
   setPrompt(prompt: string): void;
+  setWeights(weights: DecodeWeights): void;
   setSampling(s: Partial<SamplingSettings>): void;
   /** Streams a generation into the attention trace (its tokens and texts), batched per animation frame. */
   generate(): Promise<void>;
@@ -23,7 +26,9 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   prompt: 'ROMEO:\n',
   generating: false,
   sampling: { maxNewTokens: 300, temperature: 0.8, topK: 0, topP: 1, seed: 1337 },
+  weights: 'f16',
   setPrompt: (prompt) => set({ prompt }),
+  setWeights: (weights) => set({ weights }),
   setSampling: (s) => set((st) => ({ sampling: { ...st.sampling, ...s } })),
   generate: async () => {
     const st = get();
@@ -36,10 +41,10 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       // One store update per frame; the trace's arrays grow in place (rows arrive transferred, not
       // copied). Events of an earlier run that arrive after it failed are dropped (`run`).
       const res = await streamCall(
-        (onEvent: OnEvent<GenerationEvent>) => getEngine().generate(st.prompt, { ...st.sampling, captureAttention: true }, onEvent),
+        (onEvent: OnEvent<GenerationEvent>) => getEngine().generate(st.prompt, { ...st.sampling, captureAttention: true, weights: st.weights }, onEvent),
         (batch) => run === runs && get().appendGeneration(batch),
       );
-      set({ lastRun: { tokens: res.tokens, ms: res.ms } });
+      set({ lastRun: { tokens: res.tokens, ms: res.ms, weights: res.weights } });
     } catch (e) {
       if (describe(e).code !== 'ABORTED') get().sayError('write', e);
     } finally {

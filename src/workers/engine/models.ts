@@ -9,7 +9,7 @@ import { countParams, validateConfig, type GPTConfig } from '../../model/config'
 import { Decoder, type TokenDecoder } from '../../model/generate';
 import { GPT } from '../../model/gpt';
 import { RefDecoder, refParamsFromFlat } from '../../reference/decode';
-import type { ModelInfo } from '../api';
+import type { DecodeWeights, GenerationResult, ModelInfo } from '../api';
 import { clearLost, deviceLostMessage, whenLost } from './device';
 
 export interface Loaded {
@@ -113,6 +113,30 @@ export function current(): Loaded {
   const lost = deviceLostMessage();
   if (lost) throw new EngineError('DEVICE_LOST', lost);
   throw new EngineError('BAD_CHECKPOINT', 'No model is loaded yet. Wait for the shipped model, or load or train one.');
+}
+
+/**
+ * The loaded model with its GPU decoder reading `weights` (rebuilt when it reads the other kind; the
+ * CPU path has one kind). 16-bit is the packed form: it ran ahead of the shader-f16 one on lavapipe
+ * (docs/benchmarks.md) and runs on every adapter. Called between generations (the jobs queue), so
+ * no generation is using the decoder it replaces.
+ */
+export function useWeights(weights: DecodeWeights): Loaded {
+  const l = current();
+  if (!l.model || !(l.decoder instanceof Decoder)) return l;
+  const want = weights === 'f16' ? 'f16packed' : 'f32';
+  if (l.decoder.weights !== want) {
+    const next = new Decoder(l.model, { weights: want });
+    l.decoder.destroy();
+    l.decoder = next;
+  }
+  return l;
+}
+
+/** The weights `l`'s decoder reads, as the API names them. */
+export function weightsOf(l: Loaded): GenerationResult['weights'] {
+  if (!(l.decoder instanceof Decoder)) return 'cpu';
+  return l.decoder.weights === 'f32' ? 'f32' : 'f16';
 }
 
 export function rename(name: string): ModelInfo {

@@ -1,0 +1,78 @@
+import common from './matvec16.wgsl?raw';
+import packedForm from './matvec16_packed.wgsl?raw';
+import f16Form from './matvec16_f16.wgsl?raw';
+import { packedRowWords } from './packed16';
+import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import { createBuffer, USAGE } from '../gpu/buffers';
+
+/** The modules (matvec16.wgsl's header): whole files joined, nothing spliced into them. */
+const PACKED = `${common}\n${packedForm}`;
+const F16 = `enable f16;\n${common}\n${f16Form}`;
+
+/**
+ * How the 16-bit weights are read (the bytes are the same, src/kernels/packed16.ts's layout):
+ * 'packed' widens u32 pairs with unpack2x16float (every adapter); 'f16' reads array<f16> (only
+ * where the device has 'shader-f16').
+ */
+export type Storage16 = 'packed' | 'f16';
+
+export function storage16Runs(device: GPUDevice, form: Storage16): boolean {
+  return form === 'packed' || device.features.has('shader-f16');
+}
+
+export interface Matvec16Args {
+  /** (M, ldc) f32. */
+  out: Buf;
+  /** (M, lda) f32. */
+  a: Buf;
+  /** The 16-bit weights: (K, N) packed along N for 'nn', (N, K) packed along K for 'nt' (packRows16). */
+  w: Buf;
+  /** (N) f32, added to every row. */
+  bias?: Buf;
+  M: number;
+  N: number;
+  K: number;
+  /** 'nn' (default): out = a · W; 'nt': out = a · Wᵀ (the tied head). */
+  layout?: 'nn' | 'nt';
+  /** out = gelu_tanh(acc + bias). */
+  gelu?: boolean;
+  /** Row strides of a and out in floats: default K and N (out's larger for a column block of the logits). */
+  lda?: number;
+  ldc?: number;
+  /** Default 'packed'. */
+  storage?: Storage16;
+}
+
+const placeholders = new WeakMap<GPUDevice, GPUBuffer>();
+
+/** A 16-byte buffer for the bindings a specialisation never reads (WGSL still counts them as used). */
+function placeholder(device: GPUDevice): GPUBuffer {
+  let p = placeholders.get(device);
+  if (!p) placeholders.set(device, (p = createBuffer(device, { label: 'matvec16.unused', size: 16, usage: USAGE.STORAGE })));
+  return p;
+}
+
+/**
+ * out (M, N) = epilogue(a · op(W) + bias) with W in 16-bit storage, f32 accumulation: one dispatch
+ * (matvec16.wgsl). Meant for decoding (M of 1 to a few); every row re-reads all of W.
+ */
+export function matvec16(device: GPUDevice, args: Matvec16Args): Dispatch {
+  const { out, a, w, bias, M, N, K, layout = 'nn', gelu = false, storage = 'packed' } = args;
+  const { lda = K, ldc = N } = args;
+  if (lda < K || ldc < N) throw new Error(`matvec16: lda (${lda}) must be >= K (${K}) and ldc (${ldc}) >= N (${N})`);
+  if (!storage16Runs(device, storage)) throw new Error("matvec16: the 'f16' form needs the shader-f16 feature, which this device lacks");
+  const vecA = K % 4 === 0 && lda % 4 === 0 && (a.offset ?? 0) % 16 === 0;
+  const constants = { LAYOUT: layout === 'nn' ? 0 : 1, VEC_A: vecA ? 1 : 0, HAS_BIAS: bias ? 1 : 0, GELU: gelu ? 1 : 0 };
+  const pipeline = getPipeline(device, `matvec16_${storage}`, storage === 'f16' ? F16 : PACKED, constants);
+  // Groups of 8 weights (one 16-byte load) per row of W as stored.
+  const ldw = packedRowWords(layout === 'nn' ? N : K) / 4;
+  const unused: Buf = { buffer: placeholder(device) };
+  return createDispatch(device, {
+    label: `matvec16_${layout}${bias ? '_bias' : ''}${gelu ? '_gelu' : ''}_${storage}`,
+    pipeline,
+    params: packParams([{ u32: M }, { u32: N }, { u32: K }, { u32: ldw }, { u32: lda }, { u32: ldc }]),
+    // Binding order of matvec16.wgsl: out, a, a4, w, bias.
+    buffers: [out, a, vecA ? a : unused, w, bias ?? unused],
+    workgroups: [Math.ceil(N / (layout === 'nn' ? 512 : 64)), M],
+  });
+}
