@@ -1,6 +1,7 @@
 /**
  * Timing and output helpers shared by the benchmarks (bench/kernels.ts, bench/attention.ts;
- * median, tables and stdout also bench/model.ts and bench/profile-step.ts).
+ * median and tables also bench/model.ts, bench/profile-step.ts and the browser bench page; Node's
+ * stdout is bench/stdout.ts).
  *
  * A case times two `Runner`s, ours and a peer's, on the same adapter in the same process. The
  * repeats alternate between the two, so that load from other processes (a software adapter shares
@@ -116,11 +117,6 @@ export function textTable(head: readonly string[], rows: readonly string[][], le
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || leftAligned.includes(i) ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
   return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-/** Resolves once the text (and a newline) is flushed: process.exit right after a plain write can cut a piped stdout. */
-export function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve) => process.stdout.write(text + '\n', () => resolve()));
 }
 
 /** Fixed-width text table of the results. */

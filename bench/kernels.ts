@@ -18,7 +18,8 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { attentionCases } from './attention';
-import { benchResult, dispatchRunner, formatTable, log, timePair, writeStdout, type BenchResult, type Runner, type TimingOptions } from './harness';
+import { benchResult, dispatchRunner, formatTable, log, timePair, type BenchResult, type Runner, type TimingOptions } from './harness';
+import { writeStdout } from './stdout';
 import { loadTfjsWebgpu } from './tfjs-gpt';
 import { createStorage, readFloats, uploadBuffer } from '../src/gpu/buffers';
 import { matmul, matmulVariantRuns, MATMUL_VARIANTS, resolveMatmulVariant, type MatmulLayout } from '../src/kernels/matmul';

@@ -28,7 +28,8 @@ import { Trainer, type TrainOptions } from '../src/model/trainer';
 import { loadModelDir } from '../src/node/model-dir';
 import { tuneKernelsNode } from '../src/node/tuning';
 import { createNodeContext, nodeGpu } from '../src/node/webgpu';
-import { median, textTable, writeStdout } from './harness';
+import { median, textTable } from './harness';
+import { writeStdout } from './stdout';
 import { loadTfjsWebgpu, TfjsGpt, type TfjsHyper } from './tfjs-gpt';
 
 const SHIPPED_MODEL_DIR = 'public/weights/shakespeare-char';

@@ -35,7 +35,8 @@ rm -rf test-results && mkdir -p test-results
 
 # Lint (import boundaries, cycles) and types first: each is a failed check of its own.
 npm run --silent lint; lint_rc=$?
-npx tsc --noEmit -p tsconfig.json; tsc_rc=$?
+# tsc -b: every target of tsconfig.json (page, worker, Node, Node + page), each with its own globals.
+npx tsc -b; tsc_rc=$?
 npx vitest run; vitest_rc=$?
 npx playwright test; e2e_rc=$?
 tree_unchanged "the tests"; tests_dirty=$?

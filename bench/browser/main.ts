@@ -26,12 +26,6 @@ import { formatReport, type BrowserReport } from './report';
 import { log } from './timing';
 import { trainCase, type TrainCase, type TrainPlan } from './train';
 
-declare global {
-  interface Window {
-    __benchResults?: { report: BrowserReport; text: string } | { error: string };
-  }
-}
-
 const query = new URLSearchParams(location.search);
 const quick = query.has('quick');
 const forcedMatmul = query.get('matmul');

@@ -6,6 +6,13 @@
  */
 import { textTable } from '../harness';
 
+/** Where the bench page (main.ts) leaves its report for the driver (run.ts), which reads it back through page.evaluate. */
+declare global {
+  interface Window {
+    __benchResults?: { report: BrowserReport; text: string } | { error: string };
+  }
+}
+
 export interface TrainRow {
   model: string;
   B: number;

@@ -10,7 +10,7 @@
  * object (BrowserReport, bench/browser/report.ts), else the table goes to stdout.
  */
 import { parseArgs } from 'node:util';
-import { writeStdout } from '../harness';
+import { writeStdout } from '../stdout';
 import type { BrowserReport } from './report';
 import { freePort, launchChromium, serve } from './serve';
 
