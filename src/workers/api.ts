@@ -15,7 +15,7 @@ import type { CorpusPart, CorpusSummary, TokenizerKind } from '../model/corpus';
 import type { SAMPLING_RANGES } from '../model/limits';
 
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
-export { corpusTooLargeMessage, inRange, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
+export { corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
 export { checkRecipe, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
 
 export interface EngineInfo {

@@ -19,6 +19,7 @@ import { countParams } from '../../model/config';
 import type { Recipe } from '../../model/presets';
 import { unpack } from '../../model/model-zip';
 import type { TrainerState } from '../../model/trainer';
+import { LIBRARY_CHANNEL } from '../../model/limits';
 import type { LibraryEntry, LibraryState, TrainHistory } from '../api';
 
 interface StoredModel {
@@ -79,6 +80,14 @@ function open(): Promise<IDBPDatabase<LibrarySchema>> {
     },
   });
   return db;
+}
+
+let channel: BroadcastChannel | undefined;
+/** Tells every open tab (their pages listen on LIBRARY_CHANNEL) that the list changed. */
+function announce(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  channel ??= new BroadcastChannel(LIBRARY_CHANNEL);
+  channel.postMessage({ kind: 'changed' });
 }
 
 /** Runs a storage request; quota and other storage failures become STORAGE errors in words. */
@@ -172,6 +181,7 @@ export async function save(
     }
     await Promise.all([...writes, tx.done]);
   });
+  announce();
 }
 
 /** The saved training of a model: its state, recipe and history, and the corpus text. */
@@ -206,6 +216,7 @@ export async function rename(id: string, name: string): Promise<void> {
     // Without its info record (saved before the store existed) the next list() describes it anew.
     await Promise.all([tx.objectStore('models').put({ ...m, name: clean }), info && tx.objectStore('info').put({ ...info, name: clean }), tx.done]);
   });
+  announce();
 }
 
 export async function remove(id: string): Promise<void> {
@@ -215,6 +226,7 @@ export async function remove(id: string): Promise<void> {
     if ((await tx.objectStore('meta').get('active')) === id) await tx.objectStore('meta').delete('active');
     await tx.done;
   });
+  announce();
 }
 
 /** One .zip with the three files, uncompressed (float weights barely compress). */
