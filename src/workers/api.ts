@@ -78,6 +78,11 @@ export interface LibraryEntry extends Omit<ModelInfo, 'id'> {
   totalSteps?: number;
   /** Its training state is saved with it and steps are left: "Resume training" continues from `step`. */
   resumable: boolean;
+  /**
+   * Why its stored bytes no longer decode (found when it was last read): it cannot be used or
+   * resumed, only deleted or downloaded as it is. Its shape fields are then 0 when unknown.
+   */
+  damaged?: string;
 }
 
 /** The loss curve and samples of a run so far, saved with it so a resumed run's chart continues. */

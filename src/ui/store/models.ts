@@ -97,7 +97,9 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         await get().loadModelFromSource(activeId.slice(URL_SOURCE_PREFIX.length));
         if (get().model) return;
       }
+      const why = get().messages.models; // the last model could not be opened (e.g. its record is damaged)
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
+      if (why && get().model) get().say('models', `${why.text} The shipped model is in use instead.`, why.code);
     },
     openShippedModel: async () => {
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
