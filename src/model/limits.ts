@@ -10,6 +10,12 @@ export const SHIPPED_MODEL_ID = 'shipped';
 /** The active-model id of a model loaded by URL: this prefix and its Model URL source ('url:openai-community/gpt2'). */
 export const URL_SOURCE_PREFIX = 'url:';
 
+/**
+ * The BroadcastChannel on which the library says it changed (a model saved, renamed or deleted), so
+ * that every open tab's Models list refreshes; messages are `{ kind: 'changed' }`.
+ */
+export const LIBRARY_CHANNEL = 'gpt-playground:library';
+
 /** Largest training text, in bytes (decimal MB as file managers show them): the page refuses bigger files from their size alone. */
 export const MAX_CORPUS_BYTES = 100_000_000;
 

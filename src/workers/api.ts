@@ -15,7 +15,7 @@ import type { CorpusPart, CorpusSummary, TokenizerKind } from '../model/corpus';
 import type { SAMPLING_RANGES } from '../model/limits';
 
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
-export { corpusTooLargeMessage, inRange, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
+export { corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
 export { checkRecipe, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
 
 export interface EngineInfo {
@@ -78,6 +78,11 @@ export interface LibraryEntry extends Omit<ModelInfo, 'id'> {
   totalSteps?: number;
   /** Its training state is saved with it and steps are left: "Resume training" continues from `step`. */
   resumable: boolean;
+  /**
+   * Why its stored bytes no longer decode (found when it was last read): it cannot be used or
+   * resumed, only deleted or downloaded as it is. Its shape fields are then 0 when unknown.
+   */
+  damaged?: string;
 }
 
 /** The loss curve and samples of a run so far, saved with it so a resumed run's chart continues. */

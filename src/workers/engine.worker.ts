@@ -19,6 +19,7 @@ import { loadFromSource } from './engine/hub';
 import { Jobs } from './engine/jobs';
 import * as library from './engine/library';
 import * as models from './engine/models';
+import { withModelLock } from './engine/tab-locks';
 import { runTrace } from './engine/trace';
 import * as training from './engine/training';
 
@@ -114,7 +115,7 @@ const api: EngineApi = {
 
   async deleteModel(id) {
     if (training.trainingModelId() === id) throw new EngineError('BUSY', 'This model is being trained. Stop training before deleting it.');
-    await library.remove(id);
+    await withModelLock(id, 'deleted', () => library.remove(id));
   },
 
   async exportModel(id) {

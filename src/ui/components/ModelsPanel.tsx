@@ -89,13 +89,19 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
         ) : (
           <p className="font-medium break-words">{m.name}</p>
         )}
-        <p className="text-xs text-zinc-400">
-          {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
-          {m.valLoss !== undefined && ` · val loss ${m.valLoss.toFixed(3)}`}
-          {m.step !== undefined && ` · step ${m.step}${m.totalSteps !== undefined && m.step < m.totalSteps ? ` of ${m.totalSteps}` : ''}`} · {new Date(m.updated).toLocaleString()}
-        </p>
+        {m.damaged ? (
+          <p className="text-xs text-amber-400" data-testid="damaged">
+            {m.source} · {mb(m.bytes)} · damaged: {m.damaged} It cannot be used; delete it, or download what is left of its files.
+          </p>
+        ) : (
+          <p className="text-xs text-zinc-400">
+            {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
+            {m.valLoss !== undefined && ` · val loss ${m.valLoss.toFixed(3)}`}
+            {m.step !== undefined && ` · step ${m.step}${m.totalSteps !== undefined && m.step < m.totalSteps ? ` of ${m.totalSteps}` : ''}`} · {new Date(m.updated).toLocaleString()}
+          </p>
+        )}
       </div>
-      {inUse ? (
+      {m.damaged ? null : inUse ? (
         <span className="text-xs text-emerald-400">in use</span>
       ) : (
         <button className={btn} disabled={busy} onClick={() => void openStoredModel(m.id)}>
@@ -111,7 +117,7 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
         Rename
       </button>
       <button className={btn} onClick={() => void downloadModel(m.id)}>
-        Download
+        {m.damaged ? 'Download what is left' : 'Download'}
       </button>
       {confirming ? (
         <>

@@ -58,6 +58,7 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
       void engine.watchFaults(Comlink.proxy((f) => void get().handleFault(f)));
       get().initTraining(info.presets);
     }
+    get().watchLibrary();
     await get().openStartModel();
   },
 });

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
-import { SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type CorpusPart, type LibraryState, type LoadProgress, type ModelInfo } from '../../workers/api';
+import { LIBRARY_CHANNEL, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type CorpusPart, type LibraryState, type LoadProgress, type ModelInfo } from '../../workers/api';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -37,6 +37,8 @@ export interface ModelSlice {
   /** model.safetensors + config.json (+ tokenizer.json), or a .zip of them: ours or a Hugging Face GPT-2 directory. */
   loadModelFiles(files: File[]): Promise<void>;
   refreshLibrary(): Promise<void>;
+  /** Refreshes the list whenever any tab's worker saves, renames or deletes a model (LIBRARY_CHANNEL). Called once, at start. */
+  watchLibrary(): void;
   renameStoredModel(id: string, name: string): Promise<void>;
   deleteStoredModel(id: string): Promise<void>;
   /** Saves a .zip of the model (a library id, or the model in use) through the browser's download. */
@@ -45,6 +47,7 @@ export interface ModelSlice {
 
 export const createModelSlice: Slice<ModelSlice> = (set, get) => {
   const fail = (e: unknown, prefix?: string) => get().sayError('models', e, prefix);
+  let libraryChannel: BroadcastChannel | undefined;
   return {
     modelLoading: false,
     urlLoading: false,
@@ -94,7 +97,9 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         await get().loadModelFromSource(activeId.slice(URL_SOURCE_PREFIX.length));
         if (get().model) return;
       }
+      const why = get().messages.models; // the last model could not be opened (e.g. its record is damaged)
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
+      if (why && get().model) get().say('models', `${why.text} The shipped model is in use instead.`, why.code);
     },
     openShippedModel: async () => {
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
@@ -135,6 +140,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         // Ask once that saved models survive storage pressure (the browser may say no).
         navigator.storage.persist().then((persisted) => set({ persisted }), () => set({ persisted: false }));
       }
+    },
+    watchLibrary: () => {
+      if (libraryChannel || typeof BroadcastChannel === 'undefined') return;
+      libraryChannel = new BroadcastChannel(LIBRARY_CHANNEL);
+      libraryChannel.onmessage = () => void get().refreshLibrary();
     },
     renameStoredModel: async (id, name) => {
       try {

@@ -20,6 +20,7 @@ import { countParams } from '../../model/config';
 import type { Recipe } from '../../model/presets';
 import { unpack } from '../../model/model-zip';
 import type { TrainerState } from '../../model/trainer';
+import { LIBRARY_CHANNEL } from '../../model/limits';
 import type { LibraryEntry, LibraryState, TrainHistory } from '../api';
 
 interface StoredModel {
@@ -84,6 +85,14 @@ function open(): Promise<IDBPDatabase<LibrarySchema>> {
   return db;
 }
 
+let channel: BroadcastChannel | undefined;
+/** Tells every open tab (their pages listen on LIBRARY_CHANNEL) that the list changed. */
+function announce(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  channel ??= new BroadcastChannel(LIBRARY_CHANNEL);
+  channel.postMessage({ kind: 'changed' });
+}
+
 /** Runs a storage request; quota and other storage failures become STORAGE errors in words. */
 async function storage<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -111,13 +120,14 @@ async function describeOld(d: IDBPDatabase<LibrarySchema>, known: Set<string>): 
     if (known.has(id)) continue;
     const m = await d.get('models', id);
     if (!m) continue;
+    let info: StoredInfo;
     try {
-      const info = describe(m, decodeCheckpoint(new Map(Object.entries(m.files))), m.files);
-      out.push(info);
-      await d.put('info', info).catch(() => undefined); // not kept (storage full): decoded again next time
-    } catch {
-      // A record that no longer decodes is skipped here (and can still be deleted by id).
+      info = describe(m, decodeCheckpoint(new Map(Object.entries(m.files))), m.files);
+    } catch (e) {
+      info = damagedInfo(m, undefined, e); // listed as damaged: it can still be deleted or downloaded
     }
+    out.push(info);
+    await d.put('info', info).catch(() => undefined); // not kept (storage full): decoded again next time
   }
   return out;
 }
@@ -128,7 +138,7 @@ export async function list(): Promise<LibraryState> {
     const resumable = new Set(await d.getAllKeys('training'));
     const infos = await d.getAll('info');
     infos.push(...(await describeOld(d, new Set(infos.map((i) => i.id)))));
-    const models: LibraryEntry[] = infos.map((m) => ({ ...m, resumable: resumable.has(m.id) && m.step !== undefined && m.totalSteps !== undefined && m.step < m.totalSteps }));
+    const models: LibraryEntry[] = infos.map((m) => ({ ...m, resumable: !m.damaged && resumable.has(m.id) && m.step !== undefined && m.totalSteps !== undefined && m.step < m.totalSteps }));
     models.sort((a, b) => b.updated - a.updated);
     const activeId = await d.get('meta', 'active');
     let usage: number | undefined;
@@ -175,6 +185,7 @@ export async function save(
     }
     await Promise.all([...writes, tx.done]);
   });
+  announce();
 }
 
 /** The saved training of a model: its state, recipe and history, and the corpus text. */
@@ -190,7 +201,32 @@ export async function loadTraining(id: string): Promise<{ training: StoredTraini
 export async function load(id: string): Promise<{ ck: Checkpoint; name: string; valLoss?: number }> {
   const m = await storage('reading a model', async () => (await open()).get('models', id));
   if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
-  return { ck: decodeCheckpoint(new Map(Object.entries(m.files))), name: m.name, valLoss: m.valLoss };
+  let ck: Checkpoint;
+  try {
+    ck = decodeCheckpoint(new Map(Object.entries(m.files)));
+  } catch (e) {
+    await markDamaged(m, e);
+    throw new EngineError('BAD_CHECKPOINT', `“${m.name}” is damaged in this browser’s storage: ${(e as Error).message} Delete it, or download what is left of its files (Models tab).`);
+  }
+  return { ck, name: m.name, valLoss: m.valLoss };
+}
+
+/** The listed facts of a record that no longer decodes: its old line (shape) when there is one, and why. */
+function damagedInfo(m: StoredModel, old: StoredInfo | undefined, e: unknown): StoredInfo {
+  const bytes = Object.values(m.files ?? {}).reduce((n, f) => n + (f?.length ?? 0), 0);
+  const shape = old ?? { n_layer: 0, n_head: 0, n_embd: 0, block_size: 0, vocab_size: 0, tokenizer: 'char' as const, params: 0 };
+  return { ...shape, id: m.id, name: m.name, source: m.source, created: m.created, updated: m.updated, valLoss: m.valLoss, step: m.step, totalSteps: m.totalSteps, bytes, damaged: (e as Error)?.message ?? String(e) };
+}
+
+/** Keeps, in the model's listed line, that its bytes no longer decode (every tab's list shows it). */
+async function markDamaged(m: StoredModel, e: unknown): Promise<void> {
+  try {
+    const d = await open();
+    await d.put('info', damagedInfo(m, await d.get('info', m.id), e));
+    announce();
+  } catch {
+    // Not kept (storage failing too): the next read finds it damaged again.
+  }
 }
 
 export async function setActive(id: string): Promise<void> {
@@ -209,6 +245,7 @@ export async function rename(id: string, name: string): Promise<void> {
     // Without its info record (saved before the store existed) the next list() describes it anew.
     await Promise.all([tx.objectStore('models').put({ ...m, name: clean }), info && tx.objectStore('info').put({ ...info, name: clean }), tx.done]);
   });
+  announce();
 }
 
 export async function remove(id: string): Promise<void> {
@@ -218,6 +255,7 @@ export async function remove(id: string): Promise<void> {
     if ((await tx.objectStore('meta').get('active')) === id) await tx.objectStore('meta').delete('active');
     await tx.done;
   });
+  announce();
 }
 
 /**
@@ -228,8 +266,16 @@ export async function remove(id: string): Promise<void> {
 export async function exportZip(id: string): Promise<{ name: string; zip: Uint8Array }> {
   const m = await storage('reading a model', async () => (await open()).get('models', id));
   if (!m) throw new EngineError('BAD_CHECKPOINT', 'That model is no longer in this browser’s storage.');
+  // A damaged record's files go out as they are stored (what is left of them), skipping any that are not bytes.
+  const files = new Map(Object.entries(m.files ?? {}).filter((e): e is [string, Uint8Array] => e[1] instanceof Uint8Array));
   const card: ModelCard = { name: m.name, corpus: m.corpus, step: m.step, totalSteps: m.totalSteps, valLoss: m.valLoss, source: m.source === 'trained' ? 'page' : 'imported' };
-  return { name: m.name, zip: zipSync(Object.fromEntries(withHfSideFiles(new Map(Object.entries(m.files)), card)), { level: 0 }) };
+  let out: Map<string, Uint8Array>;
+  try {
+    out = withHfSideFiles(files, card);
+  } catch {
+    out = files; // its config or tokenizer does not decode: no side files can be made from them
+  }
+  return { name: m.name, zip: zipSync(Object.fromEntries(out), { level: 0 }) };
 }
 
 /** A loaded model that is not in the library (the shipped one) as a .zip with its model card. */

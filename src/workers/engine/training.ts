@@ -19,6 +19,7 @@ import { traceTokens } from './generation';
 import * as library from './library';
 import { install } from './models';
 import { eventStream } from './stream';
+import { withModelLock } from './tab-locks';
 
 /** Characters of text sampled at each evaluation. */
 const SAMPLE_CHARS = 240;
@@ -91,7 +92,8 @@ interface RunStart {
 
 /** A new model on the current corpus. */
 export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult> {
-  return run(c, { id: library.newId(), name, recipe, corpus: currentCorpus() }, signal, onEvent);
+  const id = library.newId();
+  return withModelLock(id, 'trained', () => run(c, { id, name, recipe, corpus: currentCorpus() }, signal, onEvent));
 }
 
 /**
@@ -99,7 +101,11 @@ export function train(c: GpuContext, recipe: Recipe, name: string, signal: Abort
  * recipe, and the corpus (which becomes the current one). Its saved curve and samples are
  * emitted first, so the chart continues; its saves go on replacing the same library record.
  */
-export async function resumeSaved(c: GpuContext, id: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }> {
+export function resumeSaved(c: GpuContext, id: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }> {
+  return withModelLock(id, 'resumed', () => resumeLocked(c, id, signal, onEvent));
+}
+
+async function resumeLocked(c: GpuContext, id: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }> {
   const { ck, name } = await library.load(id);
   const { training, corpus: saved } = await library.loadTraining(id);
   if (training.state.step >= training.recipe.steps) {
