@@ -115,9 +115,12 @@ test('without WebGPU the view traces on the CPU: a typed text, its chips, weight
     await expect(chips).toHaveCount(7);
     expect(await chips.evaluateAll((els) => els.map((e) => e.textContent?.[0]).join(''))).toBe('JULIET:');
     await page.getByLabel('Head', { exact: true }).selectOption('3');
+    await expect(page.getByTestId('how-weights').locator('[data-weight]')).toHaveCount(7, { timeout: 30_000 });
     const weights = await numbers(page, 'how-weights', 'data-weight');
     expect(weights.length).toBe(7);
     expect(Math.abs(sum(weights) - 1)).toBeLessThan(1e-4);
+    // The panels mount one task at a time: the output stage may come a moment after the chips.
+    await expect(page.getByTestId('how-probs').locator('[data-prob]').first()).toBeVisible({ timeout: 30_000 });
     const first = (await numbers(page, 'how-probs', 'data-prob'))[0]!;
     await page.getByLabel('Temperature', { exact: true }).fill('2');
     await expect.poll(async () => (await numbers(page, 'how-probs', 'data-prob'))[0]).toBeLessThan(first);

@@ -12,7 +12,7 @@ import { refForward, type RefParams } from '../reference/gpt';
 import { roundArrayF16 } from '../kernels/packed16';
 import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE } from './checkpoint';
 import type { GPTConfig } from './config';
-import { decoderWeightsRun, type DecoderWeights } from './f16';
+import { decoderWeightsRun, fitsF16, type DecoderWeights } from './f16';
 import { Decoder, generate } from './generate';
 import { GPT } from './gpt';
 import { initParams } from './params';
@@ -164,5 +164,14 @@ describe('a model that keeps only its vectors on the GPU (16-bit matrices in the
     fullDecoder.destroy();
     lean.destroy();
     full.model.destroy();
+  });
+});
+
+describe('fitsF16', () => {
+  it('is true while every weight rounds to a finite half, false from 65520 (rounds to Inf) and for NaN', () => {
+    expect(fitsF16(new Float32Array([0, -1.5, 65504, -65519]))).toBe(true);
+    expect(fitsF16(new Float32Array([1, 65520]))).toBe(false);
+    expect(fitsF16(new Float32Array([-1e6, 0]))).toBe(false);
+    expect(fitsF16(new Float32Array([Number.NaN]))).toBe(false);
   });
 });

@@ -29,6 +29,16 @@ export type DecoderWeights = 'f32' | 'f16packed' | 'f16';
 
 export const DECODER_WEIGHTS: readonly DecoderWeights[] = ['f32', 'f16packed', 'f16'];
 
+/**
+ * Whether every weight has a finite half: |x| < 65520 (from there binary16 rounds to Inf). A run
+ * that diverged can leave last-good weights beyond it; a 16-bit copy of those would write NaN, so
+ * such a model generates from its f32 weights.
+ */
+export function fitsF16(params: ArrayLike<number>): boolean {
+  for (let i = 0; i < params.length; i++) if (!(Math.abs(params[i]!) < 65520)) return false;
+  return true;
+}
+
 /** Whether `weights` can run on this device ('f16' needs shader-f16). */
 export function decoderWeightsRun(device: GPUDevice, weights: DecoderWeights): boolean {
   return weights !== 'f16' || storage16Runs(device, 'f16');

@@ -64,7 +64,11 @@ export function LossChart() {
   }, []);
 
   useEffect(() => {
-    plot.current?.setData(toData(curves));
+    // In a task of its own: the chart's redraw (axes and labels drawn on the canvas) and the commit
+    // that brought the data (at an evaluation: the samples and the probe's maps too) would otherwise
+    // add up to one long task on a slow canvas (SwiftShader: 60 ms and more).
+    const t = setTimeout(() => plot.current?.setData(toData(curves)), 0);
+    return () => clearTimeout(t);
   }, [curves]);
 
   return (

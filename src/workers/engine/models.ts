@@ -8,6 +8,7 @@ import type { Checkpoint } from '../../model/checkpoint';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
 import { Decoder, type TokenDecoder } from '../../model/generate';
 import { GPT } from '../../model/gpt';
+import { fitsF16 } from '../../model/f16';
 import { RefDecoder, refParamsFromFlat } from '../../reference/decode';
 import type { DecodeWeights, GenerationResult, ModelInfo } from '../api';
 import { clearLost, deviceLostMessage, whenLost } from './device';
@@ -124,7 +125,8 @@ export function current(): Loaded {
 export function useWeights(weights: DecodeWeights): Loaded {
   const l = current();
   if (!l.model || !(l.decoder instanceof Decoder)) return l;
-  const want = weights === 'f16' ? 'f16packed' : 'f32';
+  // 16-bit only where every weight has a half (fitsF16): else the f32 weights, and the page is told which ran.
+  const want = weights === 'f16' && fitsF16(l.ck.params) ? 'f16packed' : 'f32';
   if (l.decoder.weights !== want) {
     const next = new Decoder(l.model, { weights: want });
     l.decoder.destroy();
