@@ -38,7 +38,6 @@ import { residualForward } from '../kernels/residual';
 import { allocatePlan, planActivations, planModel, type ActivationBuffers, type LayerActs } from './buffer-plan';
 import { validateConfig, type GPTConfig } from './config';
 import type { Op } from './ops';
-import { checkRecipeField } from './recipe';
 import { paramLayout, type ParamLayout } from './params';
 
 const F = 4; // bytes per float
@@ -238,8 +237,7 @@ export class GPT {
   /** The dropout of a pass: undefined when off (p = 0, or not a training pass). */
   private dropoutOf(a: Activations, loss: 'none' | 'eval' | 'train', opts: RecordOptions): { p: number; seed: Buf } | undefined {
     const p = opts.dropout ?? 0;
-    const bad = checkRecipeField('dropout', p); // the recipe's own range and words (src/model/recipe.ts)
-    if (bad) throw new EngineError(bad.code, bad.message);
+    if (!(p >= 0 && p < 1)) throw new EngineError('BAD_CONFIG', `dropout must be in [0, 1), got ${p}`);
     if (p === 0 || loss !== 'train') return undefined;
     if (!a.seed) throw new Error('dropout needs activations allocated for training (the seed buffer)');
     return { p, seed: { buffer: a.seed } };
