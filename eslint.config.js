@@ -56,8 +56,8 @@ const LAYERS = ['ui', 'workers', 'node', 'model', 'kernels', 'gpu', 'reference']
 const GPU_MODEL_MODULES = ['gpt', 'trainer', 'generate', 'ops', 'evaluate', 'trace'];
 
 const UI_LIBRARIES = {
-  regex: '^(react|react-dom|zustand|uplot)(/|$)',
-  message: 'Only src/ui (and src/main.tsx) use React, zustand and uPlot: the engine never imports the UI.',
+  regex: '^(react|react-dom|react-i18next|i18next|zustand|uplot)(/|$)',
+  message: 'Only src/ui (and src/main.tsx) use React, i18next, zustand and uPlot: the engine never imports the UI.',
 };
 const NO_BENCH = {
   regex: '^(\\.\\./)+bench(/|$)',

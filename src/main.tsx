@@ -4,6 +4,7 @@ import { App } from './ui/App';
 import { installKeyboard } from './ui/keyboard';
 import { useStore } from './ui/store';
 import { syncUrlState } from './ui/store/url-state';
+import './ui/i18n';
 import './index.css';
 
 // Before the first render: a shared link's prompt and settings are there from the first paint.

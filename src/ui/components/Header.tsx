@@ -1,13 +1,31 @@
 import { useStore } from '../store';
 import { NoWebGpu } from './NoWebGpu';
+import { LANGUAGES, setLanguage, useTranslation, type Language } from '../i18n';
 
 export function Header() {
   const gpu = useStore((s) => s.gpu);
   const tuning = useStore((s) => s.engineInfo?.tuning);
+  const { t, i18n } = useTranslation();
   return (
     <header className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
-      <h1 className="text-3xl font-semibold tracking-tight">GPT Playground</h1>
-      <p className="text-zinc-400">Write with a GPT, train one on your own text, watch where it attends. On your GPU; nothing leaves this machine.</p>
+      <h1 className="text-3xl font-semibold tracking-tight">{t('title')}</h1>
+      <p className="text-zinc-400">{t('tagline')}</p>
+      <label className="ml-auto text-sm text-zinc-400">
+        <span className="sr-only">{t('language.label')}</span>
+        <select
+          data-testid="language"
+          aria-label={t('language.label')}
+          className="rounded border border-zinc-700 bg-zinc-900 px-2 py-1 text-zinc-200"
+          value={i18n.language}
+          onChange={(e) => setLanguage(e.target.value as Language)}
+        >
+          {LANGUAGES.map((lang) => (
+            <option key={lang} value={lang}>
+              {t(`language.${lang}`)}
+            </option>
+          ))}
+        </select>
+      </label>
       <section className="basis-full text-sm" aria-label="GPU status">
         {gpu.state === 'starting' && (
           <p data-testid="gpu-status">
