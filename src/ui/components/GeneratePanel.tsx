@@ -1,4 +1,5 @@
 import { SAMPLING_RANGES as R, type DecodeWeights } from '../../workers/api';
+import { render, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { NumberField } from './NumberField';
 import { TokenText } from './TokenText';
@@ -13,6 +14,7 @@ export function GeneratePanel() {
   const weights = useStore((s) => s.weights);
   const lastRun = useStore((s) => s.lastRun);
   const error = useStore((s) => s.messages.write?.text);
+  useTranslation(); // a language switch re-words the message
   const training = useStore((s) => s.trainStatus !== 'idle');
   // Actions never change: read once, not subscribed to.
   const { setPrompt, setSampling, setWeights, generate, stopGeneration: stop } = useStore.getState();
@@ -64,7 +66,7 @@ export function GeneratePanel() {
       )}
       {error && (
         <p role="alert" className="mt-2 text-sm text-red-400">
-          {error}
+          {render(error)}
         </p>
       )}
     </section>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { render, useTranslation } from '../i18n';
 import { useStore } from '../store';
 
 const MB = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -10,6 +11,7 @@ export function UrlLoader() {
   const urlLoading = useStore((s) => s.urlLoading);
   const progress = useStore((s) => s.modelProgress);
   const status = useStore((s) => s.messages.load?.text);
+  useTranslation(); // a language switch re-words the message
   const blocked = useStore((s) => s.generating || s.trainStatus !== 'idle');
   const { loadModelFromSource, cancelModelLoad } = useStore.getState();
   const downloading = urlLoading && progress !== undefined;
@@ -50,7 +52,7 @@ export function UrlLoader() {
       )}
       {status && !loading && (
         <p className="text-xs text-zinc-400" data-testid="url-status">
-          {status}
+          {render(status)}
         </p>
       )}
       <p className="text-xs text-zinc-500">

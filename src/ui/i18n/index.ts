@@ -6,6 +6,7 @@
  */
 import i18next from 'i18next';
 import { initReactI18next, useTranslation } from 'react-i18next';
+import type { EngineErrorCode } from '../../errors';
 import { LANGUAGES, RESOURCES, type Language } from './resources';
 
 export { LANGUAGES, type Language } from './resources';
@@ -35,7 +36,13 @@ function storedLanguage(): string | null {
   }
 }
 
-const initial = pickLanguage(storedLanguage(), typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]);
+/** The browser's languages (none in Node, whose navigator has no language list). */
+function browserLanguages(): string[] {
+  if (typeof navigator === 'undefined') return [];
+  return [...(navigator.languages ?? []), navigator.language].filter((l): l is string => typeof l === 'string');
+}
+
+const initial = pickLanguage(storedLanguage(), browserLanguages());
 
 void i18next.use(initReactI18next).init({
   resources: RESOURCES,
@@ -50,7 +57,7 @@ void i18next.use(initReactI18next).init({
 setDocumentLanguage(initial);
 
 function setDocumentLanguage(lang: Language): void {
-  if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  if (typeof document !== 'undefined' && document.documentElement) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
 }
 
 /** Switches the whole page at once and remembers the choice. */
@@ -71,3 +78,31 @@ export function currentLanguage(): Language {
 /** For code outside React (store slices, number formats): the same t as the components'. */
 export const t = i18next.t.bind(i18next);
 export { i18next };
+
+/**
+ * Words the store keeps to show later: a literal (a name, a file's own text) or a function that
+ * renders them in the current language when shown, so a language switch re-renders them at once.
+ */
+export type Words = string | (() => string);
+
+/** The text of `words` in the current language. */
+export function render(words: Words): string {
+  return typeof words === 'function' ? words() : words;
+}
+
+/**
+ * An engine error as the page says it (the edge where codes become words). English: the engine's
+ * message as is (it is written in English and carries the specifics). Other languages: the code's
+ * sentence (namespace `errors`), then the engine's message as the detail. No code: the message,
+ * after "Something went wrong." in other languages.
+ */
+export function errorText(code: EngineErrorCode | undefined, message: string): string {
+  if (currentLanguage() === 'en') return message || t(code ? `errors:code.${code}` : 'errors:unknown');
+  const sentence = t(code ? `errors:code.${code}` : 'errors:unknown');
+  return message ? `${sentence}\n${t('errors:detail', { detail: message })}` : sentence;
+}
+
+/** A number as text in the current language (Intl.NumberFormat): the one place numbers are formatted for reading. */
+export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
+  return new Intl.NumberFormat(currentLanguage() === 'zh' ? 'zh-CN' : 'en-US', options).format(value);
+}

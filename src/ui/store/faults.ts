@@ -7,6 +7,7 @@
  */
 import type { DebugFault, EngineFault } from '../../workers/api';
 import { getEngine } from '../../workers/bridge';
+import { render } from '../i18n';
 import type { Slice } from './slice';
 
 /** Faults are told on the 'engine' surface (the page-wide role "alert" message). */
@@ -44,7 +45,7 @@ export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
         const err = get().messages.models;
         if (!err) break;
         // BUSY: a job that the loss interrupted has not ended yet; anything else is final.
-        if (attempt >= 5 || err.code !== 'BUSY') throw new Error(err.text);
+        if (attempt >= 5 || err.code !== 'BUSY') throw new Error(render(err.text));
         await sleep(1000);
       }
       const back = get().model;

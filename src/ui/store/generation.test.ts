@@ -5,6 +5,7 @@ import { EngineError } from '../../errors';
 import { fakeEngine, freshStore, tinyModel, type FakeEngine } from '../../../test/fake-engine';
 import type { GenerationEvent } from '../../workers/api';
 import { createSlices, type Store } from './index';
+import { shownMessage } from './messages';
 
 const fake = vi.hoisted(() => ({ engine: undefined as unknown }));
 vi.mock('../../workers/bridge', async (original) => ({ ...(await original<typeof import('../../workers/bridge')>()), getEngine: () => fake.engine }));
@@ -62,7 +63,7 @@ describe('generate', () => {
   it('a failure is told on the write surface with its code; the next generation clears it', async () => {
     engine.generate.mockRejectedValueOnce(new EngineError('DEVICE_LOST', 'The GPU was lost.'));
     await store.getState().generate();
-    expect(store.getState().messages.write).toEqual({ code: 'DEVICE_LOST', text: 'The GPU was lost.' });
+    expect(shownMessage(store.getState().messages.write)).toEqual({ code: 'DEVICE_LOST', text: 'The GPU was lost.' });
     await store.getState().generate();
     expect(store.getState().messages.write).toBeUndefined();
   });

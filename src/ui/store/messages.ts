@@ -3,8 +3,11 @@
  * it): the Write panel, the Train panel, the model bar (loading, the library), the Model URL
  * loader's notices, and engine faults (device lost, GPU errors). Each holds the engine error's
  * code, when there is one, so code that reacts to a failure reads the code, never the words.
+ * The words are kept as Words (src/ui/i18n): a function renders them in the language shown at the
+ * time, so switching language re-words every message at once; `render(m.text)` gives the string.
  */
 import type { EngineErrorCode } from '../../errors';
+import { errorText, render, t, type Words } from '../i18n';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -13,15 +16,15 @@ export type Surface = 'write' | 'train' | 'models' | 'load' | 'engine';
 export interface Message {
   /** The engine error's code (src/errors.ts); undefined for a notice or an error without one. */
   code?: EngineErrorCode;
-  text: string;
+  text: Words;
 }
 
 export interface MessagesSlice {
   messages: Partial<Record<Surface, Message>>;
   /** Shows `text` on `surface`, replacing what it showed. */
-  say(surface: Surface, text: string, code?: EngineErrorCode): void;
-  /** Shows an engine error (its code and message), after `prefix` and ': ' when given. */
-  sayError(surface: Surface, e: unknown, prefix?: string): void;
+  say(surface: Surface, text: Words, code?: EngineErrorCode): void;
+  /** Shows an engine error (its code's words and the engine's message: errorText), after `prefix` and ': ' when given. */
+  sayError(surface: Surface, e: unknown, prefix?: Words): void;
   clearMessage(surface: Surface): void;
 }
 
@@ -30,7 +33,8 @@ export const createMessagesSlice: Slice<MessagesSlice> = (set) => ({
   say: (surface, text, code) => set((s) => ({ messages: { ...s.messages, [surface]: { code, text } } })),
   sayError: (surface, e, prefix) => {
     const { code, message } = describe(e);
-    set((s) => ({ messages: { ...s.messages, [surface]: { code, text: prefix ? `${prefix}: ${message}` : message } } }));
+    const text = () => (prefix ? t('errors:withPrefix', { prefix: render(prefix), text: errorText(code, message) }) : errorText(code, message));
+    set((s) => ({ messages: { ...s.messages, [surface]: { code, text } } }));
   },
   clearMessage: (surface) =>
     set((s) => {
@@ -39,3 +43,8 @@ export const createMessagesSlice: Slice<MessagesSlice> = (set) => ({
       return { messages: rest };
     }),
 });
+
+/** A message as it reads now (its words rendered in the current language), with its code. */
+export function shownMessage(m: Message | undefined): { code?: EngineErrorCode; text: string } | undefined {
+  return m && { code: m.code, text: render(m.text) };
+}

@@ -5,6 +5,7 @@ import { EngineError } from '../../errors';
 import { fakeEngine, freshStore, tinyModel, type FakeEngine } from '../../../test/fake-engine';
 import { SHIPPED_MODEL_ID, type LibraryEntry } from '../../workers/api';
 import { createSlices, type Store } from './index';
+import { shownMessage } from './messages';
 import { SHIPPED_MODEL } from './models';
 
 const fake = vi.hoisted(() => ({ engine: undefined as unknown }));
@@ -52,7 +53,7 @@ describe('loading another model', () => {
     store.getState().setModel(tinyModel({ name: 'in use' }));
     engine.importModel.mockRejectedValue(new EngineError('BAD_CHECKPOINT', 'config.json: the field "n_layer" is missing.'));
     await store.getState().loadModelFiles([new File(['x'], 'broken.zip')]);
-    expect(store.getState().messages.models).toEqual({ code: 'BAD_CHECKPOINT', text: 'config.json: the field "n_layer" is missing.' });
+    expect(shownMessage(store.getState().messages.models)).toEqual({ code: 'BAD_CHECKPOINT', text: 'config.json: the field "n_layer" is missing.' });
     expect(store.getState().model?.name).toBe('in use');
     expect(store.getState().modelLoading).toBe(false);
   });
@@ -71,16 +72,16 @@ describe('loading another model', () => {
   it('Load from URL: success and cancel are notices on the load surface; a failure names the source', async () => {
     engine.loadModelFromSource.mockResolvedValueOnce({ ...tinyModel({ name: 'gpt2' }), cached: true });
     await store.getState().loadModelFromSource('openai-community/gpt2');
-    expect(store.getState().messages.load?.text).toBe('Loaded gpt2 from this browser’s cache (no download).');
+    expect(shownMessage(store.getState().messages.load)?.text).toBe('Loaded gpt2 from this browser’s cache (no download).');
 
     engine.loadModelFromSource.mockRejectedValueOnce(new EngineError('ABORTED', 'cancelled'));
     await store.getState().loadModelFromSource('big/model');
-    expect(store.getState().messages.load).toEqual({ code: 'ABORTED', text: 'Cancelled: the model in use is unchanged.' });
+    expect(shownMessage(store.getState().messages.load)).toEqual({ code: 'ABORTED', text: 'Cancelled: the model in use is unchanged.' });
     expect(store.getState().model?.name).toBe('gpt2');
 
     engine.loadModelFromSource.mockRejectedValueOnce(new EngineError('NETWORK', 'HTTP 404.'));
     await store.getState().loadModelFromSource(' nobody/none ');
-    expect(store.getState().messages.models).toEqual({ code: 'NETWORK', text: 'nobody/none could not be loaded: HTTP 404.' });
+    expect(shownMessage(store.getState().messages.models)).toEqual({ code: 'NETWORK', text: 'nobody/none could not be loaded: HTTP 404.' });
     expect(store.getState().messages.load).toBeUndefined();
     expect(store.getState().urlLoading).toBe(false);
   });

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
 import { LIBRARY_CHANNEL, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type CorpusPart, type LibraryState, type LoadProgress, type ModelInfo } from '../../workers/api';
+import { render } from '../i18n';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -99,7 +100,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       }
       const why = get().messages.models; // the last model could not be opened (e.g. its record is damaged)
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
-      if (why && get().model) get().say('models', `${why.text} The shipped model is in use instead.`, why.code);
+      if (why && get().model) get().say('models', () => `${render(why.text)} The shipped model is in use instead.`, why.code);
     },
     openShippedModel: async () => {
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');

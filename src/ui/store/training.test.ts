@@ -9,6 +9,7 @@ import { EngineError } from '../../errors';
 import { corpusOf, fakeEngine, freshStore, PRESETS, RECIPE, tinyModel, type FakeEngine } from '../../../test/fake-engine';
 import { MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, type TrainEvent } from '../../workers/api';
 import { createSlices, type Store } from './index';
+import { shownMessage } from './messages';
 
 const fake = vi.hoisted(() => ({ engine: undefined as unknown }));
 vi.mock('../../workers/bridge', async (original) => ({ ...(await original<typeof import('../../workers/bridge')>()), getEngine: () => fake.engine }));
@@ -54,12 +55,12 @@ describe('recipe and text', () => {
     await store.getState().chooseBundledCorpus('names');
     const big = { name: 'big.txt', size: MAX_CORPUS_BYTES + 1, arrayBuffer: () => Promise.reject(new Error('read')) } as unknown as File;
     await store.getState().chooseCorpusFiles([big]);
-    expect(store.getState().messages.train).toEqual({ code: 'BAD_CORPUS', text: expect.stringMatching(/^The text is too large: 100\.0 MB, the limit is 100 MB\./) });
+    expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'BAD_CORPUS', text: expect.stringMatching(/^The text is too large: 100\.0 MB, the limit is 100 MB\./) });
     expect(engine.setCorpus).not.toHaveBeenCalled();
 
     engine.setCorpus.mockRejectedValue(new EngineError('BAD_CORPUS', 'This looks like a binary file, not text.'));
     await store.getState().chooseCorpusFiles([new File(['\0'], 'x.bin')]);
-    expect(store.getState().messages.train).toEqual({ code: 'BAD_CORPUS', text: 'This looks like a binary file, not text.' });
+    expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'BAD_CORPUS', text: 'This looks like a binary file, not text.' });
     expect(store.getState().corpus?.name).toBe('names.txt');
     expect(store.getState().corpusBusy).toBe(false);
   });
@@ -68,7 +69,7 @@ describe('recipe and text', () => {
 describe('a run', () => {
   it('Start without a text says to choose one and asks nothing of the engine', async () => {
     await store.getState().startTraining();
-    expect(store.getState().messages.train).toEqual({ code: 'BAD_CORPUS', text: NO_CORPUS_MESSAGE });
+    expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'BAD_CORPUS', text: NO_CORPUS_MESSAGE });
     expect(engine.startTraining).not.toHaveBeenCalled();
   });
 
@@ -85,7 +86,7 @@ describe('a run', () => {
     engine.startTraining.mockImplementation(async (_recipe, _name, onEvent) => {
       events.forEach((e, i) => onEvent(e, i));
       await new Promise((r) => setTimeout(r, 20)); // a frame: the batch reaches the store
-      alertWhileRunning = store.getState().messages.train?.text;
+      alertWhileRunning = shownMessage(store.getState().messages.train)?.text;
       return { reason: 'finished', steps: 2, model: tinyModel({ id: 'run1', name: 'text' }), events: events.length };
     });
     await store.getState().startTraining();
@@ -107,11 +108,11 @@ describe('a run', () => {
     await store.getState().choosePastedText('text');
     engine.startTraining.mockResolvedValueOnce({ reason: 'diverged', steps: 3, model: tinyModel(), message: 'Training diverged at step 3: lower the learning rate.', events: 0 });
     await store.getState().startTraining();
-    expect(store.getState().messages.train).toEqual({ code: 'DIVERGED', text: 'Training diverged at step 3: lower the learning rate.' });
+    expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'DIVERGED', text: 'Training diverged at step 3: lower the learning rate.' });
 
     engine.startTraining.mockRejectedValueOnce(new EngineError('TOO_LARGE', 'too big'));
     await store.getState().startTraining();
-    expect(store.getState().messages.train).toEqual({ code: 'TOO_LARGE', text: 'too big' });
+    expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'TOO_LARGE', text: 'too big' });
     expect(store.getState().trainStatus).toBe('idle');
   });
 });
