@@ -7,6 +7,7 @@ import { HowItWorks } from './components/how/HowItWorks';
 import { ModelBar } from './components/ModelBar';
 import { ModelsPanel } from './components/ModelsPanel';
 import { TrainPanel } from './components/TrainPanel';
+import { useTranslation } from './i18n';
 import { useStore } from './store';
 import { TABS, type Tab } from './store/ui';
 
@@ -28,6 +29,7 @@ export function App() {
   const training = useStore((s) => s.trainStatus !== 'idle');
   const fault = useStore((s) => s.messages.engine?.text);
   const { setTab, clearMessage } = useStore.getState();
+  const { t } = useTranslation('frame');
 
   useEffect(() => {
     void useStore.getState().boot();
@@ -55,18 +57,18 @@ export function App() {
       <Header />
       <Alert message={fault} testId="fault-alert" onDismiss={() => clearMessage('engine')} />
       <ModelBar />
-      <nav role="tablist" aria-label="Views" className="mt-4 flex gap-1 border-b border-zinc-800">
-        {TABS.map((t) => (
+      <nav role="tablist" aria-label={t('tabs.label')} className="mt-4 flex gap-1 border-b border-zinc-800">
+        {TABS.map(({ id }) => (
           <button
-            key={t.id}
+            key={id}
             role="tab"
-            aria-selected={tab === t.id}
-            aria-controls={`panel-${t.id}`}
-            onClick={() => setTab(t.id)}
-            className={`-mb-px rounded-t border px-4 py-1.5 text-sm ${tab === t.id ? 'border-zinc-700 border-b-zinc-950 bg-zinc-950 font-medium' : 'border-transparent text-zinc-400 hover:text-zinc-100'}`}
+            aria-selected={tab === id}
+            aria-controls={`panel-${id}`}
+            onClick={() => setTab(id)}
+            className={`-mb-px rounded-t border px-4 py-1.5 text-sm ${tab === id ? 'border-zinc-700 border-b-zinc-950 bg-zinc-950 font-medium' : 'border-transparent text-zinc-400 hover:text-zinc-100'}`}
           >
-            {t.label}
-            {t.id === 'train' && training && <span className="ml-2 inline-block h-2 w-2 animate-pulse rounded-full bg-emerald-400" aria-label="training" />}
+            {t(`tabs.${id}`)}
+            {id === 'train' && training && <span className="ml-2 inline-block h-2 w-2 animate-pulse rounded-full bg-emerald-400" aria-label={t('tabs.training')} />}
           </button>
         ))}
       </nav>

@@ -3,6 +3,7 @@
  * through prompt + output, the main heatmap, the next-token candidates of the selected position,
  * and every layer × head at a glance.
  */
+import { useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { MEAN_HEAD } from '../store/attention';
 import { AttentionMap } from './AttentionMap';
@@ -17,22 +18,23 @@ export function AttentionExplorer() {
   const labels = useStore((s) => s.attention.labels);
   const selectedPos = useStore((s) => s.selectedPos);
   const { setView, selectPosition: select } = useStore.getState();
+  const { t } = useTranslation('write');
   if (!model) return null;
   const layer = Math.min(view.layer, model.n_layer - 1);
   const head = Math.min(view.head, model.n_head - 1);
   const sel = selectedPos ?? N - 1;
   return (
-    <section className="rounded-lg border border-zinc-800 p-4" aria-label="Attention explorer">
+    <section className="rounded-lg border border-zinc-800 p-4" aria-label={t('explorer.label')}>
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
-        <h2 className="font-medium">Attention</h2>
-        <IndexSelect label="Layer" count={model.n_layer} value={layer} onChange={(l) => setView({ layer: l })} />
-        <IndexSelect label="Head" count={model.n_head} value={head} onChange={(h) => setView({ head: h })} extra={{ value: MEAN_HEAD, label: 'mean of heads' }} />
+        <h2 className="font-medium">{t('explorer.heading')}</h2>
+        <IndexSelect label={t('explorer.layer')} count={model.n_layer} value={layer} onChange={(l) => setView({ layer: l })} />
+        <IndexSelect label={t('explorer.head')} count={model.n_head} value={head} onChange={(h) => setView({ head: h })} extra={{ value: MEAN_HEAD, label: t('explorer.meanOfHeads') }} />
         <label className="flex min-w-[14rem] flex-1 items-center gap-2">
-          Token
+          {t('explorer.token')}
           <input
             type="range"
-            aria-label="Token"
-            aria-valuetext={N > 0 ? `position ${sel}: ${tokenLabel(labels[sel] ?? '')}` : undefined}
+            aria-label={t('explorer.token')}
+            aria-valuetext={N > 0 ? t('explorer.position', { pos: sel, token: tokenLabel(labels[sel] ?? '') }) : undefined}
             className="flex-1 accent-sky-400"
             min={0}
             max={Math.max(0, N - 1)}
@@ -46,7 +48,7 @@ export function AttentionExplorer() {
         </label>
         {selectedPos !== null && (
           <button type="button" className="text-xs text-sky-300 underline" onClick={() => select(null)}>
-            follow newest
+            {t('explorer.followNewest')}
           </button>
         )}
       </div>

@@ -10,6 +10,7 @@
  * layer or head (at GPT-2's 1024 positions the map is 3072 px a side).
  */
 import { useEffect, useEffectEvent, useRef, useState } from 'react';
+import { formatNumber, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { MEAN_HEAD } from '../store/attention';
 import { LEGEND_GRADIENT, Raster, rasterSize, rowWeights, tokenLabel } from './AttentionPaint';
@@ -84,6 +85,7 @@ class LabelStrip {
 const zoomBtn = 'rounded border border-zinc-700 px-2 py-0.5 hover:bg-zinc-800 disabled:opacity-40';
 
 export function AttentionMap() {
+  const { t } = useTranslation('write');
   const attention = useStore((s) => s.attention);
   const view = useStore((s) => s.view);
   const selectedPos = useStore((s) => s.selectedPos);
@@ -145,10 +147,10 @@ export function AttentionMap() {
     return { i, j };
   };
 
-  if (N === 0) return <p className="text-sm text-zinc-500">Generate to see where each token looks.</p>;
+  if (N === 0) return <p className="text-sm text-zinc-500">{t('map.empty')}</p>;
   const weight = shown && rowWeights(attention.positions[shown.i], shown.i, view.layer, view.head, NH);
   const wv = shown && weight ? weight.w[shown.j - weight.start]! : undefined;
-  const headName = view.head === MEAN_HEAD ? 'mean of heads' : `head ${view.head}`;
+  const headName = view.head === MEAN_HEAD ? t('explorer.meanOfHeads') : t('map.headN', { head: view.head });
   // The raster's canvas holds a power of two of rows; CSS scales it and the box clips it to N.
   const cap = rasterSize(N);
   const side = N * cell;
@@ -166,8 +168,8 @@ export function AttentionMap() {
             <canvas
               ref={heat}
               role="img"
-              aria-label="Attention heatmap"
-              aria-description={`Layer ${view.layer}, ${headName}: ${N} query rows, the selected row is position ${sel}`}
+              aria-label={t('map.label')}
+              aria-description={t('map.description', { layer: view.layer, head: headName, rows: N, selected: sel })}
               data-testid="attention-map"
               data-rows={N}
               data-cell={cell}
@@ -201,35 +203,35 @@ export function AttentionMap() {
               style={{ left: Math.max(0, Math.min(M + (shown.j + 1) * cell + 6, M + side - 140)), top: M + (shown.i + 1) * cell + 6 }}
             >
               <div>
-                query <b>{shown.i}</b> “{tokenLabel(attention.labels[shown.i] ?? '')}” → key <b>{shown.j}</b> “{tokenLabel(attention.labels[shown.j] ?? '')}”
+                {t('map.query')} <b>{shown.i}</b> “{tokenLabel(attention.labels[shown.i] ?? '')}” → {t('map.key')} <b>{shown.j}</b> “{tokenLabel(attention.labels[shown.j] ?? '')}”
               </div>
               <div>
-                weight <b className="text-amber-300">{wv.toFixed(3)}</b>
-                {pinned && <span className="ml-2 text-pink-400">pinned (Esc)</span>}
+                {t('map.weight')} <b className="text-amber-300">{formatNumber(wv, { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</b>
+                {pinned && <span className="ml-2 text-pink-400">{t('map.pinned')}</span>}
               </div>
             </div>
           )}
         </div>
       </div>
       <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-zinc-400">
-        <div className="flex items-center gap-2" aria-label="Colour legend: attention weight from 0 to 1">
+        <div className="flex items-center gap-2" aria-label={t('map.legend')}>
           <span>0</span>
           <span className="h-2.5 w-40 rounded-sm" style={{ background: LEGEND_GRADIENT }} />
           <span>1</span>
-          <span className="ml-2">weight (square-root scale)</span>
+          <span className="ml-2">{t('map.scale')}</span>
         </div>
-        <div className="ml-auto flex items-center gap-1" role="group" aria-label="Zoom">
-          <button type="button" aria-label="Zoom out" className={zoomBtn} disabled={cell <= ZOOMS[0]!} onClick={() => setZoom([...ZOOMS].reverse().find((z) => z < cell) ?? ZOOMS[0])}>
+        <div className="ml-auto flex items-center gap-1" role="group" aria-label={t('map.zoom')}>
+          <button type="button" aria-label={t('map.zoomOut')} className={zoomBtn} disabled={cell <= ZOOMS[0]!} onClick={() => setZoom([...ZOOMS].reverse().find((z) => z < cell) ?? ZOOMS[0])}>
             −
           </button>
           <span className="w-12 text-center" data-testid="zoom">
-            {cell} px
+            {t('map.px', { px: cell })}
           </span>
-          <button type="button" aria-label="Zoom in" className={zoomBtn} disabled={cell >= ZOOMS.at(-1)!} onClick={() => setZoom(ZOOMS.find((z) => z > cell) ?? ZOOMS.at(-1))}>
+          <button type="button" aria-label={t('map.zoomIn')} className={zoomBtn} disabled={cell >= ZOOMS.at(-1)!} onClick={() => setZoom(ZOOMS.find((z) => z > cell) ?? ZOOMS.at(-1))}>
             +
           </button>
-          <button type="button" className={zoomBtn} disabled={zoom === undefined} onClick={() => setZoom(undefined)} title="Cells sized to the number of tokens">
-            Fit
+          <button type="button" className={zoomBtn} disabled={zoom === undefined} onClick={() => setZoom(undefined)} title={t('map.fitHelp')}>
+            {t('map.fit')}
           </button>
         </div>
       </div>

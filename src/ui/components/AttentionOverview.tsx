@@ -8,6 +8,7 @@
  * the main thread at GPT-2's 12 × 12), and at once when the stream pauses.
  */
 import { useEffect, useRef } from 'react';
+import { useTranslation } from '../i18n';
 import { useStore } from '../store';
 import type { PositionTrace } from '../../workers/api';
 import { MaxPool, putWeight, rowWeights } from './AttentionPaint';
@@ -61,6 +62,7 @@ function paint(c: HTMLCanvasElement, st: Pools, L: number, NH: number, N: number
 }
 
 export function AttentionOverview() {
+  const { t } = useTranslation('write');
   const L = useStore((s) => s.model?.n_layer ?? 0);
   const NH = useStore((s) => s.model?.n_head ?? 0);
   const attention = useStore((s) => s.attention);
@@ -96,8 +98,8 @@ export function AttentionOverview() {
 
   const cellCss = THUMB + GAP;
   return (
-    <figure aria-label="All layers and heads" data-testid="attention-overview">
-      <figcaption className="mb-1 text-xs text-zinc-400">All heads (rows: layers, columns: heads). Click one to open it.</figcaption>
+    <figure aria-label={t('overview.label')} data-testid="attention-overview">
+      <figcaption className="mb-1 text-xs text-zinc-400">{t('overview.caption')}</figcaption>
       <div className="overflow-x-auto">
         <div className="inline-grid" style={{ gridTemplateColumns: `auto ${NH * cellCss}px` }}>
           <span />
@@ -112,9 +114,9 @@ export function AttentionOverview() {
                   <button
                     key={`${l}.${h}`}
                     type="button"
-                    aria-label={`Layer ${l} head ${h}`}
+                    aria-label={t('overview.cell', { layer: l, head: h })}
                     aria-pressed={selected}
-                    title={`Layer ${l}, head ${h}`}
+                    title={t('overview.cellHelp', { layer: l, head: h })}
                     onClick={() => setView({ layer: l, head: h })}
                     className={`absolute rounded-sm outline-offset-0 ${selected ? 'outline outline-2 outline-sky-400' : 'hover:outline hover:outline-1 hover:outline-zinc-400'}`}
                     style={{ left: h * cellCss, top: l * cellCss, width: THUMB, height: THUMB }}

@@ -2,10 +2,12 @@
  * Next-token candidates at the selected position: the model's 10 most likely tokens (softmax at the
  * sampling temperature, computed and ranked on the GPU) as bars; the token that came next is marked.
  */
+import { formatNumber, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { tokenLabel } from './AttentionPaint';
 
 export function Candidates() {
+  const { t } = useTranslation('write');
   const attention = useStore((s) => s.attention);
   const selectedPos = useStore((s) => s.selectedPos);
   const temperature = useStore((s) => s.sampling.temperature);
@@ -14,13 +16,13 @@ export function Candidates() {
   const c = attention.positions[pos]?.candidates;
   const next = attention.ids[pos + 1];
   const generated = pos + 1 >= attention.promptLength;
-  if (!c) return <p className="text-sm text-zinc-500">Next-token candidates appear here after a generation.</p>;
+  if (!c) return <p className="text-sm text-zinc-500">{t('candidates.empty')}</p>;
   return (
     <figure>
       <figcaption className="mb-1 text-xs text-zinc-400">
-        After “{tokenLabel(attention.labels[pos] ?? '')}” (position {pos}), at temperature {temperature}:
+        {t('candidates.caption', { token: tokenLabel(attention.labels[pos] ?? ''), pos, temperature: formatNumber(temperature) })}
       </figcaption>
-      <ol aria-label="Next-token candidates" data-testid="candidates" className="space-y-0.5 font-mono text-xs">
+      <ol aria-label={t('candidates.label')} data-testid="candidates" className="space-y-0.5 font-mono text-xs">
         {Array.from(c.ids, (id, k) => {
           const p = c.probs[k]!;
           const chosen = id === next;
@@ -30,8 +32,8 @@ export function Candidates() {
               <span className="relative h-3 flex-1 rounded-sm bg-zinc-900">
                 <span className={`absolute inset-y-0 left-0 rounded-sm ${chosen ? 'bg-sky-400' : 'bg-amber-600'}`} style={{ width: `${(100 * p).toFixed(1)}%` }} />
               </span>
-              <span className="w-12 shrink-0 text-right tabular-nums">{p.toFixed(3)}</span>
-              <span className="w-20 shrink-0 whitespace-nowrap text-sky-300">{chosen ? (generated ? '← sampled' : '← next') : ''}</span>
+              <span className="w-12 shrink-0 text-right tabular-nums">{formatNumber(p, { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</span>
+              <span className="w-20 shrink-0 whitespace-nowrap text-sky-300">{chosen ? (generated ? t('candidates.sampled') : t('candidates.next')) : ''}</span>
             </li>
           );
         })}

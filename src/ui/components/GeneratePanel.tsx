@@ -1,5 +1,5 @@
 import { SAMPLING_RANGES as R, type DecodeWeights } from '../../workers/api';
-import { render, useTranslation } from '../i18n';
+import { formatNumber, render, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { NumberField } from './NumberField';
 import { TokenText } from './TokenText';
@@ -14,16 +14,16 @@ export function GeneratePanel() {
   const weights = useStore((s) => s.weights);
   const lastRun = useStore((s) => s.lastRun);
   const error = useStore((s) => s.messages.write?.text);
-  useTranslation(); // a language switch re-words the message
+  const { t } = useTranslation('write');
   const training = useStore((s) => s.trainStatus !== 'idle');
   // Actions never change: read once, not subscribed to.
   const { setPrompt, setSampling, setWeights, generate, stopGeneration: stop } = useStore.getState();
-  const why = training ? 'Training is using the GPU: stop it to generate.' : !model ? 'Waiting for the model…' : undefined;
+  const why = training ? t('generate.busyTraining') : !model ? t('generate.waitingForModel') : undefined;
 
   return (
-    <section className="rounded-lg border border-zinc-800 p-4" aria-label="Generate">
+    <section className="rounded-lg border border-zinc-800 p-4" aria-label={t('generate.label')}>
       <label className="block text-sm font-medium" htmlFor="prompt">
-        Prompt
+        {t('generate.prompt')}
       </label>
       <textarea
         id="prompt"
@@ -32,25 +32,25 @@ export function GeneratePanel() {
         onChange={(e) => setPrompt(e.target.value)}
       />
       <div className="mt-2 flex flex-wrap items-center gap-3 text-sm">
-        <NumberField label="temperature" value={sampling.temperature} step={0.1} min={R.temperature.min} max={R.temperature.max} onChange={(v) => setSampling({ temperature: v })} width="w-16" />
-        <NumberField label="top-k" value={sampling.topK} step={1} min={R.topK.min} max={R.topK.max} onChange={(v) => setSampling({ topK: v })} width="w-16" />
-        <NumberField label="top-p" value={sampling.topP} step={0.05} min={R.topP.min} max={R.topP.max} onChange={(v) => setSampling({ topP: v })} width="w-16" />
-        <NumberField label="tokens" value={sampling.maxNewTokens} step={50} min={R.maxNewTokens.min} max={R.maxNewTokens.max} onChange={(v) => setSampling({ maxNewTokens: v })} />
-        <NumberField label="seed" value={sampling.seed} step={1} min={R.seed.min} max={R.seed.max} onChange={(v) => setSampling({ seed: v })} width="w-24" />
-        <label className="flex items-center gap-1" title="The weights generation reads on the GPU: 16-bit halves the bytes each token reads (logits within half-precision rounding)">
-          weights
+        <NumberField label={t('generate.temperature')} value={sampling.temperature} step={0.1} min={R.temperature.min} max={R.temperature.max} onChange={(v) => setSampling({ temperature: v })} width="w-16" />
+        <NumberField label={t('generate.topK')} value={sampling.topK} step={1} min={R.topK.min} max={R.topK.max} onChange={(v) => setSampling({ topK: v })} width="w-16" />
+        <NumberField label={t('generate.topP')} value={sampling.topP} step={0.05} min={R.topP.min} max={R.topP.max} onChange={(v) => setSampling({ topP: v })} width="w-16" />
+        <NumberField label={t('generate.tokens')} value={sampling.maxNewTokens} step={50} min={R.maxNewTokens.min} max={R.maxNewTokens.max} onChange={(v) => setSampling({ maxNewTokens: v })} />
+        <NumberField label={t('generate.seed')} value={sampling.seed} step={1} min={R.seed.min} max={R.seed.max} onChange={(v) => setSampling({ seed: v })} width="w-24" />
+        <label className="flex items-center gap-1" title={t('generate.weightsHelp')}>
+          {t('generate.weights')}
           <select className="rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5" value={weights} disabled={generating} onChange={(e) => setWeights(e.target.value as DecodeWeights)}>
-            <option value="f32">32-bit</option>
-            <option value="f16">16-bit</option>
+            <option value="f32">{t('generate.bits32')}</option>
+            <option value="f16">{t('generate.bits16')}</option>
           </select>
         </label>
         {generating ? (
-          <button className="ml-auto rounded bg-red-700 px-4 py-1.5 font-medium" onClick={stop} aria-keyshortcuts="Escape" title="Stop (Esc)">
-            Stop
+          <button className="ml-auto rounded bg-red-700 px-4 py-1.5 font-medium" onClick={stop} aria-keyshortcuts="Escape" title={t('generate.stopHelp')}>
+            {t('generate.stop')}
           </button>
         ) : (
-          <button className="ml-auto rounded bg-emerald-600 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why ?? 'Generate (Ctrl+Enter or ⌘+Enter)'} aria-keyshortcuts="Control+Enter Meta+Enter" onClick={() => void generate()}>
-            Generate
+          <button className="ml-auto rounded bg-emerald-600 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why ?? t('generate.generateHelp')} aria-keyshortcuts="Control+Enter Meta+Enter" onClick={() => void generate()}>
+            {t('generate.generate')}
           </button>
         )}
       </div>
@@ -60,8 +60,13 @@ export function GeneratePanel() {
       </pre>
       {lastRun && !generating && (
         <p className="mt-1 text-xs text-zinc-500" data-testid="speed">
-          {lastRun.tokens} tokens in {(lastRun.ms / 1000).toFixed(2)} s ({((1000 * lastRun.tokens) / lastRun.ms).toFixed(1)} tokens/s
-          {lastRun.weights && lastRun.weights !== 'cpu' ? `, ${lastRun.weights === 'f16' ? '16' : '32'}-bit weights` : ''})
+          {t('generate.speed', {
+            count: lastRun.tokens,
+            n: formatNumber(lastRun.tokens),
+            seconds: formatNumber(lastRun.ms / 1000, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+            rate: formatNumber((1000 * lastRun.tokens) / lastRun.ms, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+            bits: lastRun.weights && lastRun.weights !== 'cpu' ? t('generate.speedBits', { bits: lastRun.weights === 'f16' ? 16 : 32 }) : '',
+          })}
         </p>
       )}
       {error && (

@@ -1,11 +1,12 @@
 import { useStore } from '../store';
 import { NoWebGpu } from './NoWebGpu';
-import { LANGUAGES, setLanguage, useTranslation, type Language } from '../i18n';
+import { formatNumber, LANGUAGES, render, setLanguage, t as tr, useTranslation, type Language } from '../i18n';
 
 export function Header() {
   const gpu = useStore((s) => s.gpu);
   const tuning = useStore((s) => s.engineInfo?.tuning);
   const { t, i18n } = useTranslation();
+  const { t: tf } = useTranslation('frame');
   return (
     <header className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
       <h1 className="text-3xl font-semibold tracking-tight">{t('title')}</h1>
@@ -26,31 +27,35 @@ export function Header() {
           ))}
         </select>
       </label>
-      <section className="basis-full text-sm" aria-label="GPU status">
+      <section className="basis-full text-sm" aria-label={tf('gpu.label')}>
         {gpu.state === 'starting' && (
           <p data-testid="gpu-status">
-            {gpu.tuning ? `Tuning the kernels for this GPU (once): ${Math.round(gpu.tuning.done * 100)}%…` : 'Starting WebGPU…'}
+            {gpu.tuning ? tf('gpu.tuning', { percent: formatNumber(gpu.tuning.done, { style: 'percent', maximumFractionDigits: 0 }) }) : tf('gpu.starting')}
           </p>
         )}
         {gpu.state === 'ready' && (
           <p data-testid="gpu-status" className="text-zinc-400">
-            WebGPU ready: <span className="font-mono">{gpu.adapter}</span>
+            {tf('gpu.ready')} <span className="font-mono">{gpu.adapter || tf('gpu.unknownAdapter')}</span>
             {tuning && (
               <span data-testid="kernel-tuning" title={Object.entries(tuning.choice).map(([k, v]) => `${k}: ${v}`).join(', ')}>
                 {' '}
-                · kernels {tuning.source === 'tuned' ? `tuned for this GPU in ${(tuning.ms / 1000).toFixed(1)} s` : tuning.source === 'cache' ? 'tuned for this GPU (on an earlier visit)' : 'fixed'} ({kernelSummary(tuning.choice)})
+                ·{' '}
+                {tf('gpu.kernels', {
+                  how: tuning.source === 'tuned' ? tf('gpu.tuned', { seconds: formatNumber(tuning.ms / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }) : tuning.source === 'cache' ? tf('gpu.cached') : tf('gpu.fixed'),
+                  summary: kernelSummary(tuning.choice),
+                })}
               </span>
             )}
           </p>
         )}
         {gpu.state === 'cpu' && (
           <p data-testid="gpu-status" className="text-amber-300">
-            Running on the CPU: WebGPU is unavailable
+            {tf('gpu.cpu')}
           </p>
         )}
         {gpu.state === 'error' && (
           <p data-testid="gpu-status" role="alert" className="text-red-400">
-            {gpu.message}
+            {render(gpu.message)}
           </p>
         )}
       </section>
@@ -62,6 +67,6 @@ export function Header() {
 /** 'matmul direct16x4, direct64x1; attention plain': the distinct matmul variants, then the attention forward's. */
 function kernelSummary(choice: Record<string, string>): string {
   const { attention, ...matmul } = choice;
-  const mm = `matmul ${[...new Set(Object.values(matmul))].join(', ') || 'default'}`;
-  return attention ? `${mm}; attention ${attention}` : mm;
+  const mm = tr('frame:gpu.matmul', { variants: [...new Set(Object.values(matmul))].join(', ') || tr('frame:gpu.default') });
+  return attention ? `${mm}; ${tr('frame:gpu.attention', { variant: attention })}` : mm;
 }

@@ -1,3 +1,4 @@
+import { formatNumber, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { Alert } from './Alert';
 import { LoadProgress } from './LoadProgress';
@@ -11,25 +12,34 @@ export function ModelBar() {
   const gpuState = useStore((s) => s.gpu.state);
   const busy = useStore((s) => s.generating || s.trainStatus !== 'idle');
   const { loadModelFiles: loadFiles, clearMessage } = useStore.getState();
+  const { t } = useTranslation('write');
   return (
     <div className="mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-zinc-800 px-4 py-2 text-sm">
       {model ? (
         <p data-testid="model-status">
-          Model <strong>{model.name}</strong>
+          {t('model.model')} <strong>{model.name}</strong>
           <span className="text-zinc-400">
-            {' '}
-            · {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size} · vocabulary {model.vocab_size} ({model.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'}) ·{' '}
-            {(model.params / 1e6).toFixed(2)}M parameters{model.valLoss !== undefined && ` · val loss ${model.valLoss.toFixed(3)}`}
-            {gpuState === 'cpu' && ' · on the CPU'}
+            {' · '}
+            {t('model.details', {
+              layers: formatNumber(model.n_layer),
+              heads: formatNumber(model.n_head),
+              channels: formatNumber(model.n_embd),
+              blockSize: formatNumber(model.block_size),
+              vocab: formatNumber(model.vocab_size),
+              tokenizer: model.tokenizer === 'char' ? t('model.chars') : t('model.bpe'),
+              params: formatNumber(model.params, { notation: 'compact', maximumSignificantDigits: 3 }),
+            })}
+            {model.valLoss !== undefined && t('model.valLoss', { loss: formatNumber(model.valLoss, { minimumFractionDigits: 3, maximumFractionDigits: 3 }) })}
+            {gpuState === 'cpu' && t('model.onCpu')}
           </span>
         </p>
       ) : (
         <p className="text-zinc-400" data-testid="model-status">
-          {loading ? <LoadProgress /> : error ? 'No model loaded.' : gpuState === 'error' ? 'No model: the engine did not start (see above).' : 'Starting the engine…'}
+          {loading ? <LoadProgress /> : error ? t('model.none') : gpuState === 'error' ? t('model.noEngine') : t('model.starting')}
         </p>
       )}
-      <FilePicker name="model files" accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800" title={busy ? 'Wait for the generation or training to end' : undefined} onFiles={(files) => void loadFiles(files)}>
-        Load model files…
+      <FilePicker name={t('model.files')} accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800" title={busy ? t('model.wait') : undefined} onFiles={(files) => void loadFiles(files)}>
+        {t('model.loadFiles')}
       </FilePicker>
       {error && (
         <div className="basis-full">

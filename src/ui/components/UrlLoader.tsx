@@ -1,8 +1,7 @@
 import { useState } from 'react';
-import { render, useTranslation } from '../i18n';
+import { render, t as tr, useTranslation } from '../i18n';
 import { useStore } from '../store';
-
-const MB = (bytes: number) => (bytes / 1e6).toFixed(1);
+import { MB } from './LoadProgress';
 
 /** "Model URL" + "Load from URL": a Hugging Face id or a folder URL, with MB progress and Cancel. */
 export function UrlLoader() {
@@ -11,7 +10,7 @@ export function UrlLoader() {
   const urlLoading = useStore((s) => s.urlLoading);
   const progress = useStore((s) => s.modelProgress);
   const status = useStore((s) => s.messages.load?.text);
-  useTranslation(); // a language switch re-words the message
+  const { t } = useTranslation('write');
   const blocked = useStore((s) => s.generating || s.trainStatus !== 'idle');
   const { loadModelFromSource, cancelModelLoad } = useStore.getState();
   const downloading = urlLoading && progress !== undefined;
@@ -25,29 +24,29 @@ export function UrlLoader() {
         }}
       >
         <label htmlFor="model-url" className="text-zinc-300">
-          Model URL
+          {t('url.label')}
         </label>
         <input
           id="model-url"
           value={source}
           onChange={(e) => setSource(e.target.value)}
-          placeholder="openai-community/gpt2, distilbert/distilgpt2, or https://…/folder"
+          placeholder={t('url.placeholder')}
           className="min-w-64 flex-1 rounded border border-zinc-700 bg-zinc-900 px-2 py-1"
           spellCheck={false}
         />
         <button type="submit" disabled={loading || blocked || !source.trim()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
-          Load from URL
+          {t('url.load')}
         </button>
         {downloading && (
           <button type="button" onClick={() => void cancelModelLoad()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800">
-            Cancel
+            {t('url.cancel')}
           </button>
         )}
       </form>
       {downloading && (
         <div className="flex items-center gap-2 text-xs text-zinc-400" data-testid="url-progress">
-          <progress className="h-1.5 w-48 accent-emerald-500" max={progress.total ?? 1} value={progress.total ? progress.loaded : undefined} aria-label="download progress" />
-          <span className="font-mono">{progress.total ? `${MB(progress.loaded)} / ${MB(progress.total)} MB` : `${MB(progress.loaded)} MB`}</span>
+          <progress className="h-1.5 w-48 accent-emerald-500" max={progress.total ?? 1} value={progress.total ? progress.loaded : undefined} aria-label={t('url.progress')} />
+          <span className="font-mono">{progress.total ? tr('frame:load.mb', { loaded: MB(progress.loaded), total: MB(progress.total) }) : tr('frame:load.mbOnly', { loaded: MB(progress.loaded) })}</span>
         </div>
       )}
       {status && !loading && (
@@ -56,8 +55,7 @@ export function UrlLoader() {
         </p>
       )}
       <p className="text-xs text-zinc-500">
-        A Hugging Face GPT-2 (id or link) or any folder with config.json, model.safetensors and tokenizer.json (optional for GPT-2&apos;s vocabulary), served with CORS. Downloads are kept in this browser&apos;s cache:
-        the second load needs no network.
+        {t('url.help')}
       </p>
     </div>
   );

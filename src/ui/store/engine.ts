@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
 import type { EngineInfo, NoWebGpuReason, TuningProgress } from '../../workers/api';
+import { errorText, t, type Words } from '../i18n';
 import { describe } from './errors';
 import { installTestHooks } from './faults';
 import type { Slice } from './slice';
@@ -11,14 +12,12 @@ export type GpuStatus =
   | { state: 'ready'; adapter: string; features: string[] }
   /** No WebGPU: the engine runs small models on the CPU; `reason` says which step failed. */
   | { state: 'cpu'; reason: NoWebGpuReason; message: string }
-  | { state: 'error'; message: string };
+  | { state: 'error'; message: Words };
 
 /** The engine answers init() within seconds; past this, say so instead of waiting forever. */
 const INIT_TIMEOUT_MS = 60_000;
+const TIMED_OUT = new Error('The engine did not start in time.');
 
-/** What the Train tab says on the CPU path. */
-const NO_TRAINING_ON_CPU =
-  'Training needs WebGPU, which this browser does not give the page (see the note at the top). Without it the page only writes, with small models, on the CPU. Open it in a browser with WebGPU to train.';
 export interface EngineSlice {
   gpu: GpuStatus;
   engineInfo?: EngineInfo;
@@ -40,19 +39,20 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
           }),
         ),
         new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`The engine did not start within ${INIT_TIMEOUT_MS / 1000} s (its worker may have failed to load). Reload the page; if it happens again, try another browser.`)), INIT_TIMEOUT_MS),
+          setTimeout(() => reject(TIMED_OUT), INIT_TIMEOUT_MS),
         ),
       ]);
     } catch (e) {
-      set({ gpu: { state: 'error', message: describe(e).message } });
+      const { code, message } = describe(e);
+      set({ gpu: { state: 'error', message: e === TIMED_OUT ? () => t('frame:gpu.timeout', { seconds: INIT_TIMEOUT_MS / 1000 }) : () => errorText(code, message) } });
       return;
     }
     if (info.backend === 'cpu') {
       const why = info.noWebGpu ?? { reason: 'no-api' as const, message: 'WebGPU is unavailable.' };
       set({ gpu: { state: 'cpu', ...why }, engineInfo: info });
-      get().say('train', NO_TRAINING_ON_CPU);
+      get().say('train', () => t('frame:gpu.noTrainingOnCpu'));
     } else {
-      const adapter = [info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+      const adapter = [info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ');
       set({ gpu: { state: 'ready', adapter, features: info.features }, engineInfo: info });
       // Device loss and uncaptured GPU errors reach the page (src/ui/store/faults.ts), not only the worker's console.
       void engine.watchFaults(Comlink.proxy((f) => void get().handleFault(f)));

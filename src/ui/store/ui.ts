@@ -1,15 +1,10 @@
 /**
  * The page's own state: which tab is open. The tabs are data (TABS): a new view adds its entry
- * here and its panel in App.tsx.
+ * here, its panel in App.tsx and its label in the `frame` namespace (tabs.<id>, src/ui/i18n/frame.ts).
  */
 import type { Slice } from './slice';
 
-export const TABS = [
-  { id: 'write', label: 'Write' },
-  { id: 'train', label: 'Train' },
-  { id: 'models', label: 'Models' },
-  { id: 'how', label: 'How it works' },
-] as const;
+export const TABS = [{ id: 'write' }, { id: 'train' }, { id: 'models' }, { id: 'how' }] as const;
 
 export type Tab = (typeof TABS)[number]['id'];
 
