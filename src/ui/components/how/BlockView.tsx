@@ -8,7 +8,10 @@ import type { BlockTrace, TokenTrace } from '../../../workers/api';
 import { tokenLabel } from '../AttentionPaint';
 import { fmt, histogram, maxAbs, meanStd, norm } from './numbers';
 import { Panel, Strip } from './Strip';
-import { T } from './text';
+import { formatNumber, useTranslation } from '../../i18n';
+
+/** `x` with `d` decimals, in the current language's number format. */
+const fixed = (x: number, d: number) => formatNumber(x, { minimumFractionDigits: d, maximumFractionDigits: d });
 
 /** Positions listed in the scores panel (the most recent ones; earlier ones are summed up). */
 const LISTED = 24;
@@ -29,6 +32,7 @@ export interface BlockViewProps {
 }
 
 export function BlockView(props: BlockViewProps) {
+  const { t } = useTranslation('how');
   const { trace, block, head } = props;
   const L = trace.blocks.length;
   const C = trace.embedding.length;
@@ -36,26 +40,26 @@ export function BlockView(props: BlockViewProps) {
   const HS = C / NH;
   const b = trace.blocks[block];
   return (
-    <Panel title={T.block.title} explain={T.block.explain(L)} testId="how-block">
+    <Panel title={t('block.title')} explain={t('block.explain', { L: formatNumber(L) })} testId="how-block">
       <div className="flex flex-wrap items-center gap-4 text-sm">
-        <Picker label={T.block.blockLabel} count={L} value={block} onChange={props.setBlock} />
-        <Picker label={T.block.headLabel} count={NH} value={head} onChange={props.setHead} />
+        <Picker label={t('block.blockLabel')} count={L} value={block} onChange={props.setBlock} />
+        <Picker label={t('block.headLabel')} count={NH} value={head} onChange={props.setHead} />
       </div>
       {b && (
         <div className="grid gap-4 lg:grid-cols-2">
           {[
             <LayerNormView key="ln1" which={1} before={b.input} ln={b.ln1} />,
-            <Panel key="qkv" level={3} title={T.qkv.title} explain={T.qkv.explain(NH, HS)} testId="how-qkv">
-              <Strip label={T.qkv.q} values={b.qkv.subarray(head * HS, (head + 1) * HS)} />
-              <Strip label={T.qkv.k} values={b.qkv.subarray(C + head * HS, C + (head + 1) * HS)} />
-              <Strip label={T.qkv.v} values={b.qkv.subarray(2 * C + head * HS, 2 * C + (head + 1) * HS)} />
+            <Panel key="qkv" level={3} title={t('qkv.title')} explain={t('qkv.explain', { NH: formatNumber(NH), HS: formatNumber(HS) })} testId="how-qkv">
+              <Strip label={t('qkv.q')} values={b.qkv.subarray(head * HS, (head + 1) * HS)} />
+              <Strip label={t('qkv.k')} values={b.qkv.subarray(C + head * HS, C + (head + 1) * HS)} />
+              <Strip label={t('qkv.v')} values={b.qkv.subarray(2 * C + head * HS, 2 * C + (head + 1) * HS)} />
             </Panel>,
             <ScoresView key="scores" trace={trace} b={b} head={head} HS={HS} showInHeatmap={props.showInHeatmap} />,
-            <Panel key="heads" level={3} title={T.heads.title} explain={T.heads.explain(NH, C)}>
-              <Strip label={T.heads.head(head)} values={b.heads.subarray(head * HS, (head + 1) * HS)} testId="how-head-out" />
-              <Strip label={T.heads.joined} values={b.heads} />
-              <Strip label={T.heads.projected} values={b.attnOut} />
-              <Strip label={T.heads.residual} values={b.afterAttn} />
+            <Panel key="heads" level={3} title={t('heads.title')} explain={t('heads.explain', { NH: formatNumber(NH), C: formatNumber(C) })}>
+              <Strip label={t('heads.head', { head })} values={b.heads.subarray(head * HS, (head + 1) * HS)} testId="how-head-out" />
+              <Strip label={t('heads.joined')} values={b.heads} />
+              <Strip label={t('heads.projected')} values={b.attnOut} />
+              <Strip label={t('heads.residual')} values={b.afterAttn} />
             </Panel>,
             <LayerNormView key="ln2" which={2} before={b.afterAttn} ln={b.ln2} />,
             <MlpView key="mlp" b={b} C={C} />,
@@ -83,11 +87,12 @@ function Picker(props: { label: string; count: number; value: number; onChange(v
 }
 
 function LayerNormView(props: { which: 1 | 2; before: Float32Array; ln: BlockTrace['ln1'] }) {
+  const { t } = useTranslation('how');
   const after = meanStd(props.ln.out);
   return (
-    <Panel level={3} title={T.ln.title(props.which)} explain={T.ln.explain} testId={`how-ln${props.which}`}>
-      <Strip label={`${T.ln.before}: ${T.ln.stats(props.ln.mean, 1 / props.ln.rstd)}`} values={props.before} />
-      <Strip label={`${T.ln.after}: ${T.ln.stats(after.mean, after.std)}`} values={props.ln.out} />
+    <Panel level={3} title={props.which === 1 ? t('ln.title1') : t('ln.title2')} explain={t('ln.explain')} testId={`how-ln${props.which}`}>
+      <Strip label={t('ln.before', { stats: t('ln.stats', { mean: fixed(props.ln.mean, 3), std: fixed(1 / props.ln.rstd, 3) }) })} values={props.before} />
+      <Strip label={t('ln.after', { stats: t('ln.stats', { mean: fixed(after.mean, 3), std: fixed(after.std, 3) }) })} values={props.ln.out} />
       <p className="font-mono text-xs text-zinc-400" data-testid={`how-ln${props.which}-stats`}>
         μ = {fmt(props.ln.mean, 4)}, σ = {fmt(1 / props.ln.rstd, 4)}
       </p>
@@ -96,6 +101,7 @@ function LayerNormView(props: { which: 1 | 2; before: Float32Array; ln: BlockTra
 }
 
 function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS: number; showInHeatmap?: () => void }) {
+  const { t } = useTranslation('how');
   const { trace, b, head, HS } = props;
   const n = trace.ids.length;
   const scores = b.scores.subarray(head * n, (head + 1) * n);
@@ -106,13 +112,13 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
   let sum = 0;
   for (const w of weights) sum += w;
   return (
-    <Panel level={3} title={T.scores.title} explain={T.scores.explain(HS)} testId="how-scores" className="lg:col-span-2">
-      {first > 0 && <p className="text-xs text-zinc-500">{T.scores.older(first)}</p>}
+    <Panel level={3} title={t('scores.title')} explain={t('scores.explain', { HS: formatNumber(HS) })} testId="how-scores" className="lg:col-span-2">
+      {first > 0 && <p className="text-xs text-zinc-500">{t('scores.older', { count: first, n: formatNumber(first) })}</p>}
       <div className="flex justify-end gap-2 pr-1 text-[10px] tracking-wide text-zinc-500">
-        <span className="w-1/3 text-center">{T.scores.score}</span>
-        <span className="w-1/3 text-center">{T.scores.weight}</span>
+        <span className="w-1/3 text-center">{t('scores.score')}</span>
+        <span className="w-1/3 text-center">{t('scores.weight')}</span>
       </div>
-      <ol aria-label="Attention weights" data-testid="how-weights" data-sum={sum} className="space-y-0.5 font-mono text-xs">
+      <ol aria-label={t('scores.label')} data-testid="how-weights" data-sum={sum} className="space-y-0.5 font-mono text-xs">
         {Array.from({ length: n - first }, (_, k) => {
           const j = first + k;
           const s = scores[j]!;
@@ -128,7 +134,7 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
               <span className="relative h-3 flex-1 rounded-sm bg-zinc-900">
                 <span className="absolute inset-y-0 left-0 rounded-sm bg-amber-500" style={{ width: `${(100 * w) / wMax}%` }} />
               </span>
-              <span className="w-14 shrink-0 text-right tabular-nums">{w.toFixed(4)}</span>
+              <span className="w-14 shrink-0 text-right tabular-nums">{fixed(w, 4)}</span>
             </li>
           );
         })}
@@ -136,17 +142,17 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
           <li key={`m${k}`} className="flex items-center gap-2 text-zinc-600" data-masked>
             <span className="w-8 shrink-0 text-right">{trace.offset + n + k}</span>
             <span className="w-16 shrink-0 truncate">{tokenLabel(label)}</span>
-            <span className="flex-1 text-center italic">{T.scores.masked}</span>
+            <span className="flex-1 text-center italic">{t('scores.masked')}</span>
           </li>
         ))}
       </ol>
       <div className="flex flex-wrap items-center justify-between gap-2 text-xs">
         <span className="font-mono text-zinc-300" data-testid="how-weights-sum">
-          {T.scores.sum(sum)}
+          {t('scores.sum', { sum: fixed(sum, 4) })}
         </span>
         {props.showInHeatmap && (
           <button type="button" className="text-sky-300 underline" onClick={props.showInHeatmap}>
-            {T.scores.showInHeatmap}
+            {t('scores.showInHeatmap')}
           </button>
         )}
       </div>
@@ -155,6 +161,7 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
 }
 
 function MlpView(props: { b: BlockTrace; C: number }) {
+  const { t } = useTranslation('how');
   const { b, C } = props;
   let through = 0;
   for (const x of b.fc) if (x > 0) through++;
@@ -162,13 +169,13 @@ function MlpView(props: { b: BlockTrace; C: number }) {
   const counts = histogram(b.fc, HIST_BINS, -m, m);
   const top = Math.max(...counts) || 1;
   return (
-    <Panel level={3} title={T.mlp.title} explain={T.mlp.explain(b.fc.length, C)} testId="how-mlp">
+    <Panel level={3} title={t('mlp.title')} explain={t('mlp.explain', { hidden: formatNumber(b.fc.length), C: formatNumber(C) })} testId="how-mlp">
       <p className="text-sm text-zinc-200" data-testid="how-mlp-through" data-through={through}>
-        {T.mlp.through(through, b.fc.length)}
+        {t('mlp.through', { count: through, k: formatNumber(through), n: formatNumber(b.fc.length) })}
       </p>
       <figure>
-        <figcaption className="text-xs text-zinc-400">{T.mlp.hist}</figcaption>
-        <svg viewBox={`0 0 ${HIST_BINS} 10`} preserveAspectRatio="none" className="mt-1 h-12 w-full" role="img" aria-label={T.mlp.hist}>
+        <figcaption className="text-xs text-zinc-400">{t('mlp.hist')}</figcaption>
+        <svg viewBox={`0 0 ${HIST_BINS} 10`} preserveAspectRatio="none" className="mt-1 h-12 w-full" role="img" aria-label={t('mlp.hist')}>
           {counts.map((c, i) => (
             <rect key={i} x={i + 0.08} width={0.84} y={10 - (10 * c) / top} height={(10 * c) / top} className={i >= HIST_BINS / 2 ? 'fill-orange-500' : 'fill-sky-700'} />
           ))}
@@ -179,30 +186,31 @@ function MlpView(props: { b: BlockTrace; C: number }) {
           <span>{fmt(m, 2)}</span>
         </div>
       </figure>
-      <Strip label={T.mlp.out} values={b.mlpOut} />
-      <Strip label={T.mlp.residual} values={b.out} />
+      <Strip label={t('mlp.out')} values={b.mlpOut} />
+      <Strip label={t('mlp.residual')} values={b.out} />
     </Panel>
   );
 }
 
 function StreamLine(props: { trace: TokenTrace; block: number }) {
+  const { t } = useTranslation('how');
   const norms = [norm(props.trace.embedding), ...props.trace.blocks.map((b) => norm(b.out))];
   const top = Math.max(...norms) || 1;
   const W = 100;
   const x = (i: number) => (norms.length === 1 ? W / 2 : (i * W) / (norms.length - 1));
   const y = (v: number) => 28 - (26 * v) / top;
   return (
-    <Panel level={3} title={T.stream.title} explain={T.stream.explain} testId="how-stream">
-      <svg viewBox={`-4 0 ${W + 8} 30`} className="h-20 w-full max-w-md" role="img" aria-label={`${T.stream.title}: ${norms.map((v) => fmt(v, 2)).join(', ')}`}>
+    <Panel level={3} title={t('stream.title')} explain={t('stream.explain')} testId="how-stream">
+      <svg viewBox={`-4 0 ${W + 8} 30`} className="h-20 w-full max-w-md" role="img" aria-label={`${t('stream.title')}: ${norms.map((v) => fmt(v, 2)).join(', ')}`}>
         <polyline points={norms.map((v, i) => `${x(i)},${y(v)}`).join(' ')} className="fill-none stroke-sky-400" strokeWidth={0.8} />
         {norms.map((v, i) => (
           <circle key={i} cx={x(i)} cy={y(v)} r={i === props.block + 1 ? 2 : 1.1} className={i === props.block + 1 ? 'fill-amber-400' : 'fill-sky-300'} />
         ))}
       </svg>
       <div className="flex max-w-md justify-between font-mono text-[10px] text-zinc-500">
-        <span>{T.stream.embedding}</span>
+        <span>{t('stream.embedding')}</span>
         <span>
-          {T.norm} {fmt(norms[props.block + 1] ?? 0, 2)}
+          {t('norm')} {fmt(norms[props.block + 1] ?? 0, 2)}
         </span>
         <span>{props.trace.blocks.length - 1}</span>
       </div>

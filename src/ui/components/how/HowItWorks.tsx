@@ -15,7 +15,7 @@ import { tokenLabel } from '../AttentionPaint';
 import { BLOCK_PARTS, BlockView } from './BlockView';
 import { OutputView, type Sampling } from './OutputView';
 import { Panel, Strip } from './Strip';
-import { T } from './text';
+import { errorText, formatNumber, render, useTranslation, type Words } from '../../i18n';
 
 /** A typed text is traced this long after the last keystroke; the Write tab's text at once. */
 const TYPING_MS = 250;
@@ -29,6 +29,7 @@ const CHIPS = 64;
 const PARTS = 2 + BLOCK_PARTS + 1;
 
 export function HowItWorks() {
+  const { t } = useTranslation('how');
   const model = useStore((s) => s.model);
   const attention = useStore((s) => s.attention);
   const generating = useStore((s) => s.generating);
@@ -40,7 +41,7 @@ export function HowItWorks() {
   const [source, setSource] = useState<'write' | 'typed'>(hasWrite ? 'write' : 'typed');
   const [typed, setTyped] = useState(prompt);
   const [trace, setTrace] = useState<TokenTrace>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<Words>();
   const [loading, setLoading] = useState(false);
   const [block, setBlock] = useState(view.layer);
   const [head, setHead] = useState(view.head === MEAN_HEAD ? 0 : view.head);
@@ -79,7 +80,8 @@ export function HowItWorks() {
             (e: unknown) => {
               if (me !== seq.current) return;
               const err = describe(e);
-              setError(err.code === 'BUSY' ? T.busy : err.message);
+              const words: Words = err.code === 'BUSY' ? () => t('busy') : () => errorText(err.code, err.message);
+              setError(() => words); // an updater returning the words (they are a function themselves)
             },
           )
           .finally(() => me === seq.current && setLoading(false));
@@ -108,35 +110,35 @@ export function HowItWorks() {
   return (
     <div className="grid gap-4" data-testid="how-it-works">
       <section className="rounded-lg border border-zinc-800 p-4">
-        <h2 className="font-medium">{T.title}</h2>
-        <p className="mt-1 max-w-prose text-sm text-zinc-400">{T.intro}</p>
+        <h2 className="font-medium">{t('title')}</h2>
+        <p className="mt-1 max-w-prose text-sm text-zinc-400">{t('intro')}</p>
         <fieldset className="mt-3 flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
-          <legend className="sr-only">{T.source.label}</legend>
+          <legend className="sr-only">{t('source.label')}</legend>
           <label className="flex items-center gap-1.5">
             <input type="radio" name="how-source" checked={fromWrite} disabled={!hasWrite} onChange={() => setSource('write')} />
-            {T.source.write}
+            {t('source.write')}
           </label>
           <label className="flex items-center gap-1.5">
             <input type="radio" name="how-source" checked={!fromWrite} onChange={() => setSource('typed')} />
-            {T.source.typed}
+            {t('source.typed')}
           </label>
         </fieldset>
         {!fromWrite && (
-          <textarea aria-label={T.source.label} rows={2} className="mt-2 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-sm" placeholder={T.source.placeholder} value={typed} onChange={(e) => setTyped(e.target.value)} />
+          <textarea aria-label={t('source.label')} rows={2} className="mt-2 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-sm" placeholder={t('source.placeholder')} value={typed} onChange={(e) => setTyped(e.target.value)} />
         )}
-        {!hasWrite && <p className="mt-1 text-xs text-zinc-500">{T.source.noWrite}</p>}
+        {!hasWrite && <p className="mt-1 text-xs text-zinc-500">{t('source.noWrite')}</p>}
         <p className="mt-2 text-xs text-zinc-500" aria-live="polite" data-testid="how-status">
-          {error ? <span className="text-red-300">{error}</span> : loading && !trace ? T.loading : trace ? T.computedOn(trace.backend, trace.ms) : ''}
+          {error ? <span className="text-red-300">{render(error)}</span> : loading && !trace ? t('loading') : trace ? t(trace.backend === 'webgpu' ? 'computedGpu' : 'computedCpu', { ms: formatNumber(trace.ms, { maximumFractionDigits: 0 }) }) : ''}
         </p>
       </section>
       {trace && trace.blocks.length === L && (
         <>
           <TokensView trace={trace} />
           {parts >= 2 && (
-            <Panel title={T.embedding.title} explain={T.embedding.explain(trace.embedding.length)} testId="how-embedding">
-              <Strip label={`${T.embedding.token}: #${trace.ids[trace.ids.length - 1]}`} values={trace.tokenEmbedding} />
-              <Strip label={T.embedding.position(trace.ids.length - 1)} values={trace.positionEmbedding} />
-              <Strip label={T.embedding.sum} values={trace.embedding} testId="how-embedding-sum" />
+            <Panel title={t('embedding.title')} explain={t('embedding.explain', { C: formatNumber(trace.embedding.length) })} testId="how-embedding">
+              <Strip label={`${t('embedding.token')}: #${trace.ids[trace.ids.length - 1]}`} values={trace.tokenEmbedding} />
+              <Strip label={t('embedding.position', { pos: trace.ids.length - 1 })} values={trace.positionEmbedding} />
+              <Strip label={t('embedding.sum')} values={trace.embedding} testId="how-embedding-sum" />
             </Panel>
           )}
           {parts >= 3 && <BlockView trace={trace} block={b} head={h} setBlock={setBlock} setHead={setHead} showInHeatmap={showInHeatmap} parts={parts - 2} />}
@@ -150,16 +152,17 @@ export function HowItWorks() {
 }
 
 function TokensView(props: { trace: TokenTrace }) {
+  const { t } = useTranslation('how');
   const { trace } = props;
   const n = trace.ids.length;
   const first = Math.max(0, n - CHIPS);
   return (
-    <Panel title={T.tokens.title} explain={T.tokens.explain({ vocab: trace.vocabSize, bpe: trace.tokenizer === 'gpt2' })} testId="how-tokens">
+    <Panel title={t('tokens.title')} explain={t('tokens.explain', { vocab: formatNumber(trace.vocabSize), tokenizer: trace.tokenizer === 'gpt2' ? t('tokens.bpe') : t('tokens.char') })} testId="how-tokens">
       <p className="text-xs text-zinc-400" data-testid="how-vocab">
-        {T.tokens.vocab(trace.vocabSize)}
+        {t('tokens.vocab', { vocab: formatNumber(trace.vocabSize) })}
       </p>
-      {trace.offset > 0 && <p className="text-xs text-zinc-500">{T.tokens.window(trace.offset)}</p>}
-      <ol aria-label="Tokens" className="flex flex-wrap gap-1 font-mono text-xs">
+      {trace.offset > 0 && <p className="text-xs text-zinc-500">{t('tokens.window', { offset: trace.offset })}</p>}
+      <ol aria-label={t('tokens.label')} className="flex flex-wrap gap-1 font-mono text-xs">
         {first > 0 && <li className="px-1 text-zinc-500">…</li>}
         {trace.ids.slice(first).map((id, k) => {
           const j = first + k;
@@ -172,7 +175,7 @@ function TokensView(props: { trace: TokenTrace }) {
           );
         })}
         {trace.after.map((label, k) => (
-          <li key={`a${k}`} title={T.tokens.masked} className="flex flex-col items-center rounded border border-dashed border-zinc-800 px-1.5 py-0.5 text-zinc-600">
+          <li key={`a${k}`} title={t('tokens.masked')} className="flex flex-col items-center rounded border border-dashed border-zinc-800 px-1.5 py-0.5 text-zinc-600">
             <span className="whitespace-pre">{tokenLabel(label)}</span>
             <span className="text-[10px]">—</span>
           </li>

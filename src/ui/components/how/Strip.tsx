@@ -5,11 +5,12 @@
  */
 import { useMemo, type ReactNode } from 'react';
 import { divergingRgb, downsampleMaxAbs, fmt, maxAbs, norm } from './numbers';
-import { T } from './text';
+import { formatNumber, useTranslation } from '../../i18n';
 
 const MAX_CELLS = 192;
 
 export function Strip(props: { values: ArrayLike<number>; scale?: number; label: string; testId?: string }) {
+  const { t } = useTranslation('how');
   const { values, label, testId } = props;
   const scale = props.scale ?? maxAbs(values);
   // A hard-stop CSS gradient, one stop pair per cell: a canvas per strip costs a context each
@@ -26,10 +27,10 @@ export function Strip(props: { values: ArrayLike<number>; scale?: number; label:
       <figcaption className="flex justify-between gap-2 text-xs text-zinc-400">
         <span className="truncate">{label}</span>
         <span className="shrink-0 font-mono tabular-nums">
-          {T.norm} {fmt(n, 2)} · {values.length}
+          {t('norm')} {fmt(n, 2)} · {formatNumber(values.length)}
         </span>
       </figcaption>
-      <div className="mt-0.5 h-3 w-full rounded-sm" style={{ background }} aria-label={`${label}: ${values.length} values, norm ${fmt(n, 2)}`} role="img" />
+      <div className="mt-0.5 h-3 w-full rounded-sm" style={{ background }} aria-label={t('strip', { label, n: formatNumber(values.length), norm: fmt(n, 2) })} role="img" />
     </figure>
   );
 }

@@ -3,6 +3,7 @@
  * colour strip, a histogram, and the next-token distribution at a temperature with top-k / top-p.
  * All O(length) on the main thread (the sort by logit is the worker's: TokenTrace.order).
  */
+import { formatNumber } from '../../i18n';
 
 export function norm(x: ArrayLike<number>): number {
   let s = 0;
@@ -104,5 +105,5 @@ export function fmt(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e4)) return x.toExponential(2);
-  return x.toFixed(digits);
+  return formatNumber(x, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
 }
