@@ -12,7 +12,7 @@
  */
 export function keptByCut(probs: ArrayLike<number>, order: ArrayLike<number>, topK: number, topP: number): number {
   const n = order.length;
-  let kept = topK > 0 ? Math.min(topK, n) : n;
+  const kept = topK > 0 ? Math.min(topK, n) : n;
   if (topP < 1) {
     let mass = 0;
     for (let i = 0; i < kept; i++) mass += probs[order[i]!]!;
