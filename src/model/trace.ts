@@ -32,7 +32,7 @@ export async function traceGpu(decoder: Decoder, tokens: readonly number[]): Pro
   const model = decoder.model;
   const d = model.device;
   const cfg = model.config;
-  const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V } = cfg;
+  const { n_embd: C, n_head: NH, vocab_size: V } = cfg;
   const n = tokens.length;
   if (n < 1 || n > cfg.block_size) throw new EngineError('BAD_CONFIG', `a trace needs 1..${cfg.block_size} tokens, got ${n}`);
   for (const t of tokens) if (!Number.isInteger(t) || t < 0 || t >= V) throw new EngineError('BAD_CONFIG', `token id ${t} is outside the vocabulary (0..${V - 1})`);
