@@ -90,7 +90,7 @@ function boundaries(from, allowed, { ui = false, extra = [] } = {}) {
 const SRC_TESTS = ['src/**/*.test.ts', 'src/**/*.test.tsx'];
 
 /** The src/model modules the worker API re-exports to the page: pure, importing at run time only each other and src/errors.ts. */
-const API_PURE_MODULES = ['limits', 'recipe'];
+const API_PURE_MODULES = ['limits', 'recipe', 'sampling-cut'];
 const API_PURE_MESSAGE = `src/workers/api.ts reaches the page: at run time it re-exports only src/model/{${API_PURE_MODULES.join(',')}}.ts, which import nothing else but src/errors.ts (\`import type\` for the rest).`;
 
 export default tseslint.config(

@@ -1,19 +1,20 @@
-// One query row of causal self-attention, written out for the "How it works" view: the row the
-// fused forward (attention_forward.wgsl) computes without keeping it.
+// One query row of causal self-attention, written out for the "How it works" view: the scores
+// before the softmax, which the decode kernel (attention_decode.wgsl) overwrites in place.
 //   for each head h and every position j <= pos:
-//     scores[h*(pos+1) + j]  = q_pos,h · k_j,h / √HS            (scaled, before the softmax)
+//     scores[h*(pos+1) + j]  = q_h · k_j,h / √HS                 (scaled, before the softmax)
 //     weights[h*(pos+1) + j] = softmax_j(scores[h*(pos+1) + ·])  (max-subtracted)
-//     keys[j*C + h*HS + i]   = k_j,h[i]                          (the keys, heads side by side)
-// Bindings: params {pos, C, scoresBase, weightsBase, keysBase} (float offsets into `cap`);
-//           cap (read_write): the trace's capture buffer; qkv (T, 3C) = [q | k | v] per row, T > pos.
+// Bindings: params {pos, C, scoresBase, weightsBase} (float offsets into `cap`);
+//           cap (read_write): the trace's capture buffer; qkv (3C) = [q | k | v] of position pos;
+//           kCache (maxT, C): the decoder's keys, rows 0..pos written (row pos by this step's decode).
 // Dispatch: NH workgroups of WG, one per head; thread lid owns positions j ≡ lid (mod WG).
 // Reference: src/reference/attention.ts attentionForward (row pos), src/reference/trace.ts.
 
-struct RowParams { pos: u32, C: u32, scoresBase: u32, weightsBase: u32, keysBase: u32, }
+struct RowParams { pos: u32, C: u32, scoresBase: u32, weightsBase: u32, }
 
 @group(0) @binding(0) var<uniform> rp: RowParams;
 @group(0) @binding(1) var<storage, read_write> cap: array<f32>;
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
+@group(0) @binding(3) var<storage, read> kCache: array<f32>;
 
 override HS: u32 = 64u; // head size, 1..64
 const WG = 64u;
@@ -43,15 +44,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let row = h * (pos + 1u);
   let scale = inverseSqrt(f32(HS));
   var q: array<f32, MAX_HS>;
-  for (var i = 0u; i < HS; i++) { q[i] = qkv[pos * 3u * C + col + i]; }
+  for (var i = 0u; i < HS; i++) { q[i] = qkv[col + i]; }
   var mx = -3.0e38;
   for (var j = lid; j <= pos; j += WG) {
     var s = 0.0;
-    for (var i = 0u; i < HS; i++) {
-      let k = qkv[j * 3u * C + C + col + i];
-      cap[rp.keysBase + j * C + col + i] = k;
-      s += q[i] * k;
-    }
+    for (var i = 0u; i < HS; i++) { s += q[i] * kCache[j * C + col + i]; }
     s *= scale;
     cap[rp.scoresBase + row + j] = s;
     mx = max(mx, s);

@@ -18,7 +18,8 @@ import { embedDecode } from '../kernels/embed_decode';
 import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import { Weights16, type DecoderWeights } from './f16';
-import type { Activations, GPT } from './gpt';
+import type { Activations, BlockBuffers, BlockStage, GPT, HeadBuffers } from './gpt';
+import { prefillCache, type KVCache } from './prefill';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { SeededRandom } from './random';
 import { sampleToken, type SamplingOptions } from './sampling';
@@ -62,13 +63,33 @@ export interface DecoderOptions {
   hostWeights?: Float32Array;
 }
 
+/**
+ * Capture hooks of one recorded decode step (Decoder.stepTapped, src/model/trace.ts): ops recorded
+ * right after the embedding, after each stage of each block (BlockOps.tap) and after the head, each
+ * handed the buffers that stage wrote. With taps, c_fc also keeps GELU's input in `x.fch`.
+ */
+export interface StepTaps {
+  embedding(x0: GPUBuffer): Op[];
+  block(l: number, stage: BlockStage, x: BlockBuffers & { fch: GPUBuffer }, cache: KVCache): Op[];
+  head(h: HeadBuffers): Op[];
+}
+
+/** A recorded decode step: its ops and the position setter of each dispatch that reads the position. */
+interface StepProgram {
+  ops: Op[];
+  setPos: ((pos: number) => void)[];
+}
+
+/** Below this many missing rows the cache is filled by decode steps, from it on by a batched prefill (Decoder.fill). */
+const STEP_FILL_MAX = 4;
+
 export class Decoder {
   readonly maxT: number;
   readonly weights: DecoderWeights;
   /** The 16-bit copy, when `weights` asks for one (owned: destroyed with the decoder). */
   readonly weights16?: Weights16;
-  private ops: Op[] = [];
-  private setPos: ((pos: number) => void)[] = [];
+  /** The plain step: its ops and every dispatch's position setter. */
+  private plain: StepProgram;
   private token: GPUBuffer;
   private logits: GPUBuffer; // (V)
   /**
@@ -82,6 +103,18 @@ export class Decoder {
   private bufs: GPUBuffer[] = [];
   /** [captured (2K + L·NH·(pos+1))][logits (V)], reused every token. */
   private staging: GPUBuffer;
+  /** One row's activations, shared by every step (ln_1, ln_2 and ln_f share their outputs). */
+  private row: { x0: GPUBuffer; ln: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer; qkv: GPUBuffer; atty: GPUBuffer; scratch: GPUBuffer; fchGelu: GPUBuffer; res2: GPUBuffer[]; res3: GPUBuffer[] };
+  /** Per layer: the keys and values of positions 0..maxT-1. */
+  readonly caches: readonly KVCache[];
+  /**
+   * The tokens whose keys and values the cache holds, row by row from position 0: a step at `pos`
+   * keeps the rows after it only when it writes the token that row already held (then every later
+   * row still follows from the same prefix).
+   */
+  private held: number[] = [];
+  /** The weights the cache rows were computed from (GPT.weightsVersion): rows of older weights are stale. */
+  private heldVersion: number;
 
   constructor(
     readonly model: GPT,
@@ -89,7 +122,8 @@ export class Decoder {
   ) {
     const d = model.device;
     this.weights = opts.weights ?? 'f32';
-    const w16 = (this.weights16 = this.weights === 'f32' ? undefined : new Weights16(model, this.weights, opts.hostWeights));
+    this.weights16 = this.weights === 'f32' ? undefined : new Weights16(model, this.weights, opts.hostWeights);
+    this.heldVersion = model.weightsVersion;
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
     const K = (this.K = Math.min(CANDIDATES, V));
@@ -99,43 +133,140 @@ export class Decoder {
       this.bufs.push(b);
       return b;
     };
-    const b = (buffer: GPUBuffer): Buf => ({ buffer });
     this.token = mk('decode.token', 1);
     this.logits = mk('decode.logits', V);
     this.captured = mk('decode.captured', 2 * K + L * NH * block_size);
-    const x0 = mk('decode.x0', C);
-    // One row through the blocks; ln_1 and ln_2 share their outputs (no backward needs them kept).
-    const [ln, mean, rstd] = [mk('decode.ln', C), mk('decode.mean', 1), mk('decode.rstd', 1)];
-    const shared = { ln1: ln, ln1Mean: mean, ln1Rstd: rstd, ln2: ln, ln2Mean: mean, ln2Rstd: rstd };
-    const qkv = mk('decode.qkv', 3 * C);
-    const atty = mk('decode.atty', C);
-    const scratch = mk('decode.proj', C);
-    const fchGelu = mk('decode.fc', 4 * C);
+    this.row = {
+      x0: mk('decode.x0', C),
+      ln: mk('decode.ln', C),
+      mean: mk('decode.mean', 1),
+      rstd: mk('decode.rstd', 1),
+      qkv: mk('decode.qkv', 3 * C),
+      atty: mk('decode.atty', C),
+      scratch: mk('decode.proj', C),
+      fchGelu: mk('decode.fc', 4 * C),
+      res2: Array.from({ length: L }, (_, l) => mk(`decode.h${l}.res2`, C)),
+      res3: Array.from({ length: L }, (_, l) => mk(`decode.h${l}.res3`, C)),
+    };
+    this.caches = Array.from({ length: L }, (_, l) => ({ k: mk(`decode.h${l}.k`, this.maxT * C), v: mk(`decode.h${l}.v`, this.maxT * C) }));
+    this.plain = this.record();
+    this.topk = softmaxTopK(d, { buffer: this.captured, offset: 0, size: 8 * K }, { buffer: this.logits }, V, K);
+  }
+
+  /**
+   * Records one decode step through the block sequence (GPT.recordBlock) on this decoder's buffers
+   * and caches; with `taps`, their capture ops go in after each stage, and c_fc keeps GELU's input
+   * in a buffer the returned program owns (`extra`).
+   */
+  private record(taps?: StepTaps): StepProgram & { extra: GPUBuffer[] } {
+    const model = this.model;
+    const d = model.device;
+    const w16 = this.weights16;
+    const { n_layer: L, n_embd: C, n_head: NH } = model.config;
+    const K = this.K;
+    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const { x0, ln, mean, rstd, qkv, atty, scratch, fchGelu } = this.row;
+    const ops: Op[] = [];
+    const setPos: ((pos: number) => void)[] = [];
+    const extra: GPUBuffer[] = [];
+    const fch = taps && createStorage(d, 'decode.fc_preact', 4 * C * 4);
+    if (fch) extra.push(fch);
     for (const r of model.wteChunks) {
       const emb = w16 ? w16.embed(b(x0), b(this.token), r) : embedDecode(d, b(x0), b(this.token), model.wte(r), model.p('wpe.weight'), C, r);
-      this.ops.push(emb.dispatch);
-      this.setPos.push(emb.setPosition);
+      ops.push(emb.dispatch);
+      setPos.push(emb.setPosition);
     }
+    if (taps) ops.push(...taps.embedding(x0));
     let input = x0;
     for (let l = 0; l < L; l++) {
-      const kCache = mk(`decode.h${l}.k`, this.maxT * C);
-      const vCache = mk(`decode.h${l}.v`, this.maxT * C);
-      const x = { ...shared, input, qkv, atty, scratch, fchGelu, res2: mk(`decode.h${l}.res2`, C), res3: mk(`decode.h${l}.res3`, C) };
-      this.ops.push(
+      const cache = this.caches[l]!;
+      const x = { ln1: ln, ln1Mean: mean, ln1Rstd: rstd, ln2: ln, ln2Mean: mean, ln2Rstd: rstd, input, qkv, atty, scratch, fchGelu, fch, res2: this.row.res2[l]!, res3: this.row.res3[l]! };
+      ops.push(
         ...model.recordBlock(l, x, 1, {
           attention: (q, out) => {
-            const att = attentionDecode(d, out, b(this.captured), q, b(kCache), b(vCache), C, NH, this.maxT, (pos) => 2 * K + l * NH * (pos + 1));
-            this.setPos.push(att.setPosition);
+            const att = attentionDecode(d, out, b(this.captured), q, b(cache.k), b(cache.v), C, NH, this.maxT, (pos) => 2 * K + l * NH * (pos + 1));
+            setPos.push(att.setPosition);
             return att.dispatches;
           },
           residual: (out, inp, branch) => residualForward(d, out, inp, branch, C),
           linear: w16?.linear,
+          tap: taps && ((stage) => taps.block(l, stage, { ...x, fch: fch! }, cache)),
         }),
       );
       input = x.res3;
     }
-    this.ops.push(...model.recordHead({ input, lnf: ln, lnfMean: mean, lnfRstd: rstd, logits: this.logits }, 1, w16?.head));
-    this.topk = softmaxTopK(d, { buffer: this.captured, offset: 0, size: 8 * K }, b(this.logits), V, K);
+    const head = { input, lnf: ln, lnfMean: mean, lnfRstd: rstd, logits: this.logits };
+    ops.push(...model.recordHead(head, 1, w16?.head));
+    if (taps) ops.push(...taps.head(head));
+    return { ops, setPos, extra };
+  }
+
+  /** How many of `tokens`, from position 0, the cache holds (their keys and values, from these weights). */
+  holds(tokens: readonly number[]): number {
+    if (this.heldVersion !== this.model.weightsVersion) return 0;
+    let n = 0;
+    while (n < tokens.length && n < this.held.length && this.held[n] === tokens[n]) n++;
+    return n;
+  }
+
+  /** Notes that row `pos` now holds `token`'s keys and values. */
+  private wrote(token: number, pos: number): void {
+    if (this.heldVersion !== this.model.weightsVersion) {
+      this.held = [];
+      this.heldVersion = this.model.weightsVersion;
+    }
+    if (pos > this.held.length || this.held[pos] === token) return; // after a gap the prefix stays as it was; the same token changes nothing
+    this.held.length = pos; // the rows after pos followed from the old token
+    this.held.push(token);
+  }
+
+  /**
+   * Makes the cache hold `tokens` at positions 0..n-1, keeping the rows it already holds: a few
+   * missing rows by decode steps, more by one batched prefill of all n rows (src/model/prefill.ts:
+   * n rows cost about one weight read, n steps n of them). Submits only; no read-back.
+   */
+  fill(tokens: readonly number[]): void {
+    const n = tokens.length;
+    if (n > this.maxT) throw new Error(`cannot fill ${n} positions of a ${this.maxT}-position cache`);
+    const have = this.holds(tokens);
+    if (have === n) return;
+    if (n - have <= STEP_FILL_MAX || this.weights !== 'f32') {
+      for (let pos = have; pos < n; pos++) this.submitStep(tokens[pos]!, pos, this.plain, () => undefined);
+      return;
+    }
+    prefillCache(this.model, this.caches, tokens);
+    this.held = [...tokens];
+    this.heldVersion = this.model.weightsVersion;
+  }
+
+  /**
+   * One decode step at `pos` recorded afresh with `taps` (their capture ops after each stage), then
+   * `after` (the caller's copies to its staging buffer) in the same encoder: one submit. The keys
+   * and values of positions < pos must be in the cache (fill). f32 weights only: the 16-bit
+   * linear keeps no GELU input.
+   */
+  stepTapped(token: number, pos: number, taps: StepTaps, after: (enc: GPUCommandEncoder) => void): void {
+    if (this.weights !== 'f32') throw new Error('a tapped step reads the f32 weights');
+    const step = this.record(taps);
+    try {
+      this.submitStep(token, pos, step, after);
+    } finally {
+      destroyOps(step.ops); // their uniform buffers: the queue keeps what the submitted work needs
+      for (const buf of step.extra) buf.destroy();
+    }
+  }
+
+  /** Writes the token, sets every dispatch's position, encodes the step then `after`, submits. */
+  private submitStep(token: number, pos: number, step: StepProgram, after: (enc: GPUCommandEncoder) => void, more: Op[] = []): void {
+    if (!Number.isInteger(pos) || pos < 0 || pos >= this.maxT) throw new Error(`decode position ${pos} outside the block size ${this.maxT}`);
+    const d = this.model.device;
+    d.queue.writeBuffer(this.token, 0, new Uint32Array([token]));
+    for (const set of step.setPos) set(pos);
+    const enc = d.createCommandEncoder({ label: 'decode' });
+    encodeOps(enc, [...step.ops, ...more], 'decode');
+    after(enc);
+    d.queue.submit([enc.finish()]);
+    this.wrote(token, pos);
   }
 
   /** Temperature of the candidates' softmax (as sampling applies it; 0 = greedy). */
@@ -150,20 +281,16 @@ export class Decoder {
    * SYNC POINT when anything is read back.
    */
   async step(token: number, pos: number, read: StepRead = { logits: true }): Promise<StepResult> {
-    if (pos < 0 || pos >= this.maxT) throw new Error(`decode position ${pos} outside the block size ${this.maxT}`);
-    const d = this.model.device;
     const { n_layer: L, n_head: NH, vocab_size: V } = this.model.config;
     const K = this.K;
-    d.queue.writeBuffer(this.token, 0, new Uint32Array([token]));
-    for (const set of this.setPos) set(pos);
-    const enc = d.createCommandEncoder({ label: 'decode' });
-    encodeOps(enc, read.capture ? [...this.ops, this.topk.dispatch] : this.ops, 'decode');
     // Staging layout: [top-k (2K)][layer 0 (NH, pos+1)]...[layer L-1][logits (V)]
     const n = pos + 1;
     const capFloats = read.capture ? 2 * K + L * NH * n : 0;
-    if (read.capture) enc.copyBufferToBuffer(this.captured, 0, this.staging, 0, 4 * capFloats);
-    if (read.logits) enc.copyBufferToBuffer(this.logits, 0, this.staging, 4 * capFloats, 4 * V);
-    d.queue.submit([enc.finish()]);
+    const after = (enc: GPUCommandEncoder) => {
+      if (read.capture) enc.copyBufferToBuffer(this.captured, 0, this.staging, 0, 4 * capFloats);
+      if (read.logits) enc.copyBufferToBuffer(this.logits, 0, this.staging, 4 * capFloats, 4 * V);
+    };
+    this.submitStep(token, pos, this.plain, after, read.capture ? [this.topk.dispatch] : []);
     const out: StepResult = {};
     const bytes = 4 * (capFloats + (read.logits ? V : 0));
     if (bytes === 0) return out;
@@ -183,7 +310,7 @@ export class Decoder {
 
   destroy(): void {
     for (const b of this.bufs) b.destroy();
-    destroyOps([...this.ops, this.topk.dispatch]);
+    destroyOps([...this.plain.ops, this.topk.dispatch]);
     this.staging.destroy();
     this.weights16?.destroy();
   }

@@ -151,6 +151,7 @@ export class GPT {
   /** The kernels this model records (the device's KernelChoice when it was built, src/kernels/choice.ts). */
   readonly kernels: KernelChoice;
   private owned: GPUBuffer[] = [];
+  private version = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -179,6 +180,20 @@ export class GPT {
     }
     const kept = weights.subarray(this.paramsBase);
     this.device.queue.writeBuffer(this.params, 0, kept.buffer, kept.byteOffset, kept.byteLength);
+    this.version++;
+  }
+
+  /**
+   * Counts the changes of the weights (setWeights, and the Trainer's steps and restores through
+   * weightsChanged): keys and values a decoder cached from an older count are stale (Decoder.holds).
+   */
+  get weightsVersion(): number {
+    return this.version;
+  }
+
+  /** Says that the weights changed other than by setWeights (an optimiser step, a restore). */
+  weightsChanged(): void {
+    this.version++;
   }
 
   /** Named view of a parameter tensor, e.g. 'h.0.attn.c_attn.weight'. */

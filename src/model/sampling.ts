@@ -5,6 +5,7 @@
  */
 import { EngineError } from '../errors';
 import type { SeededRandom } from './random';
+import { keptByCut } from './sampling-cut';
 
 export interface SamplingOptions {
   /** Default 1; 0 means greedy (argmax). */
@@ -70,20 +71,8 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
   // Most likely first; the sort is stable on the id, so ties keep the lower id.
   const order = identityOrder(n);
   order.sort((a, b) => probs[b]! - probs[a]! || a - b);
-  let kept = topK > 0 ? Math.min(topK, n) : n;
-  if (topP < 1) {
-    let mass = 0;
-    for (let i = 0; i < kept; i++) mass += probs[order[i]!]!;
-    // Smallest prefix of the (renormalised) top-k whose share reaches p; always at least one token.
-    let cum = 0;
-    for (let i = 0; i < kept; i++) {
-      cum += probs[order[i]!]!;
-      if (cum >= topP * mass) {
-        kept = i + 1;
-        break;
-      }
-    }
-  }
+  // Smallest prefix of the (renormalised) top-k whose share reaches p; always at least one token.
+  const kept = keptByCut(probs, order, topK, topP);
   return drawFrom(probs, order, kept, u);
 }
 

@@ -1,7 +1,10 @@
 /**
  * The "How it works" trace: every stage the GPU trace copies out (src/model/trace.ts) against the
  * float64 trace (src/reference/trace.ts), the traced logits against the GPU decoder's, and the
- * float64 trace's logits and attention against the full reference forward.
+ * float64 trace's logits and attention against the full reference forward. The trace reads the
+ * earlier positions' keys and values from the decoder's cache: held from generation, filled by a
+ * batched prefill, by decode steps, or refilled where the cache held other tokens; each way must
+ * give the reference's numbers, and leave a cache that generation can go on from.
  */
 import { describe, expect, it } from 'vitest';
 import { assertClose } from '../../test/kernel-case';
@@ -70,9 +73,11 @@ describe('trace of one position ("How it works")', () => {
     const V = config.vocab_size;
     const decoded: Float32Array[] = [];
     for (let t = 0; t < tokens.length; t++) decoded.push((await decoder.step(tokens[t]!, t)).logits!);
+    // The cache holds every token (generation's): each trace is one tapped step.
     for (const pos of [0, 1, 16, tokens.length - 1]) {
       const seq = tokens.slice(0, pos + 1);
-      const gpu = await traceGpu(m, seq);
+      expect(decoder.holds(seq)).toBe(tokens.length > pos ? pos + 1 : 0);
+      const gpu = await traceGpu(decoder, seq);
       const ref = refTrace(config, p, seq);
       compare(gpu, ref, `position ${pos}:`);
       assertClose(`position ${pos}: traced logits vs the decoder's`, gpu.logits, decoded[pos]!, { atol: 1e-4, rtol: 1e-4 });
@@ -96,19 +101,63 @@ describe('trace of one position ("How it works")', () => {
     m.destroy();
   });
 
+  it('a cold cache is filled (batched prefill, decode steps, refill after other tokens) and the trace equals the reference', async () => {
+    const { m, p } = await model(config, 21);
+    const tokens = Array.from(randomInts(new Rng(22), config.block_size, config.vocab_size));
+    const decoder = new Decoder(m);
+    // 16 missing rows: the batched prefill; then 1 missing row (17): a decode step; then rows held.
+    for (const pos of [16, 18, 1, 0]) {
+      const seq = tokens.slice(0, pos + 1);
+      compare(await traceGpu(decoder, seq), refTrace(config, p, seq), `fresh cache, position ${pos}:`);
+      expect(decoder.holds(tokens)).toBeGreaterThanOrEqual(pos + 1);
+    }
+    // Other tokens from position 5 on: rows 5.. are refilled, not read stale.
+    const other = [...tokens.slice(0, 5), ...tokens.slice(5).map((t) => (t + 1) % config.vocab_size)];
+    expect(decoder.holds(other)).toBe(5);
+    compare(await traceGpu(decoder, other.slice(0, 15)), refTrace(config, p, other.slice(0, 15)), 'other tokens, position 14:');
+    // New weights make every held row stale.
+    m.setWeights(new Float32Array(m.layout.totalFloats).fill(0.01));
+    expect(decoder.holds(other)).toBe(0);
+    decoder.destroy();
+    m.destroy();
+  });
+
+  it('a late position traces as the reference, and the filled cache generates on as the full forward', async () => {
+    // GPT-2's head size (64 channels, 2 heads), a 64-position block: the trace at 62 fills 62 rows.
+    const late: GPTConfig = { n_layer: 2, n_head: 2, n_embd: 128, block_size: 64, vocab_size: 50 };
+    const { m, p } = await model(late, 31);
+    const tokens = Array.from(randomInts(new Rng(32), late.block_size, late.vocab_size));
+    const decoder = new Decoder(m);
+    const seq = tokens.slice(0, 63);
+    compare(await traceGpu(decoder, seq), refTrace(late, p, seq), 'position 62, cold cache:');
+    // The next decode step reads the prefilled rows 0..61 and the traced row 62.
+    const next = (await decoder.step(tokens[63]!, 63)).logits!;
+    const V = late.vocab_size;
+    assertClose('position 63 after the trace: decoder vs refForward', next, refForward(late, p, tokens, 1, 64).logits.subarray(63 * V, 64 * V), TOL.deep);
+    decoder.destroy();
+    m.destroy();
+  });
+
   it('with wte split into binding-sized chunks, a token of the last chunk traces the same as the reference', async () => {
     const split: GPTConfig = { n_layer: 1, n_head: 2, n_embd: 8, block_size: 7, vocab_size: 150 };
     const { m, p } = await model(split, 11, 64 * split.n_embd * 4);
     expect(m.wteChunks.length).toBe(3);
     const seq = [3, 149, 64, 127, 128];
-    compare(await traceGpu(m, seq), refTrace(split, p, seq), 'split wte:');
+    const decoder = new Decoder(m);
+    compare(await traceGpu(decoder, seq), refTrace(split, p, seq), 'split wte:');
+    decoder.destroy();
     m.destroy();
   });
 
   it('refuses token ids outside the vocabulary and sequences longer than the block', async () => {
     const { m } = await model(config, 3);
-    await expect(traceGpu(m, [1, 17])).rejects.toThrow(/outside the vocabulary/);
-    await expect(traceGpu(m, Array(20).fill(0))).rejects.toThrow(/1\.\.19 tokens/);
+    const decoder = new Decoder(m);
+    await expect(traceGpu(decoder, [1, 17])).rejects.toThrow(/outside the vocabulary/);
+    await expect(traceGpu(decoder, Array(20).fill(0))).rejects.toThrow(/1\.\.19 tokens/);
+    const half = new Decoder(m, { weights: 'f16packed' });
+    await expect(traceGpu(half, [1, 2])).rejects.toThrow(/f32 weights/);
+    half.destroy();
+    decoder.destroy();
     m.destroy();
   });
 });

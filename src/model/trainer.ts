@@ -235,6 +235,7 @@ export class Trainer {
     encodeOps(encoder, this.trainOps, 'train_step');
     encoder.copyBufferToBuffer(this.stats, 0, staging, 0, 8);
     device.queue.submit([encoder.finish()]);
+    this.model.weightsChanged();
     this.inFlight++;
     // SYNC POINT (when awaited): resolves once this step, and every step before it, ran on the GPU.
     const mapped = staging.mapAsync(1 /* GPUMapMode.READ */, 0, 8);
@@ -281,6 +282,7 @@ export class Trainer {
   private async restoreLastGood(): Promise<void> {
     const { device, params } = this.model;
     submitOps(device, [{ copy: { src: { buffer: this.lastGood }, dst: { buffer: params }, bytes: params.size } }]);
+    this.model.weightsChanged();
     await device.queue.onSubmittedWorkDone();
   }
 

@@ -17,3 +17,13 @@ export function embedDecode(wte: ArrayLike<number>, wpe: ArrayLike<number>, toke
 export function guardedCopy(dst: ArrayLike<number>, src: ArrayLike<number>, flags: number[]): Float64Array {
   return Float64Array.from(flags.every(Number.isFinite) ? src : dst);
 }
+
+/** The keys and values of T rows of qkv (T, 3C) = [q | k | v] into cache rows 0..T-1 (kCache, vCache (maxT, C)). */
+export function kvStore(kCache: Float64Array, vCache: Float64Array, qkv: ArrayLike<number>, T: number, C: number): void {
+  for (let j = 0; j < T; j++) {
+    for (let i = 0; i < C; i++) {
+      kCache[j * C + i] = qkv[j * 3 * C + C + i]!;
+      vCache[j * C + i] = qkv[j * 3 * C + 2 * C + i]!;
+    }
+  }
+}

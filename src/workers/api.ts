@@ -4,8 +4,8 @@
  * `Comlink.proxy`, big arrays as transferred buffers.
  *
  * Besides types, the UI imports from here the rules it shares with the engine, so that each is
- * written once: the limits, ranges and ids (src/model/limits.ts) and the recipe validator
- * (src/model/recipe.ts). Both are pure leaf modules; `npm run lint` keeps every other import of
+ * written once: the limits, ranges and ids (src/model/limits.ts), the recipe validator
+ * (src/model/recipe.ts) and the top-k / top-p cut (src/model/sampling-cut.ts). All are pure leaf modules; `npm run lint` keeps every other import of
  * this file type-only, so the page never bundles engine code through it.
  */
 import type { Preset, PresetId, Recipe } from '../model/presets';
@@ -17,6 +17,7 @@ import type { SAMPLING_RANGES } from '../model/limits';
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
 export { corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
 export { checkRecipe, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
+export { keptByCut } from '../model/sampling-cut';
 
 export interface EngineInfo {
   /** 'cpu' when the browser has no WebGPU: small models generate on the CPU, training is not offered. */

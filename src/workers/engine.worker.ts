@@ -157,7 +157,7 @@ const api: EngineApi = {
 
   trace(req) {
     if (jobs.running === 'train') return Promise.reject(new EngineError('BUSY', 'Training is using the GPU. Stop it (or let it finish) to follow a token through the model.'));
-    return guarded(() => runTrace(models.current(), req));
+    return guarded(() => runTrace(models.current(), req, jobs.running === 'generate'));
   },
 
   async setCorpus(parts, tokenizer) {

@@ -18,6 +18,8 @@ export interface Loaded {
   /** Undefined on the CPU path. */
   model?: GPT;
   decoder: TokenDecoder;
+  /** The trace's own f32 decoder, made when the trace cannot use `decoder` (traceDecoder). */
+  traceDecoder?: Decoder;
   name: string;
   valLoss?: number;
   /** Library id, when the model is kept in the browser. */
@@ -78,6 +80,7 @@ export function install(ck: Checkpoint, name: string, c: GpuContext | 'cpu', val
   clearLost();
   const dropPrev = () => {
     prev?.decoder.destroy();
+    prev?.traceDecoder?.destroy();
     prev?.model?.destroy();
   };
   settle(
@@ -133,6 +136,19 @@ export function useWeights(weights: DecodeWeights): Loaded {
     l.decoder = next;
   }
   return l;
+}
+
+/**
+ * The GPU decoder a trace runs on (src/model/trace.ts), of f32 weights: the view shows the model's
+ * own numbers, as the float64 path does. The Write tab's decoder when it reads f32 and no
+ * generation is using it: its cache often holds the text already, so the trace is one step.
+ * Else the trace's own, made on first use and kept with the model: its cache holds the last
+ * traced text, so moving along that text is one step a trace too.
+ */
+export function traceDecoder(l: Loaded, generating: boolean): Decoder {
+  if (!l.model) throw new Error('the CPU path traces with the float64 reference');
+  if (l.decoder instanceof Decoder && l.decoder.weights === 'f32' && !generating) return l.decoder;
+  return (l.traceDecoder ??= new Decoder(l.model));
 }
 
 /** The weights `l`'s decoder reads, as the API names them. */

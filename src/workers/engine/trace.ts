@@ -1,6 +1,7 @@
 /**
  * The "How it works" trace in the worker: tokenizes the request, picks the window the model sees
- * (the block_size tokens ending at the traced position), runs the GPU trace (src/model/trace.ts) or,
+ * (the block_size tokens ending at the traced position), runs the GPU trace (src/model/trace.ts,
+ * on the decoder models.traceDecoder picks, reusing the keys and values its cache holds) or,
  * without WebGPU, the float64 one (src/reference/trace.ts), and labels the tokens. Only on request:
  * nothing is captured while the view is closed.
  */
@@ -14,7 +15,7 @@ import { refParamsFromFlat } from '../../reference/decode';
 import type { RefParams } from '../../reference/gpt';
 import { refTrace } from '../../reference/trace';
 import type { TokenTrace, TraceRequest } from '../api';
-import type { Loaded } from './models';
+import { traceDecoder, type Loaded } from './models';
 
 /** Tokens after the traced one that the view shows as masked. */
 const AFTER = 8;
@@ -25,7 +26,8 @@ const LISTED = 16;
 /** Float64 copies of the weights for the CPU trace, made once per checkpoint. */
 const refParams = new WeakMap<Checkpoint, RefParams>();
 
-export async function runTrace(loaded: Loaded, req: TraceRequest): Promise<TokenTrace> {
+/** `generating`: a generation is using the loaded decoder (the trace then keeps off its cache). */
+export async function runTrace(loaded: Loaded, req: TraceRequest, generating = false): Promise<TokenTrace> {
   const t0 = performance.now();
   const { ck, model } = loaded;
   const { tokenizer, config } = ck;
@@ -40,7 +42,7 @@ export async function runTrace(loaded: Loaded, req: TraceRequest): Promise<Token
   const ids = input.slice(offset, pos + 1);
   let numbers: TraceNumbers;
   if (model) {
-    numbers = await traceGpu(model, ids);
+    numbers = await traceGpu(traceDecoder(loaded, generating), ids);
   } else {
     let p = refParams.get(ck);
     if (!p) refParams.set(ck, (p = refParamsFromFlat(config, ck.params)));

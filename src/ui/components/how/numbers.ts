@@ -4,6 +4,7 @@
  * All O(length) on the main thread (the sort by logit is the worker's: TokenTrace.order).
  */
 import { formatNumber } from '../../i18n';
+import { keptByCut } from '../../../workers/api';
 
 export function norm(x: ArrayLike<number>): number {
   let s = 0;
@@ -74,20 +75,7 @@ export function nextTokenDistribution(logits: Float32Array, order: Uint32Array, 
     for (let i = 0; i < n; i++) sum += probs[i] = Math.exp((logits[i]! - max) / temperature);
     for (let i = 0; i < n; i++) probs[i]! /= sum;
   }
-  let kept = topK > 0 ? Math.min(topK, n) : n;
-  if (temperature <= 0) kept = 1;
-  if (topP < 1) {
-    let mass = 0;
-    for (let i = 0; i < kept; i++) mass += probs[order[i]!]!;
-    let cum = 0;
-    for (let i = 0; i < kept; i++) {
-      cum += probs[order[i]!]!;
-      if (cum >= topP * mass) {
-        kept = i + 1;
-        break;
-      }
-    }
-  }
+  const kept = temperature <= 0 ? 1 : keptByCut(probs, order, topK, topP);
   let keptMass = 0;
   for (let i = 0; i < kept; i++) keptMass += probs[order[i]!]!;
   return { probs, kept, keptMass };
