@@ -7,6 +7,7 @@ import { HowItWorks } from './components/how/HowItWorks';
 import { ModelBar } from './components/ModelBar';
 import { ModelsPanel } from './components/ModelsPanel';
 import { TrainPanel } from './components/TrainPanel';
+import { UpdatePrompt } from './components/UpdatePrompt';
 import { useStore } from './store';
 import { TABS, type Tab } from './store/ui';
 
@@ -73,6 +74,7 @@ export function App() {
       <div id={`panel-${tab}`} role="tabpanel" className="mt-4">
         {PANELS[tab]()}
       </div>
+      <UpdatePrompt />
     </main>
   );
 }

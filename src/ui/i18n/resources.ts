@@ -1,10 +1,11 @@
 import { common } from './common';
+import { offline } from './offline';
 
 /**
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common } as const;
+export const NAMESPACES = { common, offline } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 
