@@ -14,7 +14,7 @@ export function Candidates() {
   const c = attention.positions[pos]?.candidates;
   const next = attention.ids[pos + 1];
   const generated = pos + 1 >= attention.promptLength;
-  if (!c) return <p className="text-sm text-zinc-500">Next-token candidates appear here after a generation.</p>;
+  if (!c) return <p className="text-sm text-zinc-400">Next-token candidates appear here after a generation.</p>;
   return (
     <figure>
       <figcaption className="mb-1 text-xs text-zinc-400">

@@ -33,7 +33,7 @@ export function UpdatePrompt() {
       className="fixed inset-x-4 bottom-4 z-50 mx-auto flex max-w-md items-center gap-3 rounded border border-emerald-700 bg-zinc-900 p-3 text-sm text-zinc-100 shadow-lg"
     >
       <p className="flex-1">{t('update.ready')}</p>
-      <button className="rounded bg-emerald-600 px-3 py-1 font-medium text-white hover:bg-emerald-500" onClick={() => void updateServiceWorker(true)}>
+      <button className="rounded bg-emerald-700 px-3 py-1 font-medium text-white hover:bg-emerald-800" onClick={() => void updateServiceWorker(true)}>
         {t('update.reload')}
       </button>
       <button className="rounded px-2 py-1 text-zinc-300 hover:text-white" onClick={() => setDismissed(true)}>

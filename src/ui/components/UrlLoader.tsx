@@ -53,7 +53,7 @@ export function UrlLoader() {
           {status}
         </p>
       )}
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-400">
         A Hugging Face GPT-2 (id or link) or any folder with config.json, model.safetensors and tokenizer.json (optional for GPT-2&apos;s vocabulary), served with CORS. Downloads are kept in this browser&apos;s cache:
         the second load needs no network.
       </p>

@@ -1,3 +1,4 @@
+import { a11y } from './a11y';
 import { common } from './common';
 import { offline } from './offline';
 
@@ -5,7 +6,7 @@ import { offline } from './offline';
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common, offline } as const;
+export const NAMESPACES = { common, offline, a11y } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 
