@@ -8,6 +8,7 @@ import { ModelBar } from './components/ModelBar';
 import { ModelsPanel } from './components/ModelsPanel';
 import { TrainPanel } from './components/TrainPanel';
 import { useTranslation } from './i18n';
+import { UpdatePrompt } from './components/UpdatePrompt';
 import { useStore } from './store';
 import { TABS, type Tab } from './store/ui';
 
@@ -75,6 +76,7 @@ export function App() {
       <div id={`panel-${tab}`} role="tabpanel" className="mt-4">
         {PANELS[tab]()}
       </div>
+      <UpdatePrompt />
     </main>
   );
 }

@@ -2,7 +2,9 @@
  * The main attention map of one layer and head (or their mean): row i = the query at position i,
  * column j = how much it attends to position j (causal: j <= i; once the context passes the block
  * size, only the recent window). Tokens label both axes; hover a cell for its weight, click to pin
- * it (click again or Esc unpins).
+ * it (click again or Esc unpins). By keyboard the map's box takes focus: arrow keys move a cell
+ * cursor (Home/End: the row's first and last key; Enter pins), drawn as the hover outline, and the
+ * cell's words are announced through a live region.
  *
  * The heatmap canvas is a Raster at one pixel per cell, scaled up by CSS: a streamed token paints
  * one row of pixels. Labels sit on two strips beside it, redrawn when the rows change; the selected
@@ -100,10 +102,13 @@ export function AttentionMap() {
   const [zoom, setZoom] = useState<number>();
   const [hover, setHover] = useState<Cell>();
   const [pinned, setPinned] = useState<Cell>();
+  // The keyboard's cell, while the map has focus.
+  const [cursor, setCursor] = useState<Cell>();
+  const { t: ta } = useTranslation('a11y');
   const N = attention.positions.length;
   const cell = zoom ?? cellSize(N);
   const sel = selectedPos ?? N - 1;
-  const shown = pinned ?? hover;
+  const shown = pinned ?? hover ?? cursor;
 
   // New rows (or all rows after a change of layer or head) into the heat canvas.
   useEffect(() => {
@@ -138,6 +143,39 @@ export function AttentionMap() {
     return () => window.removeEventListener('keydown', onKey);
   }, [pinned]);
 
+  // The keyboard's cell stays in view (no smooth scrolling: it follows the key at once).
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || !cursor) return;
+    const [x, y] = [M + cursor.j * cell, M + cursor.i * cell];
+    if (x < el.scrollLeft + M) el.scrollLeft = x - M;
+    else if (x + cell > el.scrollLeft + el.clientWidth) el.scrollLeft = x + cell - el.clientWidth;
+    if (y < el.scrollTop + M) el.scrollTop = y - M;
+    else if (y + cell > el.scrollTop + el.clientHeight) el.scrollTop = y + cell - el.clientHeight;
+  }, [cursor, cell]);
+
+  /** The keys row i attends to: [start, i] (the recent window once the context passes the block size). */
+  const keysOf = (i: number): [number, number] => [rowWeights(attention.positions[i], i, view.layer, view.head, NH)?.start ?? 0, i];
+  const onKey = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    if (e.target !== e.currentTarget || N === 0) return;
+    const at = cursor ?? { i: sel, j: sel };
+    let { i, j } = at;
+    if (e.key === 'ArrowUp') i = Math.max(0, i - 1);
+    else if (e.key === 'ArrowDown') i = Math.min(N - 1, i + 1);
+    else if (e.key === 'ArrowLeft') j -= 1;
+    else if (e.key === 'ArrowRight') j += 1;
+    else if (e.key === 'Home') j = keysOf(i)[0];
+    else if (e.key === 'End') j = i;
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      setPinned((p) => (p ? undefined : at));
+      return;
+    } else return;
+    e.preventDefault(); // the arrows move the cursor, not the scroll box
+    const [start, end] = keysOf(i);
+    setCursor({ i, j: Math.min(end, Math.max(start, j)) });
+  };
+
   const cellAt = (e: React.MouseEvent<HTMLCanvasElement>): Cell | undefined => {
     const r = e.currentTarget.getBoundingClientRect();
     const i = Math.floor((e.clientY - r.top) / cell);
@@ -147,16 +185,37 @@ export function AttentionMap() {
     return { i, j };
   };
 
-  if (N === 0) return <p className="text-sm text-zinc-500">{t('map.empty')}</p>;
+  if (N === 0) return <p className="text-sm text-zinc-400">{t('map.empty')}</p>;
   const weight = shown && rowWeights(attention.positions[shown.i], shown.i, view.layer, view.head, NH);
   const wv = shown && weight ? weight.w[shown.j - weight.start]! : undefined;
   const headName = view.head === MEAN_HEAD ? t('explorer.meanOfHeads') : t('map.headN', { head: view.head });
   // The raster's canvas holds a power of two of rows; CSS scales it and the box clips it to N.
   const cap = rasterSize(N);
   const side = N * cell;
+  const cursorWeight = cursor && rowWeights(attention.positions[cursor.i], cursor.i, view.layer, view.head, NH);
+  const cursorText =
+    cursor && cursorWeight
+      ? ta('heatmap.cell', {
+          query: cursor.i,
+          queryToken: tokenLabel(attention.labels[cursor.i] ?? ''),
+          key: cursor.j,
+          keyToken: tokenLabel(attention.labels[cursor.j] ?? ''),
+          weight: (cursorWeight.w[cursor.j - cursorWeight.start] ?? 0).toFixed(3),
+        })
+      : '';
   return (
     <div className="min-w-0">
-      <div ref={scroller} className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800 bg-zinc-950">
+      <div
+        ref={scroller}
+        tabIndex={0}
+        role="application"
+        aria-label={ta('heatmap.label')}
+        data-testid="attention-keyboard"
+        onKeyDown={onKey}
+        onFocus={(e) => e.target === e.currentTarget && e.currentTarget.matches(':focus-visible') && setCursor((c) => (c && c.i < N ? c : { i: sel, j: sel }))}
+        onBlur={() => setCursor(undefined)}
+        className="relative max-h-[36rem] overflow-auto rounded border border-zinc-800 bg-zinc-950"
+      >
         <div className="relative" style={{ width: M + side, height: M + side }}>
           <div className="absolute overflow-hidden" style={{ left: M, top: 0, width: side, height: M }}>
             <canvas ref={top} aria-hidden className="block" style={{ maxWidth: 'none' }} />
@@ -213,6 +272,9 @@ export function AttentionMap() {
           )}
         </div>
       </div>
+      <p className="sr-only" aria-live="polite" data-testid="attention-live">
+        {cursorText}
+      </p>
       <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-zinc-400">
         <div className="flex items-center gap-2" aria-label={t('map.legend')}>
           <span>0</span>

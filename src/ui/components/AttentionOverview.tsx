@@ -136,7 +136,7 @@ function AxisLabels({ count, prefix, className, cell }: { count: number; prefix:
   return (
     <div className={className} aria-hidden>
       {Array.from({ length: count }, (_, i) => (
-        <span key={i} className="flex items-center justify-center text-[10px] text-zinc-500" style={cell}>
+        <span key={i} className="flex items-center justify-center text-[10px] text-zinc-400" style={cell}>
           {prefix}
           {i}
         </span>

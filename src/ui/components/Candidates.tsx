@@ -16,7 +16,7 @@ export function Candidates() {
   const c = attention.positions[pos]?.candidates;
   const next = attention.ids[pos + 1];
   const generated = pos + 1 >= attention.promptLength;
-  if (!c) return <p className="text-sm text-zinc-500">{t('candidates.empty')}</p>;
+  if (!c) return <p className="text-sm text-zinc-400">{t('candidates.empty')}</p>;
   return (
     <figure>
       <figcaption className="mb-1 text-xs text-zinc-400">

@@ -7,7 +7,7 @@ export function CorpusInfo() {
   const corpus = useStore((s) => s.corpus);
   const busy = useStore((s) => s.corpusBusy);
   if (busy) return <p className="text-sm text-zinc-400">Reading the text…</p>;
-  if (!corpus) return <p className="text-sm text-zinc-500">No training text yet.</p>;
+  if (!corpus) return <p className="text-sm text-zinc-400">No training text yet.</p>;
   return (
     <div data-testid="corpus-summary" className="rounded border border-zinc-800 bg-zinc-900/50 p-3 text-sm">
       <p>
@@ -15,19 +15,19 @@ export function CorpusInfo() {
       </p>
       <dl className="mt-1 grid grid-cols-2 gap-x-4 text-zinc-300 sm:grid-cols-4">
         <div>
-          <dt className="text-xs text-zinc-500">characters</dt>
+          <dt className="text-xs text-zinc-400">characters</dt>
           <dd>{fmt(corpus.chars)}</dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500">distinct characters</dt>
+          <dt className="text-xs text-zinc-400">distinct characters</dt>
           <dd data-testid="distinct-chars">{fmt(corpus.distinctChars)}</dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500">vocabulary ({corpus.tokenizer === 'char' ? 'characters' : 'BPE'})</dt>
+          <dt className="text-xs text-zinc-400">vocabulary ({corpus.tokenizer === 'char' ? 'characters' : 'BPE'})</dt>
           <dd data-testid="vocab-size">{fmt(corpus.vocabSize)}</dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500">train / val tokens</dt>
+          <dt className="text-xs text-zinc-400">train / val tokens</dt>
           <dd>
             {fmt(corpus.trainTokens)} / {fmt(corpus.valTokens)}
           </dd>

@@ -49,17 +49,17 @@ export function GeneratePanel() {
             {t('generate.stop')}
           </button>
         ) : (
-          <button className="ml-auto rounded bg-emerald-600 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why ?? t('generate.generateHelp')} aria-keyshortcuts="Control+Enter Meta+Enter" onClick={() => void generate()}>
+          <button className="ml-auto rounded bg-emerald-700 px-4 py-1.5 font-medium disabled:opacity-40" disabled={!!why} title={why ?? t('generate.generateHelp')} aria-keyshortcuts="Control+Enter Meta+Enter" onClick={() => void generate()}>
             {t('generate.generate')}
           </button>
         )}
       </div>
       {why && model && <p className="mt-2 text-xs text-amber-300" data-testid="generate-disabled">{why}</p>}
       <pre data-testid="output" className="mt-3 min-h-40 whitespace-pre-wrap break-words rounded bg-zinc-900 p-3 font-mono text-sm">
-        {traced ? <TokenText /> : <span className="text-zinc-500">{generating ? prompt : ''}</span>}
+        {traced ? <TokenText /> : <span className="text-zinc-400">{generating ? prompt : ''}</span>}
       </pre>
       {lastRun && !generating && (
-        <p className="mt-1 text-xs text-zinc-500" data-testid="speed">
+        <p className="mt-1 text-xs text-zinc-400" data-testid="speed">
           {t('generate.speed', {
             count: lastRun.tokens,
             n: formatNumber(lastRun.tokens),

@@ -74,7 +74,7 @@ export function LossChart() {
   return (
     <figure>
       <div ref={host} role="img" aria-label="Loss chart" data-testid="loss-chart" data-points={curves.step.length} data-evals={curves.evalStep.length} className="w-full" />
-      {curves.step.length === 0 && <figcaption className="text-xs text-zinc-500">The loss appears here once training starts.</figcaption>}
+      {curves.step.length === 0 && <figcaption className="text-xs text-zinc-400">The loss appears here once training starts.</figcaption>}
     </figure>
   );
 }

@@ -31,7 +31,7 @@ export function ModelsPanel() {
         </FilePicker>
       </div>
       <UrlLoader />
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-400">
         A download is one .zip in Hugging Face&apos;s own formats (weights, config, tokenizer and a model card): the CLI loads it, and once unzipped so does transformers&apos;{' '}
         <code>pipeline(&quot;text-generation&quot;, model=folder)</code> — continue training in PyTorch or nanoGPT on bigger hardware.
       </p>
@@ -53,7 +53,7 @@ export function ModelsPanel() {
           <ModelRow key={m.id} m={m} inUse={current?.id === m.id} busy={busy} />
         ))}
       </ul>
-      {library.models.length === 0 && <p className="text-sm text-zinc-500">No saved models yet: models you train (Train tab) or import are kept here across reloads.</p>}
+      {library.models.length === 0 && <p className="text-sm text-zinc-400">No saved models yet: models you train (Train tab) or import are kept here across reloads.</p>}
       {current && (
         <button onClick={() => void downloadModel(current.id)} className="rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800">
           Download the model in use

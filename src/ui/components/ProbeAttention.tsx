@@ -52,7 +52,7 @@ export function ProbeAttention() {
       <div className="grid gap-1" style={{ gridTemplateColumns: `repeat(${NH}, minmax(0, 160px))` }}>
         {Array.from({ length: L }, (_, l) => Array.from({ length: NH }, (_, h) => <ProbeMap key={`${l}.${h}`} snap={snap} layer={l} head={h} NH={NH} />))}
       </div>
-      <div className="flex items-center gap-2 text-xs text-zinc-500">
+      <div className="flex items-center gap-2 text-xs text-zinc-400">
         0 <span className="h-2 w-24 rounded" style={{ background: LEGEND_GRADIENT }} /> 1 · rows: layers 0–{L - 1}, columns: heads 0–{NH - 1}
       </div>
     </section>

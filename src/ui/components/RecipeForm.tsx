@@ -34,7 +34,7 @@ export function RecipeForm() {
   const problems = useStore((s) => s.recipeProblems);
   const locked = useStore((s) => s.trainStatus !== 'idle');
   const { choosePreset, setRecipe } = useStore.getState();
-  if (!recipe) return <p className="text-sm text-zinc-500">Waiting for the GPU…</p>;
+  if (!recipe) return <p className="text-sm text-zinc-400">Waiting for the GPU…</p>;
   const active = presets.find((p) => p.id === presetId);
   // What the worker would refuse, known here at once, and what the worker's plan found (TOO_LARGE needs the adapter).
   const shown = plan?.problem && !problems.some((p) => p.message === plan.problem!.message) ? [plan.problem, ...problems] : problems;

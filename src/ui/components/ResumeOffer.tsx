@@ -17,7 +17,7 @@ export function ResumeOffer() {
         {runs.slice(0, 3).map((m) => (
           <li key={m.id} className="flex items-center gap-2">
             <span className="min-w-0 flex-1 truncate">
-              {m.name} <span className="text-xs text-zinc-500">· step {m.step} of {m.totalSteps}</span>
+              {m.name} <span className="text-xs text-zinc-400">· step {m.step} of {m.totalSteps}</span>
             </span>
             <button className="rounded border border-zinc-700 px-3 py-0.5 hover:bg-zinc-800" onClick={() => void resume(m.id)}>
               Resume training

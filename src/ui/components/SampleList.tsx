@@ -10,7 +10,7 @@ export function SampleList() {
       <ol className="max-h-96 space-y-2 overflow-y-auto">
         {samples.map((s) => (
           <li key={s.step} data-testid="training-sample" className="rounded border border-zinc-800 p-2">
-            <p className="text-xs text-zinc-500">
+            <p className="text-xs text-zinc-400">
               step {s.step} · val loss {s.valLoss.toFixed(3)}
             </p>
             <pre className="mt-1 whitespace-pre-wrap break-words font-mono text-xs">{s.text}</pre>

@@ -28,13 +28,13 @@ export function TrainControls() {
       </label>
       <div className="flex flex-wrap items-center gap-2">
         {status === 'idle' ? (
-          <button className={`${btn} bg-emerald-600`} disabled={!ready} aria-describedby={blocked ? 'plan-problem' : undefined} onClick={() => void startTraining()}>
+          <button className={`${btn} bg-emerald-700`} disabled={!ready} aria-describedby={blocked ? 'plan-problem' : undefined} onClick={() => void startTraining()}>
             Start training
           </button>
         ) : (
           <>
             {status === 'paused' ? (
-              <button className={`${btn} bg-emerald-600`} onClick={resumeTraining}>
+              <button className={`${btn} bg-emerald-700`} onClick={resumeTraining}>
                 Resume
               </button>
             ) : (
@@ -54,7 +54,7 @@ export function TrainControls() {
           {status === 'idle' && result && `Done: ${result.steps} steps (${result.reason}). “${result.model.name}” now generates — try it under Write.`}
         </span>
         {savedStep !== undefined && (
-          <span data-testid="saved-step" className="text-zinc-500">
+          <span data-testid="saved-step" className="text-zinc-400">
             Saved in this browser at step {savedStep}
           </span>
         )}

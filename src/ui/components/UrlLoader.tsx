@@ -54,7 +54,7 @@ export function UrlLoader() {
           {render(status)}
         </p>
       )}
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-400">
         {t('url.help')}
       </p>
     </div>

@@ -113,8 +113,8 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
   for (const w of weights) sum += w;
   return (
     <Panel level={3} title={t('scores.title')} explain={t('scores.explain', { HS: formatNumber(HS) })} testId="how-scores" className="lg:col-span-2">
-      {first > 0 && <p className="text-xs text-zinc-500">{t('scores.older', { count: first, n: formatNumber(first) })}</p>}
-      <div className="flex justify-end gap-2 pr-1 text-[10px] tracking-wide text-zinc-500">
+      {first > 0 && <p className="text-xs text-zinc-400">{t('scores.older', { count: first, n: formatNumber(first) })}</p>}
+      <div className="flex justify-end gap-2 pr-1 text-[10px] tracking-wide text-zinc-400">
         <span className="w-1/3 text-center">{t('scores.score')}</span>
         <span className="w-1/3 text-center">{t('scores.weight')}</span>
       </div>
@@ -125,7 +125,7 @@ function ScoresView(props: { trace: TokenTrace; b: BlockTrace; head: number; HS:
           const w = weights[j]!;
           return (
             <li key={j} data-pos={trace.offset + j} data-weight={w} data-score={s} className={`flex items-center gap-2 ${j === n - 1 ? 'text-sky-300' : ''}`}>
-              <span className="w-8 shrink-0 text-right text-zinc-500">{trace.offset + j}</span>
+              <span className="w-8 shrink-0 text-right text-zinc-400">{trace.offset + j}</span>
               <span className="w-16 shrink-0 truncate">{tokenLabel(trace.labels[j] ?? '')}</span>
               <span className="relative h-3 flex-1 rounded-sm bg-zinc-900">
                 <span className={`absolute inset-y-0 rounded-sm ${s < 0 ? 'right-1/2 bg-sky-600' : 'left-1/2 bg-orange-500'}`} style={{ width: `${(50 * Math.abs(s)) / sMax}%` }} />
@@ -180,7 +180,7 @@ function MlpView(props: { b: BlockTrace; C: number }) {
             <rect key={i} x={i + 0.08} width={0.84} y={10 - (10 * c) / top} height={(10 * c) / top} className={i >= HIST_BINS / 2 ? 'fill-orange-500' : 'fill-sky-700'} />
           ))}
         </svg>
-        <div className="flex justify-between font-mono text-[10px] text-zinc-500">
+        <div className="flex justify-between font-mono text-[10px] text-zinc-400">
           <span>{fmt(-m, 2)}</span>
           <span>0</span>
           <span>{fmt(m, 2)}</span>
@@ -207,7 +207,7 @@ function StreamLine(props: { trace: TokenTrace; block: number }) {
           <circle key={i} cx={x(i)} cy={y(v)} r={i === props.block + 1 ? 2 : 1.1} className={i === props.block + 1 ? 'fill-amber-400' : 'fill-sky-300'} />
         ))}
       </svg>
-      <div className="flex max-w-md justify-between font-mono text-[10px] text-zinc-500">
+      <div className="flex max-w-md justify-between font-mono text-[10px] text-zinc-400">
         <span>{t('stream.embedding')}</span>
         <span>
           {t('norm')} {fmt(norms[props.block + 1] ?? 0, 2)}

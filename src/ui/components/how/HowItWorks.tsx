@@ -126,8 +126,8 @@ export function HowItWorks() {
         {!fromWrite && (
           <textarea aria-label={t('source.label')} rows={2} className="mt-2 w-full rounded border border-zinc-700 bg-zinc-900 p-2 font-mono text-sm" placeholder={t('source.placeholder')} value={typed} onChange={(e) => setTyped(e.target.value)} />
         )}
-        {!hasWrite && <p className="mt-1 text-xs text-zinc-500">{t('source.noWrite')}</p>}
-        <p className="mt-2 text-xs text-zinc-500" aria-live="polite" data-testid="how-status">
+        {!hasWrite && <p className="mt-1 text-xs text-zinc-400">{t('source.noWrite')}</p>}
+        <p className="mt-2 text-xs text-zinc-400" aria-live="polite" data-testid="how-status">
           {error ? <span className="text-red-300">{render(error)}</span> : loading && !trace ? t('loading') : trace ? t(trace.backend === 'webgpu' ? 'computedGpu' : 'computedCpu', { ms: formatNumber(trace.ms, { maximumFractionDigits: 0 }) }) : ''}
         </p>
       </section>
@@ -161,16 +161,16 @@ function TokensView(props: { trace: TokenTrace }) {
       <p className="text-xs text-zinc-400" data-testid="how-vocab">
         {t('tokens.vocab', { vocab: formatNumber(trace.vocabSize) })}
       </p>
-      {trace.offset > 0 && <p className="text-xs text-zinc-500">{t('tokens.window', { offset: trace.offset })}</p>}
+      {trace.offset > 0 && <p className="text-xs text-zinc-400">{t('tokens.window', { offset: trace.offset })}</p>}
       <ol aria-label={t('tokens.label')} className="flex flex-wrap gap-1 font-mono text-xs">
-        {first > 0 && <li className="px-1 text-zinc-500">…</li>}
+        {first > 0 && <li className="px-1 text-zinc-400">…</li>}
         {trace.ids.slice(first).map((id, k) => {
           const j = first + k;
           const me = j === n - 1;
           return (
             <li key={j} data-testid="how-token" data-id={id} data-pos={trace.offset + j} aria-current={me || undefined} className={`flex flex-col items-center rounded border px-1.5 py-0.5 ${me ? 'border-sky-400 bg-sky-950 text-sky-200' : 'border-zinc-700'}`}>
               <span className="whitespace-pre">{tokenLabel(trace.labels[j] ?? '')}</span>
-              <span className="text-[10px] text-zinc-500">{id}</span>
+              <span className="text-[10px] text-zinc-400">{id}</span>
             </li>
           );
         })}

@@ -96,7 +96,7 @@ function LogitList(props: { title: string; ids: number[]; logits: Float32Array; 
         {props.ids.map((id) => (
           <li key={id} className="flex justify-between gap-2">
             <span className="truncate">
-              {tokenLabel(props.decode(id))} <span className="text-zinc-500">#{id}</span>
+              {tokenLabel(props.decode(id))} <span className="text-zinc-400">#{id}</span>
             </span>
             <span className="tabular-nums">{fmt(props.logits[id]!, 3)}</span>
           </li>
