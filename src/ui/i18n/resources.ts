@@ -1,10 +1,11 @@
+import { bpe } from './bpe';
 import { common } from './common';
 
 /**
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common } as const;
+export const NAMESPACES = { common, bpe } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 
