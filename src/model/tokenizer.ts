@@ -273,7 +273,7 @@ export function tokenizerFromJSON(json: unknown, maxVocab = MAX_CHAR_VOCAB): Tok
     const bpe = hfByteBpe(j, Math.min(maxVocab, MAX_CHAR_VOCAB));
     if (typeof bpe === 'string') throw badTokenizer(bpe);
     if (bpe) return new BpeTokenizer(bpe);
-    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than a byte-level BPE or a character vocabulary; only byte-level BPE (GPT-2\'s or one learned here) and character-level tokenizers are supported.');
+    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than GPT-2 or a character vocabulary or a byte-level BPE; only byte-level BPE (GPT-2\'s, or one learned from a text) and character-level tokenizers are supported.');
   }
   if (j.type !== 'char' && j.type !== 'gpt2') {
     throw badTokenizer(`"type" must be "char" or "gpt2", but it is ${JSON.stringify(j.type) ?? 'missing'}.`);

@@ -138,7 +138,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   }
   bar.done();
   const secs = (performance.now() - t0) / 1000;
-  log(`done: ${run.step} steps in ${secs.toFixed(0)} s (${Math.round((recipe.steps * opts.batch * run.trainer.T) / secs)} tok/s incl. evaluation)`);
+  log(`done: ${run.step} steps in ${secs.toFixed(0)} s (${Math.round((run.step * opts.batch * run.trainer.T) / secs)} tok/s incl. evaluation)`);
   run.destroy();
 }
 
