@@ -69,6 +69,7 @@ test('learn a vocabulary from a dropped text: progress, Cancel, chips and compre
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toContainText('Done: 6 steps', { timeout: 120_000 });
   await expect(page.getByTestId('model-status')).toContainText('words');
+  await expect(page.getByTestId('model-status')).toContainText('vocabulary 300 (learned BPE)');
   await generates(page, 8);
   await expect(page.getByTestId('token-text')).not.toBeEmpty();
 });

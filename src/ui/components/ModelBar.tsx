@@ -1,3 +1,4 @@
+import { t } from '../i18n';
 import { useStore } from '../store';
 import { Alert } from './Alert';
 import { LoadProgress } from './LoadProgress';
@@ -18,7 +19,7 @@ export function ModelBar() {
           Model <strong>{model.name}</strong>
           <span className="text-zinc-400">
             {' '}
-            · {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size} · vocabulary {model.vocab_size} ({model.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'}) ·{' '}
+            · {model.n_layer} layers, {model.n_head} heads, {model.n_embd} channels, context {model.block_size} · vocabulary {model.vocab_size} ({model.tokenizer === 'char' ? 'characters' : model.tokenizer === 'bpe' ? t('bpe:tokenizerName') : 'GPT-2 BPE'}) ·{' '}
             {(model.params / 1e6).toFixed(2)}M parameters{model.valLoss !== undefined && ` · val loss ${model.valLoss.toFixed(3)}`}
             {gpuState === 'cpu' && ' · on the CPU'}
           </span>
