@@ -47,6 +47,8 @@ export function fakeEngine(): FakeEngine {
     setCorpus: vi.fn(async (parts) => corpusOf(1000, parts.map((p) => p.name).join(' + '))),
     setCorpusFromUrl: vi.fn(async (_url: string, name: string) => corpusOf(1000, name)),
     setTokenizer: vi.fn(async () => corpusOf(1000)),
+    learnTokenizer: vi.fn(async () => ({ summary: { ...corpusOf(1000), tokenizer: 'bpe' as const, vocabSize: 300 }, events: 0 })),
+    cancelLearning: vi.fn(async () => undefined),
     planTraining: vi.fn(async () => plan),
     startTraining: vi.fn(async () => ({ reason: 'finished' as const, steps: 0, model: tinyModel(), events: 0 })),
     resumeSavedTraining: vi.fn(async () => ({ reason: 'finished' as const, steps: 0, model: tinyModel(), events: 0, corpus: corpusOf(1000), recipe: RECIPE })),

@@ -9,7 +9,8 @@ import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoin
 import { toHfConfig, type GPTConfig } from './config';
 import { initParams, paramLayout } from './params';
 import { readSafetensors } from './safetensors';
-import { CharTokenizer, Gpt2Tokenizer } from './tokenizer';
+import { learnBpe } from './bpe';
+import { BpeTokenizer, CharTokenizer, Gpt2Tokenizer } from './tokenizer';
 
 const text = 'To be, or not to be: 你好 😀\n';
 const tokenizer = CharTokenizer.fromCorpus(text);
@@ -119,6 +120,21 @@ describe('decodeCheckpoint', () => {
     expect(back.params).toEqual(ck.params);
     expect(back.tokenizer.toJSON()).toEqual(tokenizer.toJSON());
     expect(back.tokenizer.decode(back.tokenizer.encode(text))).toBe(text);
+  });
+
+  it('round-trips a model with a BPE learned from its text: the same tokens, merges and ids', async () => {
+    const bpe = new BpeTokenizer(await learnBpe(text.repeat(20), 270));
+    const cfg = { ...config, vocab_size: bpe.vocabSize };
+    const back = decodeCheckpoint(encodeCheckpoint(makeCheckpoint(cfg, bpe)));
+    expect(back.tokenizer).toBeInstanceOf(BpeTokenizer);
+    expect((back.tokenizer as BpeTokenizer).merges).toEqual(bpe.merges);
+    expect(back.tokenizer.encode(text)).toEqual(bpe.encode(text));
+    expect(back.tokenizer.decode(back.tokenizer.encode(text))).toBe(text);
+    // A vocabulary larger than the model's is refused by the one reader, as for every tokenizer.
+    const files = encodeCheckpoint(makeCheckpoint(cfg, bpe));
+    const small = { ...JSON.parse(new TextDecoder().decode(files.get('config.json'))), vocab_size: bpe.vocabSize - 1 };
+    files.set('config.json', new TextEncoder().encode(JSON.stringify(small)));
+    expect(() => decodeCheckpoint(files)).toThrow(EngineError);
   });
 
   it('reads Hugging Face keys without the transformer. prefix, skipping mask buffers', () => {

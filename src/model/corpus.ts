@@ -5,12 +5,27 @@
  * what to do (src/model/data.ts checkCorpus).
  */
 import { EngineError } from '../errors';
+import { learnBpe, type LongWorkOptions } from './bpe';
 import { checkCorpus, decodeCorpusBytes, splitTrainVal } from './data';
 import { corpusTooLargeMessage, MAX_CORPUS_BYTES } from './limits';
-import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from './tokenizer';
+import { checkVocabSize } from './recipe';
+import { BpeTokenizer, CharTokenizer, Gpt2Tokenizer, type Tokenizer } from './tokenizer';
 
-/** 'char' (one token per code point of the text) or 'gpt2' (GPT-2's BPE). */
+/** 'char' (one token per code point of the text), 'gpt2' (GPT-2's BPE) or 'bpe' (a BPE learned from the text: learnCorpusBpe). */
 export type TokenizerKind = Tokenizer['kind'];
+
+/** What the corpus summary shows of a vocabulary learned from the text. */
+export interface LearnedSummary {
+  /** The vocabulary size asked for; the learned one (CorpusSummary.vocabSize) is smaller when no pair was left that occurs twice. */
+  requested: number;
+  /** The start of the text in learned tokens: each chip's text and how many tokens it is (a character split across tokens is one chip). */
+  pieces: { text: string; tokens: number }[];
+  /** GPT-2's characters per token, on the first `gpt2Chars` characters of the text. */
+  gpt2CharsPerToken: number;
+  gpt2Chars: number;
+  /** How long learning and encoding took, in seconds. */
+  seconds: number;
+}
 
 /** A file (or pasted text, or a bundled corpus) as bytes. */
 export interface CorpusPart {
@@ -32,6 +47,10 @@ export interface CorpusSummary {
   valTokens: number;
   /** The first few hundred characters. */
   preview: string;
+  /** Characters (code points) per token over the whole text: 1 for characters; the compression of a BPE. */
+  charsPerToken?: number;
+  /** For a vocabulary learned from the text. */
+  learned?: LearnedSummary;
 }
 
 export interface Corpus {
@@ -68,9 +87,18 @@ export function loadCorpus(parts: CorpusPart[], kind: TokenizerKind): Corpus {
  * A text already checked (a saved run's corpus, or a re-tokenization), with a new tokenizer of
  * `kind` or the one `given` (the tokenizer a saved model was trained with).
  */
-export function corpusFromText(name: string, text: string, kind: TokenizerKind, bytes = new TextEncoder().encode(text).length, given?: Tokenizer): Corpus {
+export function corpusFromText(
+  name: string,
+  text: string,
+  kind: TokenizerKind,
+  bytes = new TextEncoder().encode(text).length,
+  given?: Tokenizer,
+  /** Already encoded by `given` (a long text is encoded in pieces first, with progress), and what was learned. */
+  done?: { tokens: Uint32Array; learned?: Omit<LearnedSummary, 'pieces' | 'gpt2CharsPerToken' | 'gpt2Chars'> },
+): Corpus {
+  if (kind === 'bpe' && !given) throw new EngineError('BAD_CONFIG', 'A BPE vocabulary is learned from the text first (learnCorpusBpe).');
   const tokenizer = given ?? (kind === 'char' ? CharTokenizer.fromCorpus(text) : new Gpt2Tokenizer());
-  const tokens = Uint32Array.from(tokenizer.encode(text));
+  const tokens = done?.tokens ?? Uint32Array.from(tokenizer.encode(text));
   const { train, val } = splitTrainVal(tokens);
   let chars = 0; // code points, as the char tokenizer counts them
   for (let i = 0; i < text.length; i++) if ((text.charCodeAt(i) & 0xfc00) !== 0xdc00) chars++;
@@ -85,6 +113,59 @@ export function corpusFromText(name: string, text: string, kind: TokenizerKind, 
     trainTokens: train.length,
     valTokens: val.length,
     preview: [...text.slice(0, 600)].slice(0, 400).join(''),
+    charsPerToken: tokens.length ? chars / tokens.length : 1,
   };
+  if (kind === 'bpe') {
+    const gpt2 = gpt2Compression(text);
+    summary.learned = { requested: tokenizer.vocabSize, seconds: 0, ...done?.learned, pieces: pieces(tokenizer as BpeTokenizer, tokens), gpt2CharsPerToken: gpt2.charsPerToken, gpt2Chars: gpt2.chars };
+  }
   return { name, text, bytes, tokenizer, tokens, train, val, summary };
+}
+
+/** Chips shown of the text's start. */
+const PIECES = 160;
+
+/** The first tokens as chips: a token that ends inside a character is joined with the next ones until the character is whole. */
+function pieces(tokenizer: BpeTokenizer, tokens: Uint32Array): LearnedSummary['pieces'] {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const out: LearnedSummary['pieces'] = [];
+  let held: number[] = [];
+  for (let i = 0; i < tokens.length && out.length < PIECES; i++) {
+    held.push(tokens[i]!);
+    const bytes = Uint8Array.from(held.flatMap((id) => [...(tokenizer.tokens[id] ?? [])]));
+    let text: string;
+    try {
+      text = strict.decode(bytes);
+    } catch {
+      if (held.length < 4) continue; // a UTF-8 character is at most 4 bytes: 4 tokens complete it
+      text = tokenizer.decode(held);
+    }
+    out.push({ text, tokens: held.length });
+    held = [];
+  }
+  return out;
+}
+
+/** GPT-2's tokens cost seconds per megabyte: measured on the first this many characters. */
+const GPT2_SAMPLE_CHARS = 200_000;
+
+function gpt2Compression(text: string): { charsPerToken: number; chars: number } {
+  let sample = text.slice(0, GPT2_SAMPLE_CHARS);
+  if (/[\uD800-\uDBFF]$/.test(sample)) sample = sample.slice(0, -1); // not half an emoji
+  const chars = [...sample].length;
+  const n = new Gpt2Tokenizer().encode(sample).length;
+  return { charsPerToken: n ? chars / n : 1, chars };
+}
+
+/**
+ * Learns a byte-level BPE of `vocabSize` tokens from the corpus's text (src/model/bpe.ts) and
+ * encodes the text with it: a long text in pieces, with progress and a cancel check (ABORTED).
+ */
+export async function learnCorpusBpe(c: Corpus, vocabSize: number, opts: LongWorkOptions = {}): Promise<Corpus> {
+  const bad = checkVocabSize(vocabSize);
+  if (bad) throw new EngineError(bad.code, bad.message);
+  const t0 = performance.now();
+  const tokenizer = new BpeTokenizer(await learnBpe(c.text, vocabSize, opts));
+  const tokens = await tokenizer.encodeLong(c.text, opts);
+  return corpusFromText(c.name, c.text, 'bpe', c.bytes, tokenizer, { tokens, learned: { requested: vocabSize, seconds: (performance.now() - t0) / 1000 } });
 }

@@ -70,7 +70,11 @@ const yamlString = (s: string) => JSON.stringify(s);
 
 /** README.md: Hugging Face's card metadata (YAML front matter), then what the model is and how to run it. */
 export function modelCard(config: GPTConfig, tokenizer: Tokenizer, card: ModelCard): string {
-  const tokenizerWords = tokenizer.kind === 'gpt2' ? "GPT-2's byte-level BPE (50257 tokens)" : `characters (${tokenizer.vocabSize} in the vocabulary, one token each)`;
+  const tokenizerWords = {
+    gpt2: "GPT-2's byte-level BPE (50257 tokens)",
+    bpe: `a byte-level BPE learned from the training text (${tokenizer.vocabSize} tokens)`,
+    char: `characters (${tokenizer.vocabSize} in the vocabulary, one token each)`,
+  }[tokenizer.kind];
   const steps = card.step === undefined ? undefined : card.totalSteps ? `${card.step} of ${card.totalSteps}` : `${card.step}`;
   const meta = [
     '---',
@@ -84,7 +88,7 @@ export function modelCard(config: GPTConfig, tokenizer: Tokenizer, card: ModelCa
     ...(card.corpus ? [`training_corpus: ${yamlString(card.corpus)}`] : []),
     ...(card.step !== undefined ? [`training_steps: ${card.step}`] : []),
     ...(card.valLoss !== undefined ? [`val_loss: ${round(card.valLoss)}`] : []),
-    `tokenizer: ${tokenizer.kind === 'gpt2' ? 'gpt2-bpe' : 'character'}`,
+    `tokenizer: ${{ gpt2: 'gpt2-bpe', bpe: 'learned-byte-level-bpe', char: 'character' }[tokenizer.kind]}`,
     `trained_with: ${yamlString(`WebGPU GPT Playground (${card.source})`)}`,
     '---',
   ];
@@ -120,7 +124,7 @@ export function modelCard(config: GPTConfig, tokenizer: Tokenizer, card: ModelCa
 
 /** A prompt the vocabulary can spell: a character model knows only its training text's characters. */
 function examplePrompt(tokenizer: Tokenizer): string {
-  if (tokenizer.kind === 'gpt2') return 'Once upon a time';
+  if (tokenizer.kind !== 'char') return 'Once upon a time'; // a byte-level BPE spells any text
   for (let id = 0; id < tokenizer.vocabSize; id++) if (/\p{L}/u.test(tokenizer.decode([id]))) return tokenizer.decode([id]);
   return tokenizer.decode([0]);
 }

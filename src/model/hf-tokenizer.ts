@@ -7,8 +7,10 @@
  *                         between them: the default decoder would put spaces between characters)
  *   GPT-2                 GPT-2's own: ByteLevel pre-tokenizer, post-processor and decoder, a BPE
  *                         model with its 50257-token vocabulary and 50000 merges, <|endoftext|> added
+ *   learned BPE           the same layout as GPT-2's (ByteLevel pre-tokenizer, post-processor and
+ *                         decoder; a BPE model with the learned vocabulary and merges), no added token
  * Reading: tokenizer.ts's tokenizerFromJSON (the one parser) recognises these layouts through
- * hfCharVocab and isHfGpt2Tokenizer below, beside our earlier private `{ "type": ... }` format.
+ * hfCharVocab, isHfGpt2Tokenizer and hfByteBpe below, beside our earlier private `{ "type": ... }` format.
  */
 import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
 
@@ -49,7 +51,7 @@ export function hfCharTokenizerJson(vocab: readonly string[]): Json {
  * GPT-2's bytes_to_unicode: each byte as a printable character (printable Latin-1 bytes stand for
  * themselves, the others are shifted to U+0100 and up, so the space 0x20 is "Ġ" U+0120).
  */
-function byteToUnicode(): string[] {
+export function byteToUnicode(): string[] {
   const table: string[] = new Array<string>(256);
   let shifted = 0;
   for (let b = 0; b < 256; b++) {
@@ -86,17 +88,7 @@ export function hfGpt2TokenizerJson(): Json {
     pre_tokenizer: byteLevel(false, true),
     post_processor: byteLevel(true, false),
     decoder: byteLevel(true, true),
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges,
-    },
+    model: bpeModel(vocab, merges),
   };
   return gpt2Json;
 }
@@ -172,4 +164,78 @@ export function isHfGpt2Tokenizer(j: Json): boolean {
   const size = Object.keys(vocab).length;
   // GPT-2's byte-level vocabulary spells the leading space as "Ġ".
   return (size === GPT2_VOCAB || size === GPT2_VOCAB - 1) && vocab['!'] === 0 && vocab['Hello'] === 15496 && vocab['Ġworld'] === 995;
+}
+
+/** A BPE model's fields as `tokenizers` writes them (GPT-2's and ours). */
+function bpeModel(vocab: Record<string, number>, merges: string[]): Json {
+  return { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges };
+}
+
+/**
+ * The tokenizers file for a byte-level BPE learned here (src/model/bpe.ts): each token spelled in
+ * GPT-2's byte alphabet (so no token holds a space, and "left right" is a merge), the merges in
+ * rank order. Hugging Face then splits words with the same regex and merges by the same ranks.
+ */
+export function hfByteBpeTokenizerJson(tokens: readonly Uint8Array[], merges: readonly (readonly [number, number])[]): Json {
+  const b2u = byteToUnicode();
+  const spelled = tokens.map((t) => Array.from(t, (b) => b2u[b]).join(''));
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: byteLevel(false, true),
+    post_processor: byteLevel(true, false),
+    decoder: byteLevel(true, true),
+    model: bpeModel(Object.fromEntries(spelled.map((t, i) => [t, i])), merges.map(([a, b]) => `${spelled[a]} ${spelled[b]}`)),
+  };
+}
+
+/** Each character of GPT-2's byte alphabet to its byte. */
+let unicodeToByte: Map<string, number> | undefined;
+
+/**
+ * The tokens (bytes by id) and merges of a tokenizers file holding a byte-level BPE (ByteLevel
+ * pre-tokenizer with GPT-2's regex, a BPE model whose tokens are spelled in GPT-2's byte alphabet),
+ * or undefined when the file is not one; a string when it is one but broken (the reason). Whether
+ * the merges fit the tokens is BpeModel's check. `maxVocab` refuses an oversized vocabulary first.
+ */
+export function hfByteBpe(j: Json, maxVocab: number): { tokens: Uint8Array[]; merges: [number, number][] } | string | undefined {
+  const model = modelOf(j);
+  const pre = j.pre_tokenizer as Json | null | undefined;
+  if (model?.type !== 'BPE' || pre?.type !== 'ByteLevel') return undefined;
+  if (pre.use_regex === false || pre.add_prefix_space === true) return 'its ByteLevel pre-tokenizer must use GPT-2\'s regex without a prefix space.';
+  if (Array.isArray(j.added_tokens) && j.added_tokens.length > 0) return 'added (special) tokens are not supported in a learned BPE.';
+  const vocab = model.vocab;
+  if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) return 'its BPE model needs a "vocab" object of tokens and ids.';
+  const entries = Object.entries(vocab);
+  if (entries.length > maxVocab) return `its vocabulary has ${entries.length.toLocaleString('en-US')} entries, more than the model's vocab_size of ${maxVocab}.`;
+  if (!Array.isArray(model.merges)) return 'its BPE model needs a "merges" list.';
+  if (model.merges.length > entries.length) return `it lists ${model.merges.length.toLocaleString('en-US')} merges for ${entries.length.toLocaleString('en-US')} tokens.`;
+  unicodeToByte ??= new Map(byteToUnicode().map((ch, b) => [ch, b]));
+  const u2b = unicodeToByte;
+  const tokens = new Array<Uint8Array>(entries.length);
+  const idOf = new Map<string, number>();
+  for (const [spelled, id] of entries) {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || tokens[id as number] !== undefined) {
+      return `the token ${JSON.stringify(spelled)} has id ${JSON.stringify(id)}; ids must be 0 to ${entries.length - 1}, each used once.`;
+    }
+    const bytes: number[] = [];
+    for (const ch of spelled) {
+      const b = u2b.get(ch);
+      if (b === undefined) return `the token ${JSON.stringify(spelled)} has a character outside GPT-2's byte alphabet.`;
+      bytes.push(b);
+    }
+    tokens[id as number] = Uint8Array.from(bytes);
+    idOf.set(spelled, id as number);
+  }
+  const merges: [number, number][] = [];
+  for (const [r, m] of model.merges.entries()) {
+    const parts: unknown = typeof m === 'string' ? m.split(' ') : m;
+    const ids = Array.isArray(parts) && parts.length === 2 ? parts.map((p) => (typeof p === 'string' ? idOf.get(p) : undefined)) : [];
+    if (ids.length !== 2 || ids[0] === undefined || ids[1] === undefined) return `merge ${r} (${JSON.stringify(m)}) is not two tokens of the vocabulary.`;
+    merges.push([ids[0], ids[1]]);
+  }
+  return { tokens, merges };
 }

@@ -47,6 +47,13 @@ export const SAMPLING_RANGES = {
   seed: { min: 0, max: 2 ** 31, int: true },
 } as const satisfies Record<string, NumberRange>;
 
+/**
+ * The size of a vocabulary learned from the training text (byte-level BPE, src/model/bpe.ts):
+ * at least the 256 bytes; at most 16,384 tokens, where learning a 100 MB text still takes minutes,
+ * not hours, and the tied embedding stays a small part of a small model.
+ */
+export const BPE_VOCAB_RANGE = { min: 256, max: 16_384, int: true } as const satisfies NumberRange;
+
 /** Whether `v` lies in range `r`. */
 export function inRange(v: number, r: NumberRange): boolean {
   return Number.isFinite(v) && v >= r.min && (r.maxExclusive ? v < r.max : v <= r.max) && (!r.int || Number.isInteger(v));

@@ -8,12 +8,13 @@
  * memory plan's (src/workers/engine/training.ts plan, src/model/config.ts validateConfig).
  */
 import { EngineError, type EngineErrorCode } from '../errors';
-import { inRange, type NumberRange } from './limits';
+import { BPE_VOCAB_RANGE, inRange, type NumberRange } from './limits';
 import type { Recipe } from './presets';
 
 /** One thing wrong with a recipe: the field to change (or 'corpus'), the engine error code, and what to do, in words. */
 export interface RecipeProblem {
-  field: keyof Recipe | 'corpus';
+  /** 'vocabSize': the size of a vocabulary to learn from the text (checkVocabSize). */
+  field: keyof Recipe | 'corpus' | 'vocabSize';
   code: Extract<EngineErrorCode, 'BAD_CONFIG' | 'BAD_CORPUS'>;
   message: string;
 }
@@ -58,6 +59,16 @@ export function checkRecipeField(key: keyof Recipe, value: unknown): RecipeProbl
   const name = f.label === key ? key : `${f.label} (${key})`;
   const allowed = f.int ? `a whole number from ${f.min} to ${f.max}` : f.maxExclusive ? `at least ${f.min} and below ${f.max}` : `from ${f.min} to ${f.max}`;
   return { field: key, code: 'BAD_CONFIG', message: `${name} must be ${allowed}, but it is ${show(value)}.` };
+}
+
+/**
+ * The problem with the size of a vocabulary to learn from the text (BPE_VOCAB_RANGE), if any: the
+ * page shows it at once and disables Start, the worker and the CLI refuse it with the same words.
+ */
+export function checkVocabSize(value: unknown): RecipeProblem | undefined {
+  if (typeof value === 'number' && inRange(value, BPE_VOCAB_RANGE)) return undefined;
+  const { min, max } = BPE_VOCAB_RANGE;
+  return { field: 'vocabSize', code: 'BAD_CONFIG', message: `The vocabulary size must be a whole number from ${min} to ${max.toLocaleString('en-US')}, but it is ${show(value)}.` };
 }
 
 /** Why heads of n_embd / n_head channels cannot be made; undefined when they can. validateConfig (config.ts) says the same. */

@@ -1,11 +1,13 @@
 /**
- * Tokenizers: character level (nanoGPT's Shakespeare recipe) and GPT-2's byte-level BPE.
+ * Tokenizers: character level (nanoGPT's Shakespeare recipe), GPT-2's byte-level BPE, and a
+ * byte-level BPE learned from the training text (src/model/bpe.ts learns it).
  *
  * `tokenizer.json` in a model directory is written in Hugging Face tokenizers' format (toHfJSON;
  * see hf-tokenizer.ts). tokenizerFromJSON, the one parser, reads that, Hugging Face's own GPT-2
  * file, and the private format that earlier downloads carry (toJSON, the tokenizer's short description):
  *   { "type": "char", "version": 1, "vocab": ["\n", " ", "!", ...] }  vocab[i] is token i, one code point each
  *   { "type": "gpt2", "version": 1 }                                 GPT-2's 50257-token BPE (r50k_base)
+ * A learned BPE has no private form: it is only ever written in Hugging Face's (hfByteBpeTokenizerJson).
  *
  * decode() turns ids outside [0, vocabSize) into U+FFFD instead of throwing: a model with a padded
  * vocabulary (nanoGPT pads 50257 to 50304) can sample them, and generation should not crash.
@@ -13,17 +15,19 @@
 import { encode as r50kEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
 import { EngineError } from '../errors';
-import { GPT2_EOT_TEXT, hfCharTokenizerJson, hfCharVocab, hfGpt2TokenizerJson, isHfGpt2Tokenizer } from './hf-tokenizer';
+import { BpeModel, type LearnedBpe, type LongWorkOptions } from './bpe';
+import { GPT2_EOT_TEXT, hfByteBpe, hfByteBpeTokenizerJson, hfCharTokenizerJson, hfCharVocab, hfGpt2TokenizerJson, isHfGpt2Tokenizer } from './hf-tokenizer';
 
 export type TokenizerJson = { type: 'char'; version: 1; vocab: string[] } | { type: 'gpt2'; version: 1 };
 
 export interface Tokenizer {
-  readonly kind: 'char' | 'gpt2';
+  /** 'char': one token per code point; 'gpt2': GPT-2's BPE; 'bpe': a byte-level BPE learned from the training text. */
+  readonly kind: 'char' | 'gpt2' | 'bpe';
   readonly vocabSize: number;
   encode(text: string): number[];
   decode(ids: ArrayLike<number>): string;
-  /** Our short description of the tokenizer (the tokenizer.json of earlier downloads; still read). */
-  toJSON(): TokenizerJson;
+  /** Our short description of the tokenizer (the tokenizer.json of earlier downloads; still read); a learned BPE's is Hugging Face's file. */
+  toJSON(): TokenizerJson | Record<string, unknown>;
   /** tokenizer.json as saved with the model: Hugging Face tokenizers' format. */
   toHfJSON(): Record<string, unknown>;
 }
@@ -192,6 +196,60 @@ export class Gpt2Tokenizer implements Tokenizer {
   }
 }
 
+/**
+ * A byte-level BPE learned from a text (src/model/bpe.ts): tokens 0..255 are the bytes, then one
+ * token per merge. Any UTF-8 text encodes (every byte has a token) and decodes back exactly.
+ * Unknown ids decode as U+FFFD, as GPT-2's.
+ */
+export class BpeTokenizer implements Tokenizer {
+  readonly kind = 'bpe';
+  private readonly model: BpeModel;
+
+  /** Throws BAD_CHECKPOINT when the merges and tokens do not fit together (a damaged file). */
+  constructor(learned: LearnedBpe) {
+    try {
+      this.model = new BpeModel(learned.tokens, learned.merges);
+    } catch (e) {
+      throw badTokenizer((e as Error).message);
+    }
+  }
+
+  get vocabSize(): number {
+    return this.model.vocabSize;
+  }
+
+  get tokens(): readonly Uint8Array[] {
+    return this.model.tokens;
+  }
+
+  get merges(): readonly (readonly [number, number])[] {
+    return this.model.merges;
+  }
+
+  encode(text: string): number[] {
+    return this.model.encode(text);
+  }
+
+  /** encode() over a long text, in pieces with progress and a cancel check (the worker's corpus). */
+  encodeLong(text: string, opts?: LongWorkOptions): Promise<Uint32Array> {
+    return this.model.encodeLong(text, opts);
+  }
+
+  /** The bytes joined, then decoded once (a character split across tokens comes out whole; a dangling part is U+FFFD). */
+  decode(ids: ArrayLike<number>): string {
+    return new TextDecoder('utf-8').decode(this.model.bytesOf(ids, REPLACEMENT_BYTES));
+  }
+
+  /** A learned BPE had no earlier private format: its description is Hugging Face's file. */
+  toJSON(): Record<string, unknown> {
+    return this.toHfJSON();
+  }
+
+  toHfJSON(): Record<string, unknown> {
+    return hfByteBpeTokenizerJson(this.model.tokens, this.model.merges);
+  }
+}
+
 function badTokenizer(msg: string): EngineError {
   return new EngineError('BAD_CHECKPOINT', `tokenizer.json: ${msg}`);
 }
@@ -212,7 +270,10 @@ export function tokenizerFromJSON(json: unknown, maxVocab = MAX_CHAR_VOCAB): Tok
     const vocab = hfCharVocab(j, Math.min(maxVocab, MAX_CHAR_VOCAB));
     if (typeof vocab === 'string') throw badTokenizer(vocab);
     if (vocab) return charTokenizer(vocab);
-    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than GPT-2 or a character vocabulary; only GPT-2 BPE and character-level tokenizers are supported.');
+    const bpe = hfByteBpe(j, Math.min(maxVocab, MAX_CHAR_VOCAB));
+    if (typeof bpe === 'string') throw badTokenizer(bpe);
+    if (bpe) return new BpeTokenizer(bpe);
+    throw badTokenizer('this is a Hugging Face tokenizers file for a tokenizer other than GPT-2 or a character vocabulary or a byte-level BPE; only byte-level BPE (GPT-2\'s, or one learned from a text) and character-level tokenizers are supported.');
   }
   if (j.type !== 'char' && j.type !== 'gpt2') {
     throw badTokenizer(`"type" must be "char" or "gpt2", but it is ${JSON.stringify(j.type) ?? 'missing'}.`);

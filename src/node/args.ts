@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 
 /** The options that take a value (all read as strings: `num` parses the numeric ones). */
 const VALUE_OPTIONS = [
-  'data', 'out', 'model', 'prompt', 'prompt-file', 'tokenizer', 'preset',
+  'data', 'out', 'model', 'prompt', 'prompt-file', 'tokenizer', 'vocab', 'max-seconds', 'preset',
   'layers', 'heads', 'embd', 'block', 'batch', 'steps', 'lr', 'min-lr', 'warmup', 'weight-decay', 'beta2',
   'grad-clip', 'dropout', 'eval-every', 'eval-iters', 'sample', 'seed', 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'dtype', 'weights',
 ] as const;

@@ -22,7 +22,9 @@ Usage: npm run cli -- <command> [options]
   train    --data FILE --out DIR [--preset ID (default nanogpt-cpu; any option below overrides it)
            --layers 4 --heads 4 --embd 128 --block 64 --batch 12 --steps 2000 --lr 1e-3 --min-lr 1e-4
            --warmup 100 --weight-decay 0.1 --dropout 0 --beta2 0.99 --grad-clip 1 --eval-every 250
-           --eval-iters 20 --sample 0 (characters sampled at each evaluation) --seed 1337 --tokenizer char|gpt2 --json]
+           --eval-iters 20 --sample 0 (characters sampled at each evaluation) --seed 1337 --json
+           --tokenizer char|gpt2|bpe (bpe: a byte-level BPE learned from the text) --vocab 4096 (its size, 256-16384)
+           --max-seconds 0 (stop after this much time and save; 0: no limit)]
   generate --model DIR --prompt TEXT [--max-new-tokens 200 --temperature 0.8 --top-k 0 --top-p 1 --seed 1337
            --weights f32|f16packed|f16 (the decoder's weights; 16-bit: half the bytes a token reads)]
   logits   --model DIR --prompt TEXT

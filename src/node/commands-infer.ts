@@ -73,5 +73,8 @@ export async function evalCommand(args: CliArgs): Promise<void> {
   const tokens = Uint32Array.from(all.slice(Math.floor(all.length * 0.9)));
   const { loss, windows } = await evaluateTokens(model, tokens, num(args, 'batch', 8));
   process.stderr.write(`${windows} windows of ${ck.config.block_size} tokens from the last 10% (${tokens.length} tokens)\n`);
+  // Losses of different tokenizers compare per character: nats per token / characters per token / ln 2.
+  const charsPerToken = [...ck.tokenizer.decode(tokens)].length / tokens.length;
+  process.stderr.write(`${charsPerToken.toFixed(4)} characters per token: ${(loss / charsPerToken / Math.LN2).toFixed(4)} bits per character\n`);
   process.stdout.write(`${loss.toFixed(4)}\n`);
 }

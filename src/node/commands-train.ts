@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
-import { loadCorpus } from '../model/corpus';
+import { learnCorpusBpe, loadCorpus } from '../model/corpus';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
-import { assertRecipe, checkRecipeField } from '../model/recipe';
+import { assertRecipe, checkRecipeField, checkVocabSize } from '../model/recipe';
 import { recipeConfig, recipeTrainOptions } from '../model/session';
 import { TrainingRun } from '../model/training-run';
 import { num, required, UsageError, type CliArgs } from './args';
@@ -57,10 +57,32 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   const dataPath = required(args, 'data');
   const outDir = required(args, 'out');
   const kind = args.tokenizer ?? 'char';
-  if (kind !== 'char' && kind !== 'gpt2') throw new UsageError(`--tokenizer must be char or gpt2, got '${kind}'`);
+  if (kind !== 'char' && kind !== 'gpt2' && kind !== 'bpe') throw new UsageError(`--tokenizer must be char, gpt2 or bpe, got '${kind}'`);
+  const vocab = num(args, 'vocab', 4096);
+  const badVocab = kind === 'bpe' ? checkVocabSize(vocab) : undefined;
+  if (badVocab) throw new UsageError(`--vocab: ${badVocab.message}`);
+  if (kind !== 'bpe' && args.vocab !== undefined) throw new UsageError('--vocab is the size of a vocabulary learned from the text: it goes with --tokenizer bpe');
+  const maxSeconds = num(args, 'max-seconds', 0);
+  if (!(maxSeconds >= 0)) throw new UsageError('--max-seconds must be 0 (no limit) or more');
   const recipe = recipeFromArgs(args);
   // The page's corpus loader and recipe validator: the same checks and messages as Start in the page.
-  const { tokenizer, tokens, train, val, summary } = loadCorpus([{ name: basename(dataPath), bytes: new Uint8Array(readFileSync(dataPath)) }], kind);
+  let corpus = loadCorpus([{ name: basename(dataPath), bytes: new Uint8Array(readFileSync(dataPath)) }], kind === 'bpe' ? 'char' : kind);
+  if (kind === 'bpe') {
+    let shown = '';
+    corpus = await learnCorpusBpe(corpus, vocab, {
+      onProgress: (p) => {
+        const line = `learning the vocabulary: ${p.phase} ${Math.floor((100 * p.done) / p.total)}%`;
+        if (line !== shown && (process.stderr.isTTY || p.done === p.total)) process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+        shown = line;
+      },
+    });
+    const l = corpus.summary.learned!;
+    process.stderr.write(
+      `${process.stderr.isTTY ? '\r\x1b[K' : ''}learned ${corpus.tokenizer.vocabSize} tokens (asked ${vocab}) in ${l.seconds.toFixed(2)} s: ` +
+        `${corpus.summary.charsPerToken!.toFixed(3)} characters per token (GPT-2's: ${l.gpt2CharsPerToken.toFixed(3)} on the first ${l.gpt2Chars} characters)\n`,
+    );
+  }
+  const { tokenizer, tokens, train, val, summary } = corpus;
   assertRecipe(recipe, summary);
   const config = recipeConfig(recipe, tokenizer.vocabSize);
   const opts = { ...recipeTrainOptions(recipe), beta2: num(args, 'beta2', 0.99), gradClip: num(args, 'grad-clip', 1) };
@@ -79,13 +101,16 @@ export async function trainCommand(args: CliArgs): Promise<void> {
 
   const bar = new ProgressBar(recipe.steps, opts.batch * run.trainer.T);
   let best = Infinity;
-  const save = async (note: string, step: number, valLoss: number) => {
+  const save = async (note: string, step: number, valLoss?: number) => {
     const { params } = await run.save(run.step, false);
     const card = { name: basename(resolve(outDir)), corpus: basename(dataPath), step, totalSteps: recipe.steps, valLoss, source: 'cli' } as const;
     await saveModelDir(outDir, { config, tokenizer, params }, card);
     bar.log(`saved ${outDir} (${note})`);
   };
   const t0 = performance.now();
+  // --max-seconds: the same training time for runs that differ in speed (a bigger vocabulary, say).
+  const stop = new AbortController();
+  const timer = maxSeconds > 0 ? setTimeout(() => stop.abort(), maxSeconds * 1000) : undefined;
   try {
     const end = await run.run(
       {
@@ -101,9 +126,11 @@ export async function trainCommand(args: CliArgs): Promise<void> {
           } else if (ev.step === recipe.steps) log(`final val loss ${ev.valLoss.toFixed(4)} is not better than ${best.toFixed(4)}: kept the earlier checkpoint`);
         },
       },
-      { evalEvery: recipe.evalEvery },
+      { evalEvery: recipe.evalEvery, signal: stop.signal },
     );
+    clearTimeout(timer);
     if (end.error) throw end.error;
+    if (end.reason === 'stopped') await save(`stopped at the time limit, step ${end.step}`, end.step);
   } catch (e) {
     bar.done();
     if (e instanceof EngineError && e.code === 'DIVERGED' && Number.isFinite(best)) log(`the best checkpoint so far is in ${outDir}`);
@@ -111,7 +138,7 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   }
   bar.done();
   const secs = (performance.now() - t0) / 1000;
-  log(`done: ${recipe.steps} steps in ${secs.toFixed(0)} s (${Math.round((recipe.steps * opts.batch * run.trainer.T) / secs)} tok/s incl. evaluation)`);
+  log(`done: ${run.step} steps in ${secs.toFixed(0)} s (${Math.round((run.step * opts.batch * run.trainer.T) / secs)} tok/s incl. evaluation)`);
   run.destroy();
 }
 

@@ -11,12 +11,13 @@
 import type { Preset, PresetId, Recipe } from '../model/presets';
 import type { NoWebGpuReason } from '../gpu/device';
 import type { BlockTrace, LayerNormTrace, TraceNumbers } from '../model/token-trace';
-import type { CorpusPart, CorpusSummary, TokenizerKind } from '../model/corpus';
+import type { CorpusPart, CorpusSummary, LearnedSummary, TokenizerKind } from '../model/corpus';
+import type { BpeProgress } from '../model/bpe';
 import type { SAMPLING_RANGES } from '../model/limits';
 
-export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
-export { corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
-export { checkRecipe, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
+export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, LearnedSummary, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
+export { BPE_VOCAB_RANGE, corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
+export { checkRecipe, checkVocabSize, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
 export { keptByCut } from '../model/sampling-cut';
 
 export interface EngineInfo {
@@ -209,6 +210,9 @@ export interface TokenTrace extends TraceNumbers {
   ms: number;
 }
 
+/** What learning a vocabulary streams: the phase (counting words, merging pairs, encoding the text) and how far it is. */
+export type LearnEvent = BpeProgress;
+
 /** Memory a recipe needs on this adapter, computed before anything is allocated. */
 export interface MemoryPlan {
   params: number;
@@ -320,8 +324,17 @@ export interface EngineApi {
   setCorpus(parts: CorpusPart[], tokenizer: TokenizerKind): Promise<CorpusSummary>;
   /** Fetches a bundled corpus (e.g. `corpora/tinyshakespeare.txt`) in the worker. */
   setCorpusFromUrl(url: string, name: string, tokenizer: TokenizerKind): Promise<CorpusSummary>;
-  /** Re-tokenizes the current corpus. */
+  /** Re-tokenizes the current corpus with characters or GPT-2's BPE ('bpe' is learnTokenizer's). */
   setTokenizer(tokenizer: TokenizerKind): Promise<CorpusSummary>;
+  /**
+   * Learns a byte-level BPE of `vocabSize` tokens from the current corpus's text and re-tokenizes
+   * it (src/model/bpe.ts), streaming progress; the worker stays responsive meanwhile. Rejects with
+   * ABORTED when cancelled (cancelLearning, a newer learnTokenizer, or a new text), BAD_CONFIG for
+   * a size outside BPE_VOCAB_RANGE, BUSY while training runs. The corpus is unchanged unless it succeeds.
+   */
+  learnTokenizer(vocabSize: number, onEvent: OnEvent<LearnEvent>): Promise<{ summary: CorpusSummary } & Streamed>;
+  /** Cancels learnTokenizer (it rejects with ABORTED). */
+  cancelLearning(): Promise<void>;
   /** Parameters and memory of a recipe for the current corpus, against this adapter's limits. */
   planTraining(recipe: Recipe): Promise<MemoryPlan>;
   /**

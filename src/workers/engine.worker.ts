@@ -174,6 +174,16 @@ const api: EngineApi = {
     return corpus.setTokenizer(tokenizer);
   },
 
+  async learnTokenizer(vocabSize, onEvent) {
+    // CPU work in this thread: training would wait behind it (and its corpus must not change under it).
+    if (jobs.running === 'train') throw new EngineError('BUSY', 'Training is running. Stop it before learning a new vocabulary.');
+    return corpus.learnTokenizer(vocabSize, onEvent);
+  },
+
+  async cancelLearning() {
+    corpus.cancelLearning();
+  },
+
   async planTraining(recipe) {
     return training.plan(recipe, (await device()).device.limits);
   },

@@ -1,4 +1,6 @@
 import { useStore } from '../store';
+import { LearnedTokens } from './LearnedTokens';
+import { LearnProgress } from './LearnProgress';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -6,6 +8,8 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function CorpusInfo() {
   const corpus = useStore((s) => s.corpus);
   const busy = useStore((s) => s.corpusBusy);
+  const learning = useStore((s) => s.learnProgress !== undefined);
+  if (learning) return <LearnProgress />;
   if (busy) return <p className="text-sm text-zinc-400">Reading the text…</p>;
   if (!corpus) return <p className="text-sm text-zinc-400">No training text yet.</p>;
   return (
@@ -34,7 +38,8 @@ export function CorpusInfo() {
         </div>
       </dl>
       {corpus.vocabSize === 1 && <p className="mt-1 text-amber-300">The text has a single distinct character: the model can only learn to repeat it.</p>}
-      <pre className="mt-2 max-h-24 overflow-hidden whitespace-pre-wrap break-words font-mono text-xs text-zinc-400">{corpus.preview}</pre>
+      <LearnedTokens corpus={corpus} />
+      {!corpus.learned && <pre className="mt-2 max-h-24 overflow-hidden whitespace-pre-wrap break-words font-mono text-xs text-zinc-400">{corpus.preview}</pre>}
     </div>
   );
 }

@@ -1,7 +1,10 @@
 import { useState } from 'react';
+import type { TokenizerKind } from '../../workers/api';
+import { useTranslation } from '../i18n';
 import { BUNDLED_CORPORA } from '../store/training';
 import { useStore } from '../store';
 import { FilePicker } from './FilePicker';
+import { VocabSizeField } from './VocabSizeField';
 
 /** Training text in: drop or pick files (several are joined), paste, or one of the bundled corpora. */
 export function CorpusPicker() {
@@ -10,6 +13,7 @@ export function CorpusPicker() {
   const { chooseCorpusFiles: chooseFiles, choosePastedText: choosePasted, chooseBundledCorpus: chooseBundled, setTokenizer } = useStore.getState();
   const [over, setOver] = useState(false);
   const [pasted, setPasted] = useState('');
+  const { t } = useTranslation('bpe');
 
   return (
     <div className="space-y-3">
@@ -51,13 +55,17 @@ export function CorpusPicker() {
           Use pasted text
         </button>
       </details>
-      <label className="flex items-center gap-2 text-sm">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+      <label className="flex min-w-0 items-center gap-2 text-sm">
         <span className="text-zinc-400">Tokenizer</span>
-        <select aria-label="Tokenizer" value={tokenizer} disabled={busy} onChange={(e) => void setTokenizer(e.target.value as 'char' | 'gpt2')} className="min-w-0 rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5">
+        <select aria-label="Tokenizer" value={tokenizer} disabled={busy} onChange={(e) => void setTokenizer(e.target.value as TokenizerKind)} className="min-w-0 rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5">
           <option value="char">Characters (one token per character)</option>
           <option value="gpt2">GPT-2 BPE (50,257 tokens)</option>
+          <option value="bpe">{t('option')}</option>
         </select>
       </label>
+      {tokenizer === 'bpe' && <VocabSizeField />}
+      </div>
     </div>
   );
 }

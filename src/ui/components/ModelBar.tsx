@@ -26,7 +26,7 @@ export function ModelBar() {
               channels: formatNumber(model.n_embd),
               blockSize: formatNumber(model.block_size),
               vocab: formatNumber(model.vocab_size),
-              tokenizer: model.tokenizer === 'char' ? t('model.chars') : t('model.bpe'),
+              tokenizer: model.tokenizer === 'char' ? t('model.chars') : model.tokenizer === 'bpe' ? t('tokenizerName', { ns: 'bpe' }) : t('model.bpe'),
               params: formatNumber(model.params, { notation: 'compact', maximumSignificantDigits: 3 }),
             })}
             {model.valLoss !== undefined && t('model.valLoss', { loss: formatNumber(model.valLoss, { minimumFractionDigits: 3, maximumFractionDigits: 3 }) })}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { LibraryEntry } from '../../workers/api';
+import { t } from '../i18n';
 import { useStore } from '../store';
 import { SHIPPED_MODEL } from '../store/models';
 import { UrlLoader } from './UrlLoader';
@@ -95,7 +96,7 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
           </p>
         ) : (
           <p className="text-xs text-zinc-400">
-            {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
+            {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : m.tokenizer === 'bpe' ? t('bpe:tokenizerName') : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
             {m.valLoss !== undefined && ` · val loss ${m.valLoss.toFixed(3)}`}
             {m.step !== undefined && ` · step ${m.step}${m.totalSteps !== undefined && m.step < m.totalSteps ? ` of ${m.totalSteps}` : ''}`} · {new Date(m.updated).toLocaleString()}
           </p>

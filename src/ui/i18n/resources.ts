@@ -1,4 +1,5 @@
 import { a11y } from './a11y';
+import { bpe } from './bpe';
 import { common } from './common';
 import { errors } from './errors';
 import { frame } from './frame';
@@ -10,7 +11,7 @@ import { offline } from './offline';
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common, errors, frame, how, write, offline, a11y } as const;
+export const NAMESPACES = { common, errors, frame, how, write, offline, a11y, bpe } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 

@@ -116,3 +116,68 @@ describe('a run', () => {
     expect(store.getState().trainStatus).toBe('idle');
   });
 });
+
+describe('a vocabulary learned from the text', () => {
+  const learnedSummary = { ...corpusOf(1000), tokenizer: 'bpe' as const, vocabSize: 300 };
+
+  it('reads the text as characters, then learns the vocabulary size chosen, with progress', async () => {
+    store.getState().setBpeVocab(300);
+    await store.getState().setTokenizer('bpe');
+    expect(engine.learnTokenizer).not.toHaveBeenCalled(); // no text yet
+    let progressSeen: unknown;
+    engine.learnTokenizer.mockImplementation(async (_vocab, onEvent) => {
+      onEvent({ phase: 'merging', done: 10, total: 44 }, 0);
+      await new Promise((r) => setTimeout(r, 20)); // a frame passes: the progress reaches the store
+      progressSeen = store.getState().learnProgress;
+      expect(store.getState().corpusBusy).toBe(true); // Start is disabled meanwhile
+      return { summary: learnedSummary, events: 1 };
+    });
+    await store.getState().choosePastedText('some text');
+    expect(engine.setCorpus).toHaveBeenCalledWith(expect.anything(), 'char');
+    expect(engine.learnTokenizer).toHaveBeenCalledWith(300, expect.anything());
+    expect(progressSeen).toEqual({ phase: 'merging', done: 10, total: 44 });
+    expect(store.getState().corpus).toEqual(learnedSummary);
+    expect(store.getState().learnProgress).toBeUndefined();
+    expect(store.getState().corpusBusy).toBe(false);
+  });
+
+  it('a size out of range is a problem at once (Start disabled) and is not learned; a valid one is, once typing pauses', async () => {
+    vi.useFakeTimers();
+    try {
+      await store.getState().choosePastedText('some text');
+      await store.getState().setTokenizer('bpe');
+      expect(engine.learnTokenizer).toHaveBeenCalledTimes(1); // the default size, at once
+      // Typing 4096: "4" and "40" are out of range, said at once; "409" and "4096" are sizes.
+      for (const v of [4, 40]) store.getState().setBpeVocab(v);
+      expect(store.getState().recipeProblems).toEqual([
+        { field: 'vocabSize', code: 'BAD_CONFIG', message: 'The vocabulary size must be a whole number from 256 to 16,384, but it is 40.' },
+      ]);
+      store.getState().setBpeVocab(409);
+      await vi.advanceTimersByTimeAsync(100);
+      store.getState().setBpeVocab(4096);
+      expect(store.getState().recipeProblems).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(engine.learnTokenizer).toHaveBeenCalledTimes(2);
+      expect(engine.learnTokenizer).toHaveBeenLastCalledWith(4096, expect.anything());
+      await store.getState().setTokenizer('char');
+      store.getState().setBpeVocab(100000);
+      expect(store.getState().recipeProblems).toEqual([]); // not learning: the size does not matter
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('Cancel keeps the text as it was, and the choice goes back to its tokenizer (no alert)', async () => {
+    await store.getState().choosePastedText('some text');
+    engine.learnTokenizer.mockImplementation(async () => {
+      store.getState().cancelLearning();
+      throw new EngineError('ABORTED', 'Learning the vocabulary was cancelled.');
+    });
+    await store.getState().setTokenizer('bpe');
+    expect(engine.cancelLearning).toHaveBeenCalled();
+    expect(store.getState().tokenizer).toBe('char');
+    expect(store.getState().corpus?.tokenizer).toBe('char');
+    expect(store.getState().messages.train).toBeUndefined();
+    expect(store.getState().corpusBusy).toBe(false);
+  });
+});

@@ -1,12 +1,15 @@
 import * as Comlink from 'comlink';
+import { engineErrorCode } from '../../errors';
 import { getEngine, streamCall } from '../../workers/bridge';
 import {
   checkRecipe,
+  checkVocabSize,
   corpusTooLargeMessage,
   MAX_CORPUS_BYTES,
   NO_CORPUS_MESSAGE,
   type CorpusPart,
   type CorpusSummary,
+  type LearnEvent,
   type MemoryPlan,
   type OnEvent,
   type PositionTrace,
@@ -57,7 +60,12 @@ export interface ProbeSnapshot {
 export interface TrainingSlice {
   corpus?: CorpusSummary;
   corpusBusy: boolean;
+  /** The tokenizer chosen; 'bpe' learns a vocabulary of `bpeVocab` tokens from the text. */
   tokenizer: TokenizerKind;
+  /** The size of the vocabulary to learn, as typed (checkVocabSize says what is wrong with it). */
+  bpeVocab: number;
+  /** How far learning the vocabulary is, while it runs (corpusBusy is then true). */
+  learnProgress?: LearnEvent;
   presets: Preset[];
   presetId?: PresetId;
   recipe?: Recipe;
@@ -87,6 +95,9 @@ export interface TrainingSlice {
   choosePastedText(text: string): Promise<void>;
   chooseBundledCorpus(id: (typeof BUNDLED_CORPORA)[number]['id']): Promise<void>;
   setTokenizer(kind: TokenizerKind): Promise<void>;
+  /** Sets the vocabulary size to learn; a valid one is learned after a short pause in typing. */
+  setBpeVocab(size: number): void;
+  cancelLearning(): void;
   choosePreset(id: PresetId): void;
   setRecipe(r: Partial<Recipe>): void;
   setTrainName(name: string): void;
@@ -100,14 +111,17 @@ export interface TrainingSlice {
 
 const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth: [], evalStep: [], trainLoss: [], valLoss: [] });
 
+/** How long typing must pause before a new vocabulary size is learned. */
+const LEARN_DELAY_MS = 600;
+
 /** Exponential moving average of the per-step loss (debiased, as TensorBoard's smoothing). */
 const SMOOTHING = 0.9;
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   /** Checks the recipe against the text at once (the page's own copy of the worker's rule), then re-plans memory in the worker (cheap). */
   const replan = async () => {
-    const { recipe, corpus } = get();
-    set({ recipeProblems: recipe ? checkRecipe(recipe, corpus) : [] });
+    const { recipe } = get();
+    recheck();
     if (!recipe) return;
     try {
       const plan = await getEngine().planTraining(recipe);
@@ -116,18 +130,62 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       get().sayError('train', e);
     }
   };
+  /** The recipe's problems for this text, and the vocabulary size's when one is to be learned: shown at once, Start disabled. */
+  const recheck = () => {
+    const { recipe, corpus, tokenizer, bpeVocab } = get();
+    const vocab = tokenizer === 'bpe' ? checkVocabSize(bpeVocab) : undefined;
+    set({ recipeProblems: [...(recipe ? checkRecipe(recipe, corpus) : []), ...(vocab ? [vocab] : [])] });
+  };
+  /** The text's tokenizer when it is read: a vocabulary to learn starts from characters (learn() follows). */
+  const readAs = (): TokenizerKind => (get().tokenizer === 'bpe' ? 'char' : get().tokenizer);
   const corpusRequest = async (what: () => Promise<CorpusSummary>) => {
     set({ corpusBusy: true });
     get().clearMessage('train');
+    let ok = false;
     try {
       const corpus = await what();
       set({ corpus, trainName: corpus.name.replace(/\.[a-z0-9]{1,5}$/i, '') });
       await replan();
+      ok = true;
     } catch (e) {
       // The corpus already chosen stays: the worker only replaces it on success.
       get().sayError('train', e);
     } finally {
       set({ corpusBusy: false });
+    }
+    if (ok && get().tokenizer === 'bpe') await learn();
+  };
+  /** Each learning run's number: a newer one (or a cancel) makes an older one's outcome moot. */
+  let learnRun = 0;
+  let cancelled = false;
+  let learnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Learns a vocabulary of bpeVocab tokens from the current text, with progress; the text stays as it was when it fails or is cancelled. */
+  const learn = async () => {
+    clearTimeout(learnTimer);
+    const vocab = get().bpeVocab;
+    if (!get().corpus || checkVocabSize(vocab)) return;
+    const run = ++learnRun;
+    cancelled = false;
+    set({ corpusBusy: true, learnProgress: { phase: 'counting', done: 0, total: 1 } });
+    get().clearMessage('train');
+    try {
+      const { summary } = await streamCall<LearnEvent, { summary: CorpusSummary; events: number }>(
+        (onEvent) => getEngine().learnTokenizer(vocab, onEvent),
+        (batch) => {
+          if (run === learnRun) set({ learnProgress: batch.at(-1) });
+        },
+      );
+      if (run !== learnRun) return;
+      set({ corpus: summary });
+      await replan();
+    } catch (e) {
+      if (run !== learnRun) return;
+      // Cancelled: the text stays split as it was, and the choice says so.
+      if (engineErrorCode(e) === 'ABORTED' && cancelled) set({ tokenizer: get().corpus?.tokenizer ?? 'char' });
+      else get().sayError('train', e);
+      recheck();
+    } finally {
+      if (run === learnRun) set({ corpusBusy: false, learnProgress: undefined });
     }
   };
   let ema = 0;
@@ -208,6 +266,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   return {
     corpusBusy: false,
     tokenizer: 'char',
+    bpeVocab: 1024,
     presets: [],
     recipeProblems: [],
     trainStatus: 'idle',
@@ -233,21 +292,38 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       await corpusRequest(async () => {
         const parts: CorpusPart[] = [];
         for (const f of files) parts.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
-        return getEngine().setCorpus(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), get().tokenizer);
+        return getEngine().setCorpus(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), readAs());
       });
     },
     choosePastedText: (text) => {
       const bytes = new TextEncoder().encode(text);
-      return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: 'pasted text', bytes }], [bytes.buffer]), get().tokenizer));
+      return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: 'pasted text', bytes }], [bytes.buffer]), readAs()));
     },
     chooseBundledCorpus: (id) => {
       const c = BUNDLED_CORPORA.find((x) => x.id === id)!;
       const url = new URL(`${import.meta.env.BASE_URL}corpora/${c.file}`, location.href).href;
-      return corpusRequest(() => getEngine().setCorpusFromUrl(url, c.file, get().tokenizer));
+      return corpusRequest(() => getEngine().setCorpusFromUrl(url, c.file, readAs()));
     },
     setTokenizer: async (kind) => {
       set({ tokenizer: kind });
-      if (get().corpus) await corpusRequest(() => getEngine().setTokenizer(kind));
+      recheck();
+      if (!get().corpus) return;
+      if (kind === 'bpe') await learn();
+      else await corpusRequest(() => getEngine().setTokenizer(kind));
+    },
+    setBpeVocab: (size) => {
+      set({ bpeVocab: size });
+      recheck();
+      clearTimeout(learnTimer);
+      const { tokenizer, corpus } = get();
+      // Learned once typing pauses, not at every keystroke ("4", "40", "409", "4096").
+      if (tokenizer === 'bpe' && corpus && !checkVocabSize(size) && !(corpus.tokenizer === 'bpe' && corpus.learned?.requested === size)) {
+        learnTimer = setTimeout(() => void learn(), LEARN_DELAY_MS);
+      }
+    },
+    cancelLearning: () => {
+      cancelled = true;
+      void getEngine().cancelLearning();
     },
     choosePreset: (id) => {
       const p = get().presets.find((x) => x.id === id);
