@@ -61,6 +61,7 @@ const api: EngineApi = {
     if (!testHooks) throw new EngineError('BAD_CONFIG', 'Test hooks are off: open the page with ?test-hooks to use them.');
     if (kind === 'lose-device') loseDeviceForTest();
     else if (kind === 'uncaptured-error') await uncapturedErrorForTest();
+    else if (kind === 'hold-next-save') await library.holdNextSaveForTest();
     else library.failSavesForTest(kind === 'storage-full');
   },
 

@@ -1,10 +1,11 @@
 import { common } from './common';
+import { storage } from './storage';
 
 /**
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common } as const;
+export const NAMESPACES = { common, storage } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 
