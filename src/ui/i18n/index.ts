@@ -35,7 +35,8 @@ function storedLanguage(): string | null {
   }
 }
 
-const initial = pickLanguage(storedLanguage(), typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]);
+// (A navigator without languages, as the store tests' stub in Node, follows none.)
+const initial = pickLanguage(storedLanguage(), typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]).filter((l) => typeof l === 'string'));
 
 void i18next.use(initReactI18next).init({
   resources: RESOURCES,
@@ -50,7 +51,7 @@ void i18next.use(initReactI18next).init({
 setDocumentLanguage(initial);
 
 function setDocumentLanguage(lang: Language): void {
-  if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  if (typeof document !== 'undefined' && document.documentElement) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
 }
 
 /** Switches the whole page at once and remembers the choice. */
