@@ -281,6 +281,11 @@ export interface EngineApi {
    * page inside the save).
    */
   debugFault(kind: DebugFault): Promise<void>;
+  /**
+   * GPU bytes the engine holds now: the buffers made through src/gpu/buffers.ts on the current
+   * device and not yet destroyed (0 without WebGPU). What the soak test compares over time.
+   */
+  gpuBytesInUse(): Promise<number>;
   /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`, as an absolute URL), streamed with progress. */
   loadModelFromUrl(base: string, name: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   /**

@@ -8,6 +8,7 @@
 import * as Comlink from 'comlink';
 import { EngineError } from '../errors';
 import { decodeCheckpoint } from '../model/checkpoint';
+import { gpuBytesInUse } from '../gpu/buffers';
 import { fetchCheckpoint } from '../model/checkpoint-url';
 import { URL_SOURCE_PREFIX } from '../model/limits';
 import { PRESETS } from '../model/presets';
@@ -63,6 +64,11 @@ const api: EngineApi = {
     else if (kind === 'uncaptured-error') await uncapturedErrorForTest();
     else if (kind === 'hold-next-save') await library.holdNextSaveForTest();
     else library.failSavesForTest(kind === 'storage-full');
+  },
+
+  async gpuBytesInUse() {
+    const c = await backend();
+    return c === 'cpu' ? 0 : gpuBytesInUse(c.device);
   },
 
   loadModelFromUrl(base, name, onProgress) {
