@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { openPage, tinyRecipe } from './helpers';
+import { generates, openPage, tinyRecipe } from './helpers';
 
 const corpus = 'the quick brown fox jumps over the lazy dog.\n'.repeat(120);
 const REFUSED = /This model is being trained in another tab/;
@@ -43,4 +43,47 @@ test('two tabs: a model saved in one is listed in the other without a reload; re
   await row.getByRole('button', { name: 'Delete' }).click();
   await row.getByRole('button', { name: 'Confirm delete' }).click();
   await expect(row).toHaveCount(0, { timeout: 30_000 });
+});
+
+test('two tabs train two different models at once: each saves every evaluation, and both records open and generate', async ({ context }) => {
+  test.setTimeout(240_000);
+  // Every step the page says it saved at, in order (a MutationObserver on the Train tab's "Saved … at step N").
+  await context.addInitScript(() => {
+    const w = window as unknown as { __savedSteps: number[] };
+    w.__savedSteps = [];
+    new MutationObserver(() => {
+      const m = /step (\d+)/.exec(document.querySelector('[data-testid="saved-step"]')?.textContent ?? '');
+      if (m && Number(m[1]) !== w.__savedSteps.at(-1)) w.__savedSteps.push(Number(m[1]));
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  const runs = [
+    { page: await context.newPage(), name: 'alpha', text: 'the quick brown fox jumps over the lazy dog.\n' },
+    { page: await context.newPage(), name: 'beta', text: 'pack my box with five dozen liquor jugs!\n' },
+  ];
+  for (const { page, name, text } of runs) {
+    await openPage(page);
+    await page.getByRole('tab', { name: 'Train' }).click();
+    await page.getByLabel('Training text').setInputFiles({ name: `${name}.txt`, mimeType: 'text/plain', buffer: Buffer.from(text.repeat(120)) });
+    await expect(page.getByTestId('corpus-summary')).toContainText(`${name}.txt`);
+    await tinyRecipe(page, { steps: 30, evalEvery: 10 });
+  }
+  // Both start together and train side by side, each in its own worker on its own device, into one IndexedDB.
+  await Promise.all(runs.map(({ page }) => page.getByRole('button', { name: 'Start training' }).click()));
+  for (const { page } of runs) await expect(page.getByTestId('train-status')).toContainText('Done: 30 steps', { timeout: 200_000 });
+
+  const b = runs[1]!.page;
+  await b.getByRole('tab', { name: 'Models' }).click();
+  for (const { page, name } of runs) {
+    expect(await page.evaluate(() => (window as unknown as { __savedSteps: number[] }).__savedSteps)).toEqual([10, 20, 30]);
+    await expect(page.getByTestId('train-alert')).toHaveCount(0);
+    const row = b.getByTestId('library-row').filter({ hasText: name });
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('step 30');
+    await expect(row.getByTestId('damaged')).toHaveCount(0);
+  }
+  // Tab B opens A's model from the shared library, and it writes.
+  await b.getByTestId('library-row').filter({ hasText: 'alpha' }).getByRole('button', { name: 'Use' }).click();
+  await expect(b.getByTestId('model-status')).toContainText('alpha', { timeout: 60_000 });
+  await generates(b, 10);
+  await generates(runs[0]!.page, 10); // and A, where alpha is in use since its run ended, writes too
 });

@@ -32,6 +32,7 @@ export function fakeEngine(): FakeEngine {
     init: vi.fn(async () => ({ backend: 'webgpu' as const, adapter: { vendor: 'fake', architecture: '' }, features: [], limits: plan.limits, presets: PRESETS })),
     watchFaults: vi.fn(async () => undefined),
     debugFault: vi.fn(async () => undefined),
+    gpuBytesInUse: vi.fn(async () => 0),
     loadModelFromUrl: vi.fn(async (_base: string, name: string) => tinyModel({ name })),
     loadModelFromSource: vi.fn(async (source: string) => ({ ...tinyModel({ name: source }), cached: false })),
     cancelLoad: vi.fn(async () => undefined),

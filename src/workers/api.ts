@@ -267,7 +267,7 @@ export type EngineFault =
   | { kind: 'gpu-error'; code: 'GPU_VALIDATION' | 'OUT_OF_MEMORY'; message: string };
 
 /** Faults the test hook can cause (EngineApi.debugFault). */
-export type DebugFault = 'lose-device' | 'uncaptured-error' | 'storage-full' | 'storage-ok';
+export type DebugFault = 'lose-device' | 'uncaptured-error' | 'storage-full' | 'storage-ok' | 'hold-next-save';
 
 export interface EngineApi {
   /**
@@ -281,9 +281,16 @@ export interface EngineApi {
    * Test hook, refused unless init() got testHooks: 'lose-device' destroys the GPU device as a
    * driver reset would; 'uncaptured-error' makes a GPU validation error outside any error scope;
    * 'storage-full' makes every library save fail with the browser's QuotaExceededError until
-   * 'storage-ok'.
+   * 'storage-ok'; 'hold-next-save' makes the next library save write its parts and then keep its
+   * transaction open, uncommitted, for 20 s, and resolves once it does (a test closes the
+   * page inside the save).
    */
   debugFault(kind: DebugFault): Promise<void>;
+  /**
+   * GPU bytes the engine holds now: the buffers made through src/gpu/buffers.ts on the current
+   * device and not yet destroyed (0 without WebGPU). What the soak test compares over time.
+   */
+  gpuBytesInUse(): Promise<number>;
   /** A model directory served over HTTP (e.g. the shipped `weights/shakespeare-char`, as an absolute URL), streamed with progress. */
   loadModelFromUrl(base: string, name: string, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   /**

@@ -8,6 +8,7 @@
 import * as Comlink from 'comlink';
 import { EngineError } from '../errors';
 import { decodeCheckpoint } from '../model/checkpoint';
+import { gpuBytesInUse } from '../gpu/buffers';
 import { fetchCheckpoint } from '../model/checkpoint-url';
 import { URL_SOURCE_PREFIX } from '../model/limits';
 import { PRESETS } from '../model/presets';
@@ -61,7 +62,13 @@ const api: EngineApi = {
     if (!testHooks) throw new EngineError('BAD_CONFIG', 'Test hooks are off: open the page with ?test-hooks to use them.');
     if (kind === 'lose-device') loseDeviceForTest();
     else if (kind === 'uncaptured-error') await uncapturedErrorForTest();
+    else if (kind === 'hold-next-save') await library.holdNextSaveForTest();
     else library.failSavesForTest(kind === 'storage-full');
+  },
+
+  async gpuBytesInUse() {
+    const c = await backend();
+    return c === 'cpu' ? 0 : gpuBytesInUse(c.device);
   },
 
   loadModelFromUrl(base, name, onProgress) {

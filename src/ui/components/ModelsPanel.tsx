@@ -5,6 +5,7 @@ import { useStore } from '../store';
 import { SHIPPED_MODEL } from '../store/models';
 import { UrlLoader } from './UrlLoader';
 import { FilePicker } from './FilePicker';
+import { StorageNotice } from './StorageNotice';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 const shape = (m: { n_layer: number; n_head: number; n_embd: number; block_size: number }) => `${m.n_layer}L · ${m.n_head}H · ${m.n_embd}C · ctx ${m.block_size}`;
@@ -25,12 +26,12 @@ export function ModelsPanel() {
           Kept in this browser
           {library.usage !== undefined && library.quota !== undefined && `: ${mb(library.usage)} used of ${mb(library.quota)} available`}
           {persisted === true && ' · persistent'}
-          {persisted === false && ' · the browser may clear it under storage pressure: download models you want to keep'}
         </p>
         <FilePicker name="Import model" accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800" onFiles={(files) => void loadModelFiles(files)}>
           Import model…
         </FilePicker>
       </div>
+      <StorageNotice />
       <UrlLoader />
       <p className="text-xs text-zinc-400">
         A download is one .zip in Hugging Face&apos;s own formats (weights, config, tokenizer and a model card): the CLI loads it, and once unzipped so does transformers&apos;{' '}

@@ -65,6 +65,7 @@ export function installTestHooks(): boolean {
   if (!new URLSearchParams(location.search).has('test-hooks')) return false;
   (window as unknown as { __gptTestHooks: unknown }).__gptTestHooks = {
     fault: (kind: DebugFault) => getEngine().debugFault(kind),
+    gpuBytesInUse: () => getEngine().gpuBytesInUse(),
   };
   return true;
 }

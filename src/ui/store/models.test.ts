@@ -108,3 +108,40 @@ describe('library', () => {
     expect(store.getState().messages.models?.code).toBe('BUSY');
   });
 });
+
+describe('a store that vanished between visits', () => {
+  beforeEach(() => {
+    const kept = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => kept.get(k) ?? null, setItem: (k: string, v: string) => void kept.set(k, v) });
+  });
+
+  it('is told once at start, with the shipped model in use, when none of the models listed last visit is listed', async () => {
+    engine.listModels.mockResolvedValue({ models: [entry('a'), entry('b')], activeId: 'b' });
+    await store.getState().openStartModel();
+    expect(store.getState().messages.models).toBeUndefined();
+
+    engine.listModels.mockResolvedValue({ models: [] }); // the database was deleted while the page was closed
+    const next = freshStore<Store>(createSlices);
+    await next.getState().openStartModel();
+    expect(next.getState().model?.name).toBe(SHIPPED_MODEL.name);
+    expect(next.getState().messages.models?.text).toMatch(/^The 2 models saved in this browser are gone: .* The shipped model is in use\.$/);
+
+    const third = freshStore<Store>(createSlices);
+    await third.getState().openStartModel();
+    expect(third.getState().messages.models).toBeUndefined();
+  });
+
+  it('says nothing when the list cannot be read (that failure is told instead) or some saved model is still there', async () => {
+    engine.listModels.mockResolvedValue({ models: [entry('a'), entry('b')] });
+    await store.getState().openStartModel();
+    engine.listModels.mockRejectedValue(new EngineError('STORAGE', 'Browser storage failed: reading the model list (boom). Models saved before are unchanged.'));
+    const failing = freshStore<Store>(createSlices);
+    await failing.getState().openStartModel();
+    expect(failing.getState().messages.models?.text).not.toMatch(/gone/);
+
+    engine.listModels.mockResolvedValue({ models: [entry('b')] });
+    const one = freshStore<Store>(createSlices);
+    await one.getState().openStartModel();
+    expect(one.getState().messages.models).toBeUndefined();
+  });
+});

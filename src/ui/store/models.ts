@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
 import { LIBRARY_CHANNEL, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type CorpusPart, type LibraryState, type LoadProgress, type ModelInfo } from '../../workers/api';
-import { render } from '../i18n';
+import { render, t } from '../i18n';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -11,6 +11,31 @@ import type { Slice } from './slice';
  * and the worker, which fetches it, lives at another URL (assets/).
  */
 export const SHIPPED_MODEL = { id: SHIPPED_MODEL_ID, url: new URL(`${import.meta.env.BASE_URL}weights/shakespeare-char`, location.href).href, name: 'Shakespeare (char-level)' };
+
+/**
+ * The ids of the saved models the page last listed, kept outside IndexedDB (localStorage): at start,
+ * when none of them is listed any more, the store vanished while the page was closed (evicted, or
+ * cleared) and the page says so, once. A browser that clears localStorage with it leaves nothing to
+ * compare: the page then starts as on a first visit.
+ */
+const SAVED_IDS_KEY = 'gpt-playground.saved-models';
+
+function savedIdsSeen(): string[] {
+  try {
+    const ids: unknown = JSON.parse(localStorage.getItem(SAVED_IDS_KEY) ?? '[]');
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return []; // storage blocked or the note unreadable: nothing to compare
+  }
+}
+
+function rememberSavedIds(ids: string[]): void {
+  try {
+    localStorage.setItem(SAVED_IDS_KEY, JSON.stringify(ids));
+  } catch {
+    // not kept: a vanished store is then not told
+  }
+}
 
 export interface ModelSlice {
   /** The model that generates. Failures to load another are told on the 'models' surface: the model in use stays. */
@@ -37,7 +62,8 @@ export interface ModelSlice {
   openStoredModel(id: string): Promise<void>;
   /** model.safetensors + config.json (+ tokenizer.json), or a .zip of them: ours or a Hugging Face GPT-2 directory. */
   loadModelFiles(files: File[]): Promise<void>;
-  refreshLibrary(): Promise<void>;
+  /** Reads the library's list; false when it could not be read (said on the 'models' surface). */
+  refreshLibrary(): Promise<boolean>;
   /** Refreshes the list whenever any tab's worker saves, renames or deletes a model (LIBRARY_CHANNEL). Called once, at start. */
   watchLibrary(): void;
   renameStoredModel(id: string, name: string): Promise<void>;
@@ -87,8 +113,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       await getEngine().cancelLoad();
     },
     openStartModel: async () => {
-      await get().refreshLibrary();
+      const seen = savedIdsSeen();
+      const listed = await get().refreshLibrary();
       const { activeId, models } = get().library;
+      // Saved models listed last visit and none of them now: the store vanished while the page was closed.
+      const gone = listed && !models.some((m) => seen.includes(m.id)) ? seen.length : 0;
       if (activeId && models.some((m) => m.id === activeId)) {
         await get().openStoredModel(activeId);
         if (get().model?.id === activeId) return;
@@ -101,6 +130,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       const why = get().messages.models; // the last model could not be opened (e.g. its record is damaged)
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
       if (why && get().model) get().say('models', () => `${render(why.text)} The shipped model is in use instead.`, why.code);
+      else if (gone && get().model) get().say('models', () => t('storage:gone', { count: gone }));
     },
     openShippedModel: async () => {
       await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
@@ -132,15 +162,20 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       }
     },
     refreshLibrary: async () => {
+      let listed = false;
       try {
-        set({ library: await getEngine().listModels() });
+        const library = await getEngine().listModels();
+        set({ library });
+        rememberSavedIds(library.models.map((m) => m.id));
+        listed = true;
       } catch (e) {
         fail(e);
       }
       if (get().persisted === undefined && navigator.storage?.persist) {
-        // Ask once that saved models survive storage pressure (the browser may say no).
+        // Ask once that saved models survive storage pressure (the browser may say no: the Models tab then says so).
         navigator.storage.persist().then((persisted) => set({ persisted }), () => set({ persisted: false }));
       }
+      return listed;
     },
     watchLibrary: () => {
       if (libraryChannel || typeof BroadcastChannel === 'undefined') return;

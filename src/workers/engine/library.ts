@@ -160,6 +160,18 @@ export function failSavesForTest(on: boolean): void {
   savesFailForTest = on;
 }
 
+/** How long the held save keeps its transaction open at most (the test closes the page well before). */
+const HOLD_MS = 20_000;
+let holdNextSave: (() => void) | undefined;
+/**
+ * Test hook (EngineApi.debugFault 'hold-next-save'): the next save writes all its parts and then
+ * keeps its transaction open (uncommitted) for up to HOLD_MS, then commits; resolves once it is there, so a
+ * test can close the page inside the transaction.
+ */
+export function holdNextSaveForTest(): Promise<void> {
+  return new Promise((held) => (holdNextSave = held));
+}
+
 /**
  * Saves (or replaces) a model's files, with its training state when given (and the corpus, once),
  * in one transaction: a save is whole or absent. 'drop' deletes the training state (a finished run).
@@ -182,6 +194,14 @@ export async function save(
     else if (training) {
       writes.push(tx.objectStore('training').put({ id, recipe: training.recipe, state: training.state, history: training.history }));
       if (training.corpus) writes.push(tx.objectStore('corpora').put({ id, ...training.corpus }));
+    }
+    const held = holdNextSave;
+    if (held) {
+      holdNextSave = undefined;
+      await Promise.all(writes);
+      held();
+      // A transaction commits once it has no request pending: keep one pending until the time is up.
+      for (const end = Date.now() + HOLD_MS; Date.now() < end; ) await tx.objectStore('info').get(id);
     }
     await Promise.all([...writes, tx.done]);
   });
