@@ -124,7 +124,7 @@ describe('a store that vanished between visits', () => {
     const next = freshStore<Store>(createSlices);
     await next.getState().openStartModel();
     expect(next.getState().model?.name).toBe(SHIPPED_MODEL.name);
-    expect(next.getState().messages.models?.text).toMatch(/^The 2 models saved in this browser are gone: .* The shipped model is in use\.$/);
+    expect(shownMessage(next.getState().messages.models)?.text).toMatch(/^The 2 models saved in this browser are gone: .* The shipped model is in use\.$/);
 
     const third = freshStore<Store>(createSlices);
     await third.getState().openStartModel();
@@ -137,7 +137,7 @@ describe('a store that vanished between visits', () => {
     engine.listModels.mockRejectedValue(new EngineError('STORAGE', 'Browser storage failed: reading the model list (boom). Models saved before are unchanged.'));
     const failing = freshStore<Store>(createSlices);
     await failing.getState().openStartModel();
-    expect(failing.getState().messages.models?.text).not.toMatch(/gone/);
+    expect(shownMessage(failing.getState().messages.models)?.text).not.toMatch(/gone/);
 
     engine.listModels.mockResolvedValue({ models: [entry('b')] });
     const one = freshStore<Store>(createSlices);
