@@ -33,7 +33,7 @@ test('12 layers × 12 heads at context 1024: the overview shows 144 maps, any op
   await page.getByRole('tab', { name: 'Models' }).click();
   await page.getByLabel('Model URL').fill('fixtures/gpt2-shape/');
   await page.getByRole('button', { name: 'Load from URL' }).click();
-  await expect(page.getByTestId('model-status')).toContainText('12 layers, 12 heads, 48 channels, context 1024', { timeout: 120_000 });
+  await expect(page.getByTestId('model-status')).toContainText('12 layers, 12 heads, 48 channels, context 1,024', { timeout: 120_000 });
 
   await page.getByRole('tab', { name: 'Write' }).click();
   await page.getByLabel('Prompt').fill('ROMEO:');
