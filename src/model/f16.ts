@@ -17,6 +17,7 @@
 import { createStorage } from '../gpu/buffers';
 import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../errors';
+import { WEIGHTS_CHOICES, type WeightsChoice } from '../kernels/choice';
 import { embedDecode16 } from '../kernels/embed_decode16';
 import type { VocabRange } from '../kernels/encoder';
 import { matvec16, storage16Runs, type Storage16 } from '../kernels/matvec16';
@@ -26,10 +27,10 @@ import { layout16, planWeights16, type Placed16 } from './buffer-plan';
 import type { GPT, Linear } from './gpt';
 import { destroyOps, submitOps, type Op } from './ops';
 
-/** How the decoder stores its weights: 32-bit (the model's own), or a 16-bit copy in one of the two forms. */
-export type DecoderWeights = 'f32' | 'f16packed' | 'f16';
+/** How the decoder stores its weights: 32-bit (the model's own), or a 16-bit copy in one of the two forms (defined with the device's kernel choice, which the tuner makes). */
+export type DecoderWeights = WeightsChoice;
 
-export const DECODER_WEIGHTS: readonly DecoderWeights[] = ['f32', 'f16packed', 'f16'];
+export const DECODER_WEIGHTS: readonly DecoderWeights[] = WEIGHTS_CHOICES;
 
 /**
  * Whether every weight has a finite half: |x| < 65520 (from there binary16 rounds to Inf). A run
