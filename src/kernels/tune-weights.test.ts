@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { gpuBytesInUse } from '../gpu/buffers';
 import { memoryTuningStore, tuneClasses } from '../gpu/tuner';
-import { testDevice } from '../../test/gpu';
+import { testContext, testDevice } from '../../test/gpu';
 import { kernelChoice, parseKernelChoice, setKernelChoice, usableChoice } from './choice';
 import { tuneKernels } from './tune';
 import { weightsCandidates, weightsClass } from './tune-weights';
 
 describe('tuner: decoder weights', () => {
-  it('times f32 and the 16-bit forms, and on lavapipe a 16-bit form decodes faster (the page defaults to it)', async () => {
+  it('times f32 and the 16-bit forms, the 16-bit default first, and frees what it made', async () => {
     const device = await testDevice();
     const before = gpuBytesInUse(device);
     const w = weightsClass(device, false);
@@ -17,10 +17,7 @@ describe('tuner: decoder weights', () => {
     try {
       const r = await tuneClasses(device, [w.cls], { budgetMs: 60_000 });
       expect(Object.keys(r.timings.weights!).sort()).toEqual(weightsCandidates(device).sort());
-      // GPT-2 small's MLP reads 18.9 MB of f32 weights against 9.4 of 16-bit: bandwidth-bound on a
-      // CPU, so half the bytes wins (bench:decode-weights measures 1.6-2.8x on whole decode steps).
-      console.log('weights class (ms per MLP):', JSON.stringify(r.timings.weights));
-      expect(r.choice.weights).toMatch(/^f16/);
+      expect(weightsCandidates(device)).toContain(r.choice.weights);
     } finally {
       w.destroy();
     }
@@ -28,13 +25,22 @@ describe('tuner: decoder weights', () => {
     expect(gpuBytesInUse(device) - before).toBeLessThan(1024);
   });
 
-  it("tuneKernels stores the pick with the kernels' and makes it the device's choice", async () => {
-    const device = await testDevice();
+  it("tuneKernels times it after the kernels (f32 on the decode kernel it chose), stores the pick with theirs, makes it the device's; 16-bit on lavapipe", async () => {
+    const { device, adapterInfo } = await testContext();
     const saved = kernelChoice(device);
     try {
       const store = memoryTuningStore();
-      const r = await tuneKernels(device, store, undefined, { budgetMs: 60_000 });
-      expect(r.record!.choice.weights).toMatch(/^(f32|f16packed|f16)$/);
+      const progress: number[] = [];
+      const r = await tuneKernels(device, store, (p) => progress.push(p.done), { budgetMs: 60_000 });
+      console.log(`weights class on ${adapterInfo.device || adapterInfo.description} (ms per MLP, decode kernel ${r.record!.choice.decode}):`, JSON.stringify(r.record!.timings.weights));
+      expect(Object.keys(r.record!.timings.weights!).sort()).toEqual(weightsCandidates(device).sort());
+      expect(progress.at(-1)).toBe(1);
+      for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThanOrEqual(progress[i - 1]!);
+      // On lavapipe (the CI adapter) GPT-2 small's MLP reads 18.9 MB of f32 weights against 9.4 of
+      // 16-bit, bandwidth-bound on a CPU: half the bytes wins (bench:decode-weights: 1.6-2.8x on
+      // whole decode steps). Other adapters decide for themselves.
+      if (/llvmpipe|lavapipe/i.test(`${adapterInfo.device} ${adapterInfo.description} ${adapterInfo.architecture}`)) expect(r.record!.choice.weights).toMatch(/^f16/);
+      else expect(weightsCandidates(device)).toContain(r.record!.choice.weights);
       expect(kernelChoice(device).weights).toBe(r.record!.choice.weights);
       // Read back from the store: nothing timed again, the same pick.
       setKernelChoice(device, {});

@@ -16,7 +16,7 @@
 import { MATMUL_VARIANTS, defaultMatmulVariant, isDecodeVariant, matmul, matmulVariantRuns, parseMatmulVariant, type MatmulLayout, type MatmulShapeClass, type MatmulVariant } from './matmul';
 import { attentionForward, attentionVariantRuns, defaultAttentionVariant, type AttentionVariant } from './attention';
 import { parseKernelChoice, setKernelChoice, usableChoice, type KernelChoice } from './choice';
-import { weightsCandidates, weightsClass } from './tune-weights';
+import { tuneWeights, weightsCandidates } from './tune-weights';
 import { createStorage } from '../gpu/buffers';
 import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
@@ -164,15 +164,16 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
         build: () => attentionForward(device, aout!, lse!, qkv!, att.B, att.T, att.C, att.NH, { variant }),
       })),
     });
-    // The decoder's weights, f32 or 16-bit (src/kernels/tune-weights.ts): the page's default.
-    const weights = weightsClass(device, n === GPU_SHAPE);
-    classes.push(weights.cls);
-    try {
-      const r = await tuneClasses(device, classes, { budgetMs, onProgress });
-      return { ...r, shape: n };
-    } finally {
-      weights.destroy();
-    }
+    const kernels = await tuneClasses(device, classes, { budgetMs, onProgress: onProgress && ((p) => p.phase !== 'done' && onProgress({ ...p, done: p.done * 0.9 })) });
+    // Then the decoder's weights, f32 (on the decode kernel just chosen) or 16-bit: the page's default.
+    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })));
+    return {
+      choice: { ...kernels.choice, ...weights.choice },
+      timings: { ...kernels.timings, ...weights.timings },
+      tuneMs: kernels.tuneMs + weights.tuneMs,
+      tunedAt: kernels.tunedAt,
+      shape: n,
+    };
   } finally {
     for (const buf of bufs) buf.destroy();
   }
