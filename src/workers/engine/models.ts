@@ -105,6 +105,14 @@ export function weightsDefault(device: GPUDevice): NonNullable<EngineInfo['weigh
   return { default: pick === 'f32' ? 'f32' : 'f16', tuned: pick !== undefined };
 }
 
+/** fitsF16 of a checkpoint's weights, once per checkpoint (a pass over every weight: ~0.1 s for GPT-2 small). */
+const halves = new WeakMap<Checkpoint, boolean>();
+function hasHalves(ck: Checkpoint): boolean {
+  let fits = halves.get(ck);
+  if (fits === undefined) halves.set(ck, (fits = fitsF16(ck.params)));
+  return fits;
+}
+
 function wanted(device: GPUDevice): DecodeWeights {
   return preferred ?? weightsDefault(device).default;
 }
@@ -116,7 +124,7 @@ function wanted(device: GPUDevice): DecodeWeights {
  * won, else packed u32 pairs, which every adapter runs), so the matrices are never on the GPU in f32.
  */
 function build(device: GPUDevice, ck: Checkpoint, weights: DecodeWeights): { model: GPT; decoder: Decoder } {
-  const half = weights === 'f16' && fitsF16(ck.params);
+  const half = weights === 'f16' && hasHalves(ck);
   const model = new GPT(device, ck.config, { params: half ? 'vectors' : 'all' });
   try {
     model.setWeights(ck.params);
@@ -167,7 +175,7 @@ export async function useWeights(weights?: DecodeWeights): Promise<Loaded> {
   if (!l.model || !(l.decoder instanceof Decoder)) return l;
   if (weights) preferred = weights;
   const device = l.model.device;
-  const want = wanted(device) === 'f16' && fitsF16(l.ck.params) ? 'f16' : 'f32';
+  const want = wanted(device) === 'f16' && hasHalves(l.ck) ? 'f16' : 'f32';
   if ((l.decoder.weights === 'f32' ? 'f32' : 'f16') === want) return l;
   const reuse = want === 'f32' ? l.traceModel : undefined; // already f32, with the trace's decoder on it
   const { result: next, checked } = allocateScoped(
