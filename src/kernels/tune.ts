@@ -16,12 +16,13 @@
 import { MATMUL_VARIANTS, defaultMatmulVariant, isDecodeVariant, matmul, matmulVariantRuns, parseMatmulVariant, type MatmulLayout, type MatmulShapeClass, type MatmulVariant } from './matmul';
 import { attentionForward, attentionVariantRuns, defaultAttentionVariant, type AttentionVariant } from './attention';
 import { parseKernelChoice, setKernelChoice, usableChoice, type KernelChoice } from './choice';
+import { tuneWeights, weightsCandidates } from './tune-weights';
 import { createStorage } from '../gpu/buffers';
 import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
-/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing; 5: the attention class). */
-const TUNING_VERSION = 5;
+/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing; 5: the attention class; 6: the weights class). */
+const TUNING_VERSION = 6;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
 const SHAPE = 128;
 /**
@@ -83,7 +84,7 @@ function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity 
 
 /** The store key of this device's kernel tuning (adapter, driver, kernel set; 'matmul' first, as since version 1, so stored records stay valid). */
 export function kernelTuningKey(device: GPUDevice, adapter?: AdapterIdentity): string {
-  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')} attention ${attentionCandidates(device).join(' ')}`);
+  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')} attention ${attentionCandidates(device).join(' ')} weights ${weightsCandidates(device).join(' ')}`);
 }
 
 /**
@@ -163,8 +164,16 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
         build: () => attentionForward(device, aout!, lse!, qkv!, att.B, att.T, att.C, att.NH, { variant }),
       })),
     });
-    const r = await tuneClasses(device, classes, { budgetMs, onProgress });
-    return { ...r, shape: n };
+    const kernels = await tuneClasses(device, classes, { budgetMs, onProgress: onProgress && ((p) => p.phase !== 'done' && onProgress({ ...p, done: p.done * 0.9 })) });
+    // Then the decoder's weights, f32 (on the decode kernel just chosen) or 16-bit: the page's default.
+    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })));
+    return {
+      choice: { ...kernels.choice, ...weights.choice },
+      timings: { ...kernels.timings, ...weights.timings },
+      tuneMs: kernels.tuneMs + weights.tuneMs,
+      tunedAt: kernels.tunedAt,
+      shape: n,
+    };
   } finally {
     for (const buf of bufs) buf.destroy();
   }

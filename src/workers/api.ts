@@ -32,6 +32,11 @@ export interface EngineInfo {
   presets: Preset[];
   /** How the matmul kernels were picked for this adapter (absent on the CPU path). */
   tuning?: KernelTuning;
+  /**
+   * The default of the Write tab's weights (absent on the CPU path): the tuner's pick for this
+   * adapter (class 'weights': 16-bit where it decoded faster than 32-bit; `tuned`), else 16-bit.
+   */
+  weights?: { default: DecodeWeights; tuned: boolean };
 }
 
 /** The kernel tuner's verdict for this adapter and driver (src/kernels/tune.ts). */

@@ -1,0 +1,127 @@
+/**
+ * The worker's loaded model on the GPU (the page path): with the 16-bit choice it keeps its matrices
+ * only in 16 bits (f32 vectors + the decoder's 16-bit copy), and widens to f32 only for the 32-bit
+ * choice or the trace. GPU bytes from gpuBytesInUse, against the memory estimate (memory.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { testContext } from '../../../test/gpu';
+import { gpuBytesInUse } from '../../gpu/buffers';
+import { setKernelChoice } from '../../kernels/choice';
+import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpoint } from '../../model/checkpoint';
+import type { GPTConfig } from '../../model/config';
+import { Decoder } from '../../model/generate';
+import { generationWeightBytes } from '../../model/memory';
+import { paramLayout } from '../../model/params';
+import { runTrace } from './trace';
+import { allocationChecked, current, install, traceDecoder, useWeights, weightsDefault, weightsOf } from './models';
+
+const dir = 'public/weights/shakespeare-char';
+/** Within 1 KiB: the recorded dispatches' uniform buffers (f32 matmul against matvec16 parameters) and a kernel's per-device placeholder differ by a few bytes; the weights are exact (memory.test.ts). */
+const near = (a: number, b: number) => expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThan(1024);
+
+const shipped = () => decodeCheckpoint(new Map([MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE].map((f) => [f, new Uint8Array(readFileSync(`${dir}/${f}`))])));
+
+/** The greedy next token after `ids` (one decode step per position from a fresh cache). */
+async function greedy(decoder: Decoder, ids: number[]): Promise<number> {
+  let logits: Float32Array | undefined;
+  for (let i = 0; i < ids.length; i++) logits = (await decoder.step(ids[i]!, i, { logits: true })).logits;
+  return logits!.indexOf(Math.max(...logits!));
+}
+
+describe('the loaded model on the GPU (worker)', () => {
+  it('with 16-bit weights keeps no f32 matrices; 32-bit and the trace widen them from the host weights', async () => {
+    const c = await testContext();
+    const device = c.device;
+    setKernelChoice(device, {}); // no tuner pick: 16-bit by default
+    expect(weightsDefault(device)).toEqual({ default: 'f16', tuned: false });
+    const ck = shipped();
+    const base = gpuBytesInUse(device);
+    install(ck, 'shipped', c);
+    await allocationChecked();
+    let l = current();
+    expect(l.model!.paramsBase).toBe(paramLayout(ck.config).decayFloats); // only the vectors in f32
+    expect((l.decoder as Decoder).weights).toMatch(/^f16/);
+    expect(weightsOf(l)).toBe('f16');
+    const held16 = gpuBytesInUse(device) - base;
+    const prompt = ck.tokenizer.encode('ROMEO:\n');
+    const next16 = await greedy(l.decoder as Decoder, prompt);
+
+    // The trace reads f32: an f32 model is made for it, from the host weights, and kept.
+    const t = await runTrace(l, { ids: prompt });
+    expect(t.backend).not.toBe('cpu');
+    const tracer = traceDecoder(l, false);
+    expect(tracer.weights).toBe('f32');
+    expect(tracer.model).toBe(l.traceModel);
+    expect(l.traceModel!.paramsBase).toBe(0);
+    expect(gpuBytesInUse(device) - base).toBeGreaterThan(held16 + generationWeightBytes(ck.config, '32-bit'));
+
+    // 32-bit: the trace's f32 model becomes the decoder's (nothing widened twice, the trace's cache kept).
+    const traceModel = l.traceModel;
+    l = await useWeights('f32');
+    expect(l.model).toBe(traceModel);
+    expect(l.traceModel).toBeUndefined();
+    expect(weightsOf(l)).toBe('f32');
+    expect(await greedy(l.decoder as Decoder, prompt)).toBe(next16); // f16 rounding does not move this argmax (f16.test.ts: 256/256)
+
+    // Back to 16-bit: the f32 model stays as the trace's (its decoder reads it).
+    l = await useWeights('f16');
+    expect(l.model!.paramsBase).toBeGreaterThan(0);
+    expect(l.traceModel).toBe(traceModel);
+    expect(traceDecoder(l, true).model).toBe(traceModel);
+
+    // A new model is built for the last choice; the old one's buffers (trace's included) go.
+    install(ck, 'again', c);
+    await allocationChecked();
+    near(gpuBytesInUse(device) - base, held16);
+    l = await useWeights('f32');
+    const held32 = gpuBytesInUse(device) - base;
+    // The two differ by the weights alone, as the memory estimate says (the decoder's buffers are the same).
+    near(held32 - held16, generationWeightBytes(ck.config, '32-bit') - generationWeightBytes(ck.config, '16-bit'));
+    l = await useWeights('f16');
+    near(gpuBytesInUse(device) - base, held16);
+  });
+
+  it('a model whose weights have no half (|w| >= 65520) generates from f32 even with the 16-bit choice', async () => {
+    const c = await testContext();
+    const ck = shipped();
+    const params = ck.params.slice();
+    params[0] = 1e6;
+    install({ ...ck, params }, 'diverged', c);
+    await allocationChecked();
+    const l = await useWeights('f16');
+    expect(weightsOf(l)).toBe('f32');
+    expect(l.model!.paramsBase).toBe(0);
+  });
+
+  it("takes the tuner's pick as the default: 32-bit where it decoded faster", async () => {
+    const c = await testContext();
+    try {
+      setKernelChoice(c.device, { weights: 'f32' });
+      expect(weightsDefault(c.device)).toEqual({ default: 'f32', tuned: true });
+      setKernelChoice(c.device, { weights: 'f16packed' });
+      expect(weightsDefault(c.device)).toEqual({ default: 'f16', tuned: true });
+    } finally {
+      setKernelChoice(c.device, {});
+    }
+  });
+
+  it("GPT-2 small's shape: GPU bytes held in the page path, 32-bit against 16-bit", async () => {
+    const c = await testContext();
+    const config: GPTConfig = { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: 50257 };
+    const ck: Checkpoint = { ...shipped(), config, params: new Float32Array(paramLayout(config).totalFloats).fill(0.02) };
+    const base = gpuBytesInUse(c.device);
+    await useWeights('f16'); // the last choice: the next model is built for it
+    install(ck, 'gpt2-shape', c);
+    await allocationChecked();
+    const held16 = gpuBytesInUse(c.device) - base;
+    await useWeights('f32');
+    const held32 = gpuBytesInUse(c.device) - base;
+    const MB = 2 ** 20;
+    console.log(`GPT-2 small shape, page path: 32-bit ${(held32 / MB).toFixed(1)} MiB, 16-bit ${(held16 / MB).toFixed(1)} MiB held on the GPU (weights ${(generationWeightBytes(config, '32-bit') / MB).toFixed(1)} / ${(generationWeightBytes(config, '16-bit') / MB).toFixed(1)} MiB)`);
+    near(held32 - held16, generationWeightBytes(config, '32-bit') - generationWeightBytes(config, '16-bit'));
+    expect(held16 / held32).toBeLessThan(0.6);
+    install(shipped(), 'small again', c); // frees the large one
+    await allocationChecked();
+  }, 240_000);
+});
