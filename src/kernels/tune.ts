@@ -48,6 +48,8 @@ export interface TuneKernelsOptions {
   force?: string | KernelChoice;
   /** Wall budget of a tuning run, ms (default 2000). */
   budgetMs?: number;
+  /** Wall budget of the weights class after it, ms (default WEIGHTS_BUDGET_MS). */
+  weightsBudgetMs?: number;
   /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
   adapter?: AdapterIdentity;
 }
@@ -99,7 +101,7 @@ export async function tuneKernels(device: GPUDevice, store: TuningStore, onProgr
     return { choice, source: 'forced' };
   }
   const key = kernelTuningKey(device, opts.adapter);
-  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress), onProgress);
+  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts, onProgress), onProgress);
   const choice = usableChoice(device, record.choice);
   setKernelChoice(device, choice);
   return { choice, source: cached ? 'cache' : 'tuned', record };
@@ -133,7 +135,7 @@ function submitDispatches(device: GPUDevice, ds: Dispatch[], iters: number): voi
   device.queue.submit([enc.finish()]);
 }
 
-async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
+async function runTuning(device: GPUDevice, { budgetMs, weightsBudgetMs }: TuneKernelsOptions, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
   const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
   // Layout classes at n³; the decode class as one token through a (n, 8n) weight, like c_fc.
   const dec = { M: 1, N: 8 * n, K: n };
@@ -166,7 +168,7 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
     });
     const kernels = await tuneClasses(device, classes, { budgetMs, onProgress: onProgress && ((p) => p.phase !== 'done' && onProgress({ ...p, done: p.done * 0.9 })) });
     // Then the decoder's weights, f32 (on the decode kernel just chosen) or 16-bit: the page's default.
-    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })));
+    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })), weightsBudgetMs);
     return {
       choice: { ...kernels.choice, ...weights.choice },
       timings: { ...kernels.timings, ...weights.timings },
