@@ -13,6 +13,7 @@ import type { NoWebGpuReason } from '../gpu/device';
 import type { BlockTrace, LayerNormTrace, TraceNumbers } from '../model/token-trace';
 import type { CorpusPart, CorpusSummary, LearnedSummary, TokenizerKind } from '../model/corpus';
 import type { BpeProgress } from '../model/bpe';
+import type { ProbeScores } from '../model/probe';
 import type { SAMPLING_RANGES } from '../model/limits';
 
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, LearnedSummary, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
@@ -87,10 +88,28 @@ export interface LibraryEntry extends Omit<ModelInfo, 'id'> {
   damaged?: string;
 }
 
-/** The loss curve and samples of a run so far, saved with it so a resumed run's chart continues. */
+/** The probe's scores at one evaluation (src/model/probe.ts): per position p(true next token) and the top candidates. */
+export type { ProbeScores };
+
+/**
+ * The probe text of a run (held-out text scored at each evaluation): its token ids, each decoded
+ * alone, and every vocabulary id decoded alone (the candidates' labels).
+ */
+export interface ProbeText {
+  ids: number[];
+  labels: string[];
+  vocab: string[];
+}
+
+/**
+ * The loss curve, samples and probe scores of a run so far, saved with the model: a resumed run's
+ * chart continues, and the Train tab shows a saved model's story after a reload (savedTrainingHistory).
+ * `probe` and `scores` are absent in runs saved before the probe existed.
+ */
 export interface TrainHistory {
   steps: StepPoint[];
-  evals: { step: number; trainLoss: number; valLoss: number; sample: string }[];
+  evals: { step: number; trainLoss: number; valLoss: number; sample: string; scores?: ProbeScores }[];
+  probe?: { ids: number[] };
 }
 
 export interface LibraryState {
@@ -232,7 +251,9 @@ export interface MemoryPlan {
  */
 export type TrainEvent =
   | { kind: 'steps'; steps: StepPoint[] }
-  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: Trace }
+  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: Trace; scores?: ProbeScores }
+  /** The probe text whose scores the evaluations carry (sent once, before them). */
+  | { kind: 'probeText'; probe: ProbeText }
   | { kind: 'state'; state: 'running' | 'paused' }
   /** The weights of `step` are saved in the library (at each evaluation and at the end). */
   | { kind: 'saved'; step: number; id: string }
@@ -356,6 +377,12 @@ export interface EngineApi {
    * The corpus becomes the current one. Same results and errors as startTraining.
    */
   resumeSavedTraining(id: string, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }>;
+  /**
+   * The story of a model trained in this browser, as the events its run sent (the probe text, the
+   * curve, each evaluation's sample and probe scores), to show it again after a reload; undefined
+   * for a model without a saved history.
+   */
+  savedTrainingHistory(id: string): Promise<TrainEvent[] | undefined>;
   pauseTraining(): Promise<void>;
   resumeTraining(): Promise<void>;
   stopTraining(): Promise<void>;

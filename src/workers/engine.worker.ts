@@ -203,6 +203,10 @@ const api: EngineApi = {
     return jobs.run('train', (signal) => guarded(async () => training.resumeSaved(await device(), id, signal, onEvent)));
   },
 
+  savedTrainingHistory(id) {
+    return training.savedHistory(id);
+  },
+
   async pauseTraining() {
     training.pause();
   },
