@@ -368,9 +368,11 @@ export interface EngineApi {
   /**
    * Trains a new model on the current corpus; events stream to `onEvent` (step metrics batched).
    * Resolves when training finishes or is stopped (the model becomes the one that generates);
-   * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST.
+   * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST. `probeText` is
+   * the held-out text scored at each evaluation (default: the start of the validation split;
+   * BAD_CORPUS when it does not encode in the corpus's vocabulary or is under 2 tokens).
    */
-  startTraining(recipe: Recipe, name: string, onEvent: OnEvent<TrainEvent>): Promise<TrainResult>;
+  startTraining(recipe: Recipe, name: string, onEvent: OnEvent<TrainEvent>, probeText?: string): Promise<TrainResult>;
   /**
    * Continues a model trained in this browser from its last save (weights, AdamW state, step,
    * recipe, corpus): the saved history arrives first as ordinary events, then the new steps.

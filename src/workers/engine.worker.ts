@@ -195,8 +195,8 @@ const api: EngineApi = {
     return training.plan(recipe, (await device()).device.limits);
   },
 
-  startTraining(recipe, name, onEvent) {
-    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent)));
+  startTraining(recipe, name, onEvent, probeText) {
+    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent, probeText)));
   },
 
   resumeSavedTraining(id, onEvent) {

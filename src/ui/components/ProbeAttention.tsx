@@ -36,7 +36,7 @@ export function ProbeAttention() {
     <section aria-label="Attention while learning" className="space-y-2" data-testid="probe-attention" data-step={snap.step}>
       <h3 className="text-sm font-medium">Attention while it learns</h3>
       <p className="text-xs text-zinc-400">
-        Where each token of a fixed text looks, in every layer (rows) and head (columns), at each evaluation. Probe: <span className="font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
+        Where each token of a fixed text looks, in every layer (rows) and head (columns), at each evaluation. Probe: <span className="break-all font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
       </p>
       <p className="font-mono text-xs text-zinc-400">{t('stepValue', { step: formatNumber(snap.step) })}</p>
       <div className="grid gap-1" style={{ gridTemplateColumns: `repeat(${NH}, minmax(0, 160px))` }}>

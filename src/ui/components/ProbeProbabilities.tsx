@@ -12,12 +12,16 @@ import { formatNumber, useTranslation } from '../i18n';
 import { tokenLabel } from './AttentionPaint';
 import { useShownEval, useShownVocab } from './TrainingStep';
 
-/** The tint of a probability: red (0) through amber to green (1). */
-export function probabilityTint(p: number): string {
-  return `hsl(${Math.round(120 * Math.min(Math.max(p, 0), 1))} 65% 32%)`;
+/**
+ * The tint of a probability on a log scale from a uniform guess (1/V: red) to certainty (1: green),
+ * so the early, small gains over 1/V show as clearly as the late ones near 1.
+ */
+export function probabilityTint(p: number, V: number): string {
+  const t = V > 1 ? Math.log(Math.max(p, 1e-30) * V) / Math.log(V) : 1;
+  return `hsl(${Math.round(120 * Math.min(Math.max(t, 0), 1))} 65% 30%)`;
 }
 
-const LEGEND = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(probabilityTint).join(', ')})`;
+const legend = (V: number) => `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => probabilityTint(V ** (t - 1), V)).join(', ')})`;
 
 const fmtP = (p: number) => formatNumber(p, { maximumSignificantDigits: 3 });
 
@@ -82,6 +86,7 @@ export function ProbeProbabilities() {
   if (!snap) return null;
   const { scores } = snap;
   const n = scores.p.length;
+  const vocab = text.vocab.length;
   let nll = 0;
   for (const p of scores.p) nll -= Math.log(Math.max(p, Number.MIN_VALUE));
   nll /= n;
@@ -94,8 +99,11 @@ export function ProbeProbabilities() {
       <p className="text-xs text-zinc-300" data-testid="probe-loss" data-loss={nll}>
         {t('meanNll', { count: n, loss: formatNumber(nll, { maximumFractionDigits: 3 }) })}
       </p>
-      <div className="flex items-center gap-2 text-xs text-zinc-400">
-        {t('legendLow')} <span className="h-2 w-24 rounded" style={{ background: LEGEND }} /> {t('legendHigh')} · {t('clickHint')}
+      <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-zinc-400">
+        <span className="flex items-center gap-2 whitespace-nowrap">
+          {t('legendLow', { vocab: formatNumber(vocab) })} <span className="h-2 w-24 rounded" style={{ background: legend(vocab) }} /> {t('legendHigh')}
+        </span>
+        <span>{t('clickHint')}</span>
       </div>
       <p className="max-h-48 overflow-y-auto whitespace-pre-wrap break-words rounded border border-zinc-800 p-2 font-mono text-xs leading-5" data-testid="probe-text">
         <span className="text-zinc-500">{text.labels[0]}</span>
@@ -112,8 +120,8 @@ export function ProbeProbabilities() {
               aria-label={t('tokenLabel', { index: j + 1, token: tokenLabel(label), p: fmtP(p) })}
               title={t('tokenTitle', { token: tokenLabel(label), p: fmtP(p), nll: formatNumber(-Math.log(Math.max(p, Number.MIN_VALUE)), { maximumFractionDigits: 3 }), top: top5(j) })}
               onClick={() => pickProbePosition(picked ? undefined : j)}
-              className={`whitespace-pre-wrap text-zinc-50 ${picked ? 'outline outline-2 outline-sky-300' : ''}`}
-              style={{ backgroundColor: probabilityTint(p) }}
+              className={`mr-px whitespace-pre-wrap rounded-sm text-zinc-50 ${picked ? 'outline outline-2 outline-sky-300' : ''}`}
+              style={{ backgroundColor: probabilityTint(p, vocab) }}
             >
               {label.includes('\n') ? label.replace(/\n/g, '↵\n') : label}
             </button>

@@ -5,6 +5,7 @@ import { CorpusPicker } from './CorpusPicker';
 import { LossChart } from './LossChart';
 import { ProbeAttention } from './ProbeAttention';
 import { ProbeProbabilities } from './ProbeProbabilities';
+import { ProbeTextField } from './ProbeTextField';
 import { RecipeForm } from './RecipeForm';
 import { ResumeOffer } from './ResumeOffer';
 import { SampleList } from './SampleList';
@@ -23,6 +24,7 @@ export function TrainPanel() {
         <CorpusInfo />
         <h2 className="font-medium">2. Model and recipe</h2>
         <RecipeForm />
+        <ProbeTextField />
         <h2 className="font-medium">3. Train</h2>
         <TrainControls />
         <ResumeOffer />

@@ -21,6 +21,9 @@ export interface ProbeSlice {
   pickedStep?: number;
   /** The probe position (index of the scored position: its token is probeText.ids[i + 1]) whose bars are shown. */
   probePosition?: number;
+  /** The probe text for the next run as typed; empty: the start of the validation split. */
+  probeDraft: string;
+  setProbeDraft(text: string): void;
   pickStep(step: number | undefined): void;
   pickProbePosition(i: number | undefined): void;
   /** A batch of a run's events: the probe text and the scores of its evaluations. */
@@ -30,6 +33,8 @@ export interface ProbeSlice {
 
 export const createProbeSlice: Slice<ProbeSlice> = (set) => ({
   probeScores: [],
+  probeDraft: '',
+  setProbeDraft: (probeDraft) => set({ probeDraft }),
   pickStep: (step) => set({ pickedStep: step }),
   pickProbePosition: (i) => set({ probePosition: i }),
   probeEvents: (batch) => {

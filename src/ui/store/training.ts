@@ -352,7 +352,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         get().say('train', NO_CORPUS_MESSAGE, 'BAD_CORPUS');
         return;
       }
-      await runTraining((onEvent) => getEngine().startTraining(recipe, trainName.trim() || corpus.name, onEvent));
+      const probe = get().probeDraft.trim() ? get().probeDraft : undefined;
+      await runTraining((onEvent) => getEngine().startTraining(recipe, trainName.trim() || corpus.name, onEvent, probe));
     },
     resumeSavedTraining: async (id) => {
       if (get().trainStatus !== 'idle') return;

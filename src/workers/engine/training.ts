@@ -109,12 +109,27 @@ interface RunStart {
   recipe: Recipe;
   corpus: Corpus;
   resume?: { weights: Float32Array; state: TrainerState; history: TrainHistory };
+  /** The probe's text as the user wrote it; default the start of the validation split. */
+  probeText?: string;
 }
 
-/** A new model on the current corpus. */
-export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult> {
+/** The probe's token ids: the user's text in the corpus's tokens (BAD_CORPUS when it does not encode or is too short), else the start of the validation split. */
+function probeTokens(corpus: Corpus, text: string | undefined): number[] {
+  if (!text?.trim()) return Array.from(corpus.val.subarray(0, PROBE_MAX_POSITIONS + 1));
+  let ids: number[];
+  try {
+    ids = corpus.tokenizer.encode(text);
+  } catch (e) {
+    throw new EngineError('BAD_CORPUS', `The probe text does not fit this vocabulary: ${(e as Error).message.split(' Remove it')[0]} Remove that character from the probe, or leave the probe empty to use the start of the validation split.`);
+  }
+  if (ids.length < 2) throw new EngineError('BAD_CORPUS', `The probe text is ${ids.length} token long; it needs at least 2 (each token is scored on the one after it).`);
+  return ids.slice(0, PROBE_MAX_POSITIONS + 1);
+}
+
+/** A new model on the current corpus; `probeText` is scored at each evaluation (default: the start of the validation split). */
+export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>, probeText?: string): Promise<TrainResult> {
   const id = library.newId();
-  return withModelLock(id, 'trained', () => run(c, { id, name, recipe, corpus: currentCorpus() }, signal, onEvent));
+  return withModelLock(id, 'trained', () => run(c, { id, name, recipe, corpus: currentCorpus(), probeText }, signal, onEvent));
 }
 
 /**
@@ -144,8 +159,8 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
   assertRecipe(recipe, corpus.summary);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
   const tokenizer = corpus.tokenizer;
-  // The probe: the start of the validation split (a resumed run keeps the one its history was scored on).
-  const probeIds = resume?.history.probe?.ids ?? Array.from(corpus.val.subarray(0, PROBE_MAX_POSITIONS + 1));
+  // The probe: the user's text or the start of the validation split (a resumed run keeps the one its history was scored on).
+  const probeIds = resume?.history.probe?.ids ?? probeTokens(corpus, start.probeText);
   const training = await TrainingRun.allocate(
     c.device,
     { config, opts: recipeTrainOptions(recipe), train: corpus.train, val: corpus.val, tokenizer, weights: resume?.weights, state: resume?.state, probe: probeIds },

@@ -1,0 +1,82 @@
+import { test, expect } from '@playwright/test';
+import { openPage, tinyRecipe } from './helpers';
+
+/** About 30 KB of made-up words (seeded): enough for a learned vocabulary and a held-out probe. */
+function wordsCorpus(): string {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const syllables = ['ka', 'lo', 'mi', 'ra', 'ten', 'sha', 'vo', 'ed', 'ing', 'th', 'an'];
+  const words = Array.from({ length: 200 }, () => Array.from({ length: 1 + Math.floor(rand() * 3) }, () => syllables[Math.floor(rand() * syllables.length)]).join(''));
+  let s = '';
+  while (s.length < 30_000) s += `${Array.from({ length: 10 }, () => words[Math.floor(rand() ** 2 * words.length)]).join(' ')}\n`;
+  return s;
+}
+
+const barProbs = async (page: import('@playwright/test').Page) => (await page.getByTestId('next-token-bar').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-p'))))) as number[];
+
+test('watch it learn: the probe tinted by p(true next token), bars that sharpen along the Training step slider, a chart click, and the story after a reload', async ({ page }, info) => {
+  await openPage(page);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByLabel('Training text').setInputFiles({ name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from(wordsCorpus()) });
+  await expect(page.getByTestId('corpus-summary')).toContainText('words.txt');
+  await page.getByLabel('Tokenizer').selectOption('bpe');
+  await page.getByLabel('Vocabulary size').fill('300');
+  await expect(page.getByTestId('vocab-size')).toHaveText('300', { timeout: 90_000 });
+  await tinyRecipe(page, { steps: 12, evalEvery: 4, lr: 0.01 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('Done: 12 steps', { timeout: 180_000 });
+
+  // The probe: held-out tokens, each tinted by the probability the model gave it; its mean −log p.
+  const probe = page.getByTestId('probe-probabilities');
+  await expect(probe).toBeVisible();
+  await expect(probe).toHaveAttribute('data-step', '12');
+  const tokens = page.getByTestId('probe-token');
+  expect(await tokens.count()).toBeGreaterThan(20);
+  const loss = Number(await page.getByTestId('probe-loss').getAttribute('data-loss'));
+  expect(loss).toBeGreaterThan(0);
+  expect(loss).toBeLessThan(Math.log(300) + 1);
+  await expect(tokens.nth(3)).toHaveAttribute('title', /p = .*−log p = .*Top 5: /);
+  await expect(page.getByTestId('perplexity')).toContainText('as unsure as choosing among');
+
+  // A clicked token shows the 10 most likely next tokens; at step 0 they are near the uniform 1/V.
+  await tokens.nth(5).click();
+  const bars = page.getByTestId('next-token-bars');
+  await expect(bars).toHaveAttribute('data-step', '12');
+  await expect(page.getByTestId('next-token-bar')).toHaveCount(10);
+  const late = await barProbs(page);
+  const slider = page.getByLabel('Training step');
+  await slider.fill('0');
+  await expect(bars).toHaveAttribute('data-step', '0');
+  await expect(page.getByTestId('probe-attention')).toHaveAttribute('data-step', '0'); // the same slider
+  const early = await barProbs(page);
+  expect(early[0]!).toBeLessThan(5 / 300); // about uniform before training
+  expect(late[0]!).toBeGreaterThan(early[0]!); // sharper after it
+  expect(late).not.toEqual(early);
+
+  // A click on a val point of the chart moves the slider there (step 8: the third evaluation).
+  const over = page.getByTestId('loss-chart').locator('.u-over');
+  const xs = (await over.getAttribute('data-eval-x'))!.split(',').map(Number);
+  expect(xs).toHaveLength(4);
+  const box = (await over.boundingBox())!;
+  await over.click({ position: { x: xs[2]!, y: box.height / 2 } });
+  await expect(page.getByTestId('training-step')).toHaveAttribute('data-step', '8');
+  await expect(bars).toHaveAttribute('data-step', '8');
+  await expect(page.locator('[data-testid="training-sample"][aria-current="true"]')).toContainText('step 8');
+
+  await page.screenshot({ path: info.outputPath('probe-1280.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 900 });
+  await probe.screenshot({ path: info.outputPath('probe-390.png') });
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  // After a reload the story is still there: the curve's evaluations, the probe's scores at each.
+  await page.reload();
+  await expect(page.getByTestId('model-status')).toContainText('words', { timeout: 90_000 });
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-evals', '4');
+  await expect(probe).toHaveAttribute('data-step', '12');
+  expect(Number(await page.getByTestId('probe-loss').getAttribute('data-loss'))).toBeCloseTo(loss, 5);
+  await page.getByTestId('probe-token').nth(5).click();
+  await slider.fill('0');
+  await expect(bars).toHaveAttribute('data-step', '0');
+  expect(await barProbs(page)).toEqual(early);
+});
