@@ -23,6 +23,10 @@ test('watch it learn: the probe tinted by p(true next token), bars that sharpen 
   await page.getByLabel('Vocabulary size').fill('300');
   await expect(page.getByTestId('vocab-size')).toHaveText('300', { timeout: 90_000 });
   await tinyRecipe(page, { steps: 12, evalEvery: 4, lr: 0.01 });
+  // The probe is editable: a text of our own instead of the start of the validation split.
+  const probeText = 'ka lo mi ra ten sha vo ed ing th an\n'.repeat(8);
+  await page.getByText('Probe text (held out)').click();
+  await page.getByLabel('Probe text (held out)').fill(probeText);
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toContainText('Done: 12 steps', { timeout: 180_000 });
 
@@ -32,6 +36,7 @@ test('watch it learn: the probe tinted by p(true next token), bars that sharpen 
   await expect(probe).toHaveAttribute('data-step', '12');
   const tokens = page.getByTestId('probe-token');
   expect(await tokens.count()).toBeGreaterThan(20);
+  expect((await page.getByTestId('probe-text').textContent())!.replace(/↵/g, '')).toBe(probeText);
   const loss = Number(await page.getByTestId('probe-loss').getAttribute('data-loss'));
   expect(loss).toBeGreaterThan(0);
   expect(loss).toBeLessThan(Math.log(300) + 1);
