@@ -100,8 +100,10 @@ export function ProbeProbabilities() {
         {t('meanNll', { count: n, loss: formatNumber(nll, { maximumFractionDigits: 3 }) })}
       </p>
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-zinc-400">
-        <span className="flex items-center gap-2 whitespace-nowrap">
-          {t('legendLow', { vocab: formatNumber(vocab) })} <span className="h-2 w-24 rounded" style={{ background: legend(vocab) }} /> {t('legendHigh')}
+        <span className="flex flex-wrap items-center gap-2">
+          <span className="whitespace-nowrap">{t('legendLow', { vocab: formatNumber(vocab) })}</span>
+          <span className="h-2 w-24 rounded" style={{ background: legend(vocab) }} />
+          <span className="whitespace-nowrap">{t('legendHigh')}</span>
         </span>
         <span>{t('clickHint')}</span>
       </div>
