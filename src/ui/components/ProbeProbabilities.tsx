@@ -4,7 +4,7 @@
  * mean −log p (the probe's loss), and for a clicked token the 10 most likely next tokens as bars
  * with the true one marked. The scores come from the worker (src/model/probe.ts, one read-back an evaluation).
  */
-import { useEffect } from 'react';
+import { memo, useEffect } from 'react';
 import { useStore } from '../store';
 import { snapshotAt } from '../store/probe';
 import type { ProbeScores, ProbeText } from '../../workers/api';
@@ -70,6 +70,44 @@ function NextTokenBars({ text, scores, position, step, V }: { text: ProbeText; s
   );
 }
 
+/**
+ * The probe text, each scored token a button tinted by p (hover: p, −log p, the top 5). Memoised: it
+ * renders again only when an evaluation's scores, the text or the picked token change.
+ */
+const ProbeTokens = memo(function ProbeTokens({ text, scores, position }: { text: ProbeText; scores: ProbeScores; position: number | undefined }) {
+  const { t } = useTranslation('probe');
+  const { pickProbePosition } = useStore.getState();
+  const n = scores.p.length;
+  const vocab = text.vocab.length;
+  const top5 = (i: number) =>
+    Array.from({ length: Math.min(5, scores.k) }, (_, r) => `${tokenLabel(text.vocab[scores.topIds[i * scores.k + r]!] ?? '?')} ${fmtP(scores.topProbs[i * scores.k + r]!)}`).join(', ');
+  return (
+    <p className="max-h-48 overflow-y-auto whitespace-pre-wrap break-words rounded border border-zinc-800 p-2 font-mono text-xs leading-5" data-testid="probe-text">
+      <span className="text-zinc-500">{text.labels[0]}</span>
+      {text.labels.slice(1, n + 1).map((label, j) => {
+        const p = scores.p[j]!;
+        const picked = position === j;
+        return (
+          <button
+            key={j}
+            type="button"
+            data-testid="probe-token"
+            data-p={p}
+            aria-pressed={picked}
+            aria-label={t('tokenLabel', { index: j + 1, token: tokenLabel(label), p: fmtP(p) })}
+            title={t('tokenTitle', { token: tokenLabel(label), p: fmtP(p), nll: formatNumber(-Math.log(Math.max(p, Number.MIN_VALUE)), { maximumFractionDigits: 3 }), top: top5(j) })}
+            onClick={() => pickProbePosition(picked ? undefined : j)}
+            className={`mr-px whitespace-pre-wrap rounded-sm text-zinc-50 ${picked ? 'outline outline-2 outline-sky-300' : ''}`}
+            style={{ backgroundColor: probabilityTint(p, vocab) }}
+          >
+            {label.includes('\n') ? label.replace(/\n/g, '↵\n') : label}
+          </button>
+        );
+      })}
+    </p>
+  );
+});
+
 export function ProbeProbabilities() {
   useSavedStory();
   const { t } = useTranslation('probe');
@@ -79,7 +117,6 @@ export function ProbeProbabilities() {
   const position = useStore((s) => s.probePosition);
   const shown = useShownEval();
   const V = useShownVocab();
-  const { pickProbePosition } = useStore.getState();
   if (!text || all.length === 0) return null;
   const step = evalStep[shown];
   const snap = snapshotAt(all, step);
@@ -90,8 +127,6 @@ export function ProbeProbabilities() {
   let nll = 0;
   for (const p of scores.p) nll -= Math.log(Math.max(p, Number.MIN_VALUE));
   nll /= n;
-  const top5 = (i: number) =>
-    Array.from({ length: Math.min(5, scores.k) }, (_, r) => `${tokenLabel(text.vocab[scores.topIds[i * scores.k + r]!] ?? '?')} ${fmtP(scores.topProbs[i * scores.k + r]!)}`).join(', ');
   return (
     <section aria-label={t('title')} className="space-y-2" data-testid="probe-probabilities" data-step={snap.step}>
       <h3 className="text-sm font-medium">{t('title')}</h3>
@@ -107,29 +142,7 @@ export function ProbeProbabilities() {
         </span>
         <span>{t('clickHint')}</span>
       </div>
-      <p className="max-h-48 overflow-y-auto whitespace-pre-wrap break-words rounded border border-zinc-800 p-2 font-mono text-xs leading-5" data-testid="probe-text">
-        <span className="text-zinc-500">{text.labels[0]}</span>
-        {text.labels.slice(1, n + 1).map((label, j) => {
-          const p = scores.p[j]!;
-          const picked = position === j;
-          return (
-            <button
-              key={j}
-              type="button"
-              data-testid="probe-token"
-              data-p={p}
-              aria-pressed={picked}
-              aria-label={t('tokenLabel', { index: j + 1, token: tokenLabel(label), p: fmtP(p) })}
-              title={t('tokenTitle', { token: tokenLabel(label), p: fmtP(p), nll: formatNumber(-Math.log(Math.max(p, Number.MIN_VALUE)), { maximumFractionDigits: 3 }), top: top5(j) })}
-              onClick={() => pickProbePosition(picked ? undefined : j)}
-              className={`mr-px whitespace-pre-wrap rounded-sm text-zinc-50 ${picked ? 'outline outline-2 outline-sky-300' : ''}`}
-              style={{ backgroundColor: probabilityTint(p, vocab) }}
-            >
-              {label.includes('\n') ? label.replace(/\n/g, '↵\n') : label}
-            </button>
-          );
-        })}
-      </p>
+      <ProbeTokens text={text} scores={scores} position={position} />
       {position !== undefined && position < n && <NextTokenBars text={text} scores={scores} position={position} step={snap.step} V={V} />}
     </section>
   );

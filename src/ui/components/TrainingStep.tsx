@@ -14,14 +14,16 @@ export function useShownVocab(): number | undefined {
   return probeVocab ?? corpusVocab;
 }
 
-/** The evaluation shown: its index in the curve's evaluations (the newest unless one was picked). */
+/**
+ * The evaluation shown: its index in the curve's evaluations (the newest unless one was picked).
+ * Re-renders only when an evaluation arrives or the pick changes, not at every batch of steps.
+ */
 export function useShownEval(): number {
-  const evalStep = useStore((s) => s.curves.evalStep);
+  const evals = useStore((s) => s.curves.evalStep.length);
   const picked = useStore((s) => s.pickedStep);
-  useStore((s) => s.curves.version); // the curve's arrays grow in place
-  if (picked === undefined) return evalStep.length - 1;
-  const i = evalStep.indexOf(picked);
-  return i < 0 ? evalStep.length - 1 : i;
+  if (picked === undefined) return evals - 1;
+  const i = useStore.getState().curves.evalStep.indexOf(picked);
+  return i < 0 ? evals - 1 : i;
 }
 
 export function TrainingStep() {
