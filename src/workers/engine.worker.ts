@@ -195,12 +195,16 @@ const api: EngineApi = {
     return training.plan(recipe, (await device()).device.limits);
   },
 
-  startTraining(recipe, name, onEvent) {
-    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent)));
+  startTraining(recipe, name, onEvent, probeText) {
+    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent, probeText)));
   },
 
   resumeSavedTraining(id, onEvent) {
     return jobs.run('train', (signal) => guarded(async () => training.resumeSaved(await device(), id, signal, onEvent)));
+  },
+
+  savedTrainingHistory(id) {
+    return training.savedHistory(id);
   },
 
   async pauseTraining() {
