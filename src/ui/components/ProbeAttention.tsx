@@ -4,6 +4,7 @@
  * evaluations. Row i = the query at position i, column j = how much it attends to position j.
  */
 import { useEffect, useRef, useState } from 'react';
+import { t, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import type { ProbeSnapshot } from '../store/training';
 import { LEGEND_GRADIENT, Raster, tokenLabel } from './AttentionPaint';
@@ -16,13 +17,14 @@ function ProbeMap({ snap, layer, head, NH }: { snap: ProbeSnapshot; layer: numbe
     if (raster.current?.canvas !== canvas.current) raster.current = new Raster(canvas.current!, (T) => Math.max(T, 1));
     raster.current.update(snap.positions, layer, head, NH);
   }, [snap, layer, head, NH]);
-  return <canvas ref={canvas} title={`layer ${layer}, head ${head}`} className="aspect-square w-full bg-zinc-900 [image-rendering:pixelated]" />;
+  return <canvas ref={canvas} title={t('train:probe.map', { layer, head })} className="aspect-square w-full bg-zinc-900 [image-rendering:pixelated]" />;
 }
 
 export function ProbeAttention() {
   const probes = useStore((s) => s.probes);
   const labels = useStore((s) => s.probeLabels);
   const [picked, setPicked] = useState<number | undefined>(undefined);
+  useTranslation('train'); // re-render on a language switch
   if (probes.length === 0 || !probes[0]!.positions[0]?.attention?.length) return null;
   // Follow the newest evaluation unless the user picked one.
   const index = Math.min(picked ?? probes.length - 1, probes.length - 1);
@@ -31,16 +33,16 @@ export function ProbeAttention() {
   const L = first.length;
   const NH = first[0]!.length; // position 0 attends to itself alone: its row is (NH, 1)
   return (
-    <section aria-label="Attention while learning" className="space-y-2" data-testid="probe-attention" data-step={snap.step}>
-      <h3 className="text-sm font-medium">Attention while it learns</h3>
+    <section aria-label={t('train:probe.label')} className="space-y-2" data-testid="probe-attention" data-step={snap.step}>
+      <h3 className="text-sm font-medium">{t('train:probe.heading')}</h3>
       <p className="text-xs text-zinc-400">
-        Where each token of a fixed text looks, in every layer (rows) and head (columns), at each evaluation. Probe: <span className="font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
+        {t('train:probe.about')} <span className="font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
       </p>
       <label className="flex items-center gap-2 text-sm">
-        <span className="text-zinc-400">Training step</span>
+        <span className="text-zinc-400">{t('train:probe.step')}</span>
         <input
           type="range"
-          aria-label="Training step"
+          aria-label={t('train:probe.step')}
           min={0}
           max={probes.length - 1}
           value={index}
@@ -53,7 +55,7 @@ export function ProbeAttention() {
         {Array.from({ length: L }, (_, l) => Array.from({ length: NH }, (_, h) => <ProbeMap key={`${l}.${h}`} snap={snap} layer={l} head={h} NH={NH} />))}
       </div>
       <div className="flex items-center gap-2 text-xs text-zinc-400">
-        0 <span className="h-2 w-24 rounded" style={{ background: LEGEND_GRADIENT }} /> 1 · rows: layers 0–{L - 1}, columns: heads 0–{NH - 1}
+        0 <span className="h-2 w-24 rounded" style={{ background: LEGEND_GRADIENT }} /> 1 · {t('train:probe.legend', { lastLayer: L - 1, lastHead: NH - 1 })}
       </div>
     </section>
   );

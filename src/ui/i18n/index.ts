@@ -104,5 +104,10 @@ export function errorText(code: EngineErrorCode | undefined, message: string): s
 
 /** A number as text in the current language (Intl.NumberFormat): the one place numbers are formatted for reading. */
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
-  return new Intl.NumberFormat(currentLanguage() === 'zh' ? 'zh-CN' : 'en-US', options).format(value);
+  return new Intl.NumberFormat(currentLocale(), options).format(value);
+}
+
+/** The locale of the current language, for Intl formats (numbers, dates). */
+export function currentLocale(): 'zh-CN' | 'en-US' {
+  return currentLanguage() === 'zh' ? 'zh-CN' : 'en-US';
 }
