@@ -19,7 +19,7 @@ import type { EngineErrorCode } from '../errors';
 
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, LearnedSummary, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
 export { BPE_VOCAB_RANGE, corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
-export { checkRecipe, checkVocabSize, limitText, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem, type RecipeRule } from '../model/recipe';
+export { checkRecipe, checkRecipeField, checkVocabSize, limitText, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem, type RecipeRule } from '../model/recipe';
 export { keptByCut } from '../model/sampling-cut';
 
 export interface EngineInfo {

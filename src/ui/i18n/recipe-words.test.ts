@@ -1,8 +1,8 @@
 /** The page words recipe problems from their rule and values: in English exactly as the worker and the CLI, in Chinese with every value. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BPE_VOCAB_RANGE } from '../../model/limits';
+// eslint-disable-next-line no-restricted-imports -- the page gets the presets from the worker; this test holds its copy of their words to them
 import { PRESETS } from '../../model/presets';
-import { checkRecipe, checkRecipeField, checkVocabSize, RECIPE_FIELDS, type RecipeProblem } from '../../model/recipe';
+import { BPE_VOCAB_RANGE, checkRecipe, checkRecipeField, checkVocabSize, RECIPE_FIELDS, type RecipeProblem } from '../../workers/api';
 import { setLanguage } from './index';
 import { recipe } from './recipe';
 import { recipeProblemText } from './recipe-words';
