@@ -44,7 +44,7 @@ export function ModelsPanel() {
       <StorageNotice />
       <UrlLoader />
       <p className="text-xs text-zinc-400">
-        {t('models:download')} <code className="break-all">pipeline(&quot;text-generation&quot;, model=folder)</code> {t('models:downloadAfter')}
+        {t('models:download')} <code className="break-words">pipeline(&quot;text-generation&quot;, model=folder)</code> {t('models:downloadAfter')}
       </p>
       <ul className="divide-y divide-zinc-800">
         <li className="flex flex-wrap items-center gap-3 py-2 text-sm" data-testid="library-row">

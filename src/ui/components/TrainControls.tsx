@@ -72,7 +72,7 @@ export function TrainControls() {
             total: formatNumber(progress.total),
             loss: formatNumber(progress.loss, { minimumFractionDigits: 4, maximumFractionDigits: 4 }),
             rate: formatNumber(Math.round(progress.tokensPerSec)),
-            lr: formatNumber(progress.lr, { notation: 'scientific', minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+            lr: formatNumber(progress.lr, { notation: 'scientific', minimumFractionDigits: 2, maximumFractionDigits: 2 }).toLowerCase(),
             eta: status === 'idle' ? '—' : duration(eta),
           })}
         </p>
