@@ -49,7 +49,7 @@ test('drop a text with Chinese and emoji, train, watch loss and samples, stop, a
   await expect(page.getByTestId('train-progress')).toContainText('tokens/s');
   await expect(page.getByTestId('training-sample').first()).toBeVisible({ timeout: 90_000 });
   await expect.poll(async () => page.getByTestId('training-sample').count(), { timeout: 90_000 }).toBeGreaterThan(1); // step 0 and step 15
-  expect(await page.title()).toMatch(/Step \d+\/2000/);
+  expect(await page.title()).toMatch(/Step \d+\/2,000 · loss/); // numbers formatted in the page's language
   // The probe text's attention appears at each evaluation, every layer x head, with a step slider.
   const probe = page.getByTestId('probe-attention');
   await expect(probe).toBeVisible();

@@ -33,7 +33,7 @@ describe('checkRecipe', () => {
 
   it('n_embd must split evenly into heads: the message validateConfig gives for a checkpoint too', () => {
     const [p] = checkRecipe({ ...base, n_embd: 30, n_head: 4 });
-    expect(p).toEqual({ field: 'n_embd', code: 'BAD_CONFIG', message: 'n_embd (30) must be divisible by n_head (4) so every attention head gets the same width.' });
+    expect(p).toEqual({ field: 'n_embd', code: 'BAD_CONFIG', why: { rule: 'headWidth', n_embd: 30, n_head: 4 }, message: 'n_embd (30) must be divisible by n_head (4) so every attention head gets the same width.' });
     expect(() => validateConfig({ n_layer: 1, n_head: 4, n_embd: 30, block_size: 8, vocab_size: 5 })).toThrow(p!.message);
   });
 

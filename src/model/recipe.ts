@@ -11,13 +11,55 @@ import { EngineError, type EngineErrorCode } from '../errors';
 import { BPE_VOCAB_RANGE, inRange, type NumberRange } from './limits';
 import type { Recipe } from './presets';
 
-/** One thing wrong with a recipe: the field to change (or 'corpus'), the engine error code, and what to do, in words. */
+/**
+ * Which rule a recipe breaks, and the values its words need: the page words it in the language
+ * shown (src/ui/i18n/recipe.ts recipeProblemText), the worker and the CLI in English (problemMessage).
+ * Numbers are kept as numbers; `value` is the offending value as the user wrote it.
+ */
+export type RecipeRule =
+  | { rule: 'range'; key: keyof Recipe; min: number; max: number; int: boolean; maxExclusive: boolean; value: string }
+  | { rule: 'vocabSize'; min: number; max: number; value: string }
+  | { rule: 'headWidth'; n_embd: number; n_head: number }
+  /** `longest`: the longest context the text allows (below 2: none, only a longer text helps). */
+  | { rule: 'tooShort'; blockSize: number; part: 'validation' | 'training'; have: number; need: number; longest: number };
+
+/** One thing wrong with a recipe: the field to change (or 'corpus'), the engine error code, the rule broken, and what to do, in English words. */
 export interface RecipeProblem {
   /** 'vocabSize': the size of a vocabulary to learn from the text (checkVocabSize). */
   field: keyof Recipe | 'corpus' | 'vocabSize';
   code: Extract<EngineErrorCode, 'BAD_CONFIG' | 'BAD_CORPUS'>;
+  why: RecipeRule;
+  /** problemMessage(why): the English the worker and the CLI refuse the recipe with. */
   message: string;
 }
+
+/** A limit as the English words write it: grouped thousands, every decimal kept (1e-6 reads 0.000001). */
+export const limitText = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 20 });
+
+/** The English words of a broken rule (what the worker and the CLI say; the page says it in its language). */
+export function problemMessage(why: RecipeRule): string {
+  switch (why.rule) {
+    case 'range': {
+      const label = RECIPE_FIELDS.find((f) => f.key === why.key)!.label;
+      const name = label === why.key ? why.key : `${label} (${why.key})`;
+      const [min, max] = [limitText(why.min), limitText(why.max)];
+      const allowed = why.int ? `a whole number from ${min} to ${max}` : why.maxExclusive ? `at least ${min} and below ${max}` : `from ${min} to ${max}`;
+      return `${name} must be ${allowed}, but it is ${why.value}.`;
+    }
+    case 'vocabSize':
+      return `The vocabulary size must be a whole number from ${limitText(why.min)} to ${limitText(why.max)}, but it is ${why.value}.`;
+    case 'headWidth':
+      return `n_embd (${why.n_embd}) must be divisible by n_head (${why.n_head}) so every attention head gets the same width.`;
+    case 'tooShort': {
+      const part = why.part === 'validation' ? 'validation part (the last 10%)' : 'training part';
+      const longer = `Use a longer text (about ${limitText(why.need * 10)} tokens or more)`;
+      const fix = why.longest >= 2 ? `${longer} or a context length of at most ${limitText(why.longest)} (block size, under Advanced).` : `${longer}.`;
+      return `The text is too short for context length ${limitText(why.blockSize)}: its ${part} has ${limitText(why.have)} tokens and needs at least ${limitText(why.need)}. ${fix}`;
+    }
+  }
+}
+
+const problem = (field: RecipeProblem['field'], code: RecipeProblem['code'], why: RecipeRule): RecipeProblem => ({ field, code, why, message: problemMessage(why) });
 
 /** A recipe field as the page labels it, and its allowed values. */
 export interface RecipeField extends NumberRange {
@@ -56,9 +98,7 @@ export interface CorpusSize {
 export function checkRecipeField(key: keyof Recipe, value: unknown): RecipeProblem | undefined {
   const f = RECIPE_FIELDS.find((x) => x.key === key)!;
   if (typeof value === 'number' && inRange(value, f)) return undefined;
-  const name = f.label === key ? key : `${f.label} (${key})`;
-  const allowed = f.int ? `a whole number from ${f.min} to ${f.max}` : f.maxExclusive ? `at least ${f.min} and below ${f.max}` : `from ${f.min} to ${f.max}`;
-  return { field: key, code: 'BAD_CONFIG', message: `${name} must be ${allowed}, but it is ${show(value)}.` };
+  return problem(key, 'BAD_CONFIG', { rule: 'range', key, min: f.min, max: f.max, int: f.int, maxExclusive: !!f.maxExclusive, value: show(value) });
 }
 
 /**
@@ -68,13 +108,13 @@ export function checkRecipeField(key: keyof Recipe, value: unknown): RecipeProbl
 export function checkVocabSize(value: unknown): RecipeProblem | undefined {
   if (typeof value === 'number' && inRange(value, BPE_VOCAB_RANGE)) return undefined;
   const { min, max } = BPE_VOCAB_RANGE;
-  return { field: 'vocabSize', code: 'BAD_CONFIG', message: `The vocabulary size must be a whole number from ${min} to ${max.toLocaleString('en-US')}, but it is ${show(value)}.` };
+  return problem('vocabSize', 'BAD_CONFIG', { rule: 'vocabSize', min, max, value: show(value) });
 }
 
 /** Why heads of n_embd / n_head channels cannot be made; undefined when they can. validateConfig (config.ts) says the same. */
 export function headWidthProblem(n_embd: number, n_head: number): string | undefined {
   if (n_embd % n_head === 0) return undefined;
-  return `n_embd (${n_embd}) must be divisible by n_head (${n_head}) so every attention head gets the same width.`;
+  return problemMessage({ rule: 'headWidth', n_embd, n_head });
 }
 
 /**
@@ -85,12 +125,11 @@ export function checkRecipe(recipe: Recipe, corpus?: CorpusSize): RecipeProblem[
   const problems = RECIPE_FIELDS.map((f) => checkRecipeField(f.key, recipe[f.key])).filter((p) => p !== undefined);
   const bad = (k: keyof Recipe) => problems.some((p) => p.field === k);
   if (!bad('n_embd') && !bad('n_head')) {
-    const width = headWidthProblem(recipe.n_embd, recipe.n_head);
-    if (width) problems.push({ field: 'n_embd', code: 'BAD_CONFIG', message: width });
+    if (recipe.n_embd % recipe.n_head !== 0) problems.push(problem('n_embd', 'BAD_CONFIG', { rule: 'headWidth', n_embd: recipe.n_embd, n_head: recipe.n_head }));
   }
   if (corpus && !bad('block_size')) {
     const short = textTooShort(corpus, recipe.block_size);
-    if (short) problems.push({ field: 'block_size', code: 'BAD_CORPUS', message: short });
+    if (short) problems.push(problem('block_size', 'BAD_CORPUS', short));
   }
   return problems;
 }
@@ -106,14 +145,12 @@ export function assertRecipe(recipe: Recipe, corpus?: CorpusSize): void {
  * least (src/model/data.ts BatchSampler): both splits need T + 2 tokens. The fix names the longest
  * context this text allows.
  */
-function textTooShort(c: CorpusSize, blockSize: number): string | undefined {
+function textTooShort(c: CorpusSize, blockSize: number): RecipeRule | undefined {
   const need = blockSize + 2;
-  const part = c.valTokens < need ? 'validation part (the last 10%)' : c.trainTokens < need ? 'training part' : undefined;
+  const part = c.valTokens < need ? 'validation' : c.trainTokens < need ? 'training' : undefined;
   if (!part) return undefined;
-  const have = part.startsWith('validation') ? c.valTokens : c.trainTokens;
-  const longest = Math.min(c.trainTokens, c.valTokens) - 2;
-  const fix = longest >= 2 ? `Use a longer text (about ${need * 10} tokens or more) or a context length of at most ${longest} (block size, under Advanced).` : `Use a longer text (about ${need * 10} tokens or more).`;
-  return `The text is too short for context length ${blockSize}: its ${part} has ${have} tokens and needs at least ${need}. ${fix}`;
+  const have = part === 'validation' ? c.valTokens : c.trainTokens;
+  return { rule: 'tooShort', blockSize, part, have, need, longest: Math.min(c.trainTokens, c.valTokens) - 2 };
 }
 
 /** A value as the user wrote it (JSON.stringify alone turns NaN into "null"). */

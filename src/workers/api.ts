@@ -15,10 +15,12 @@ import type { CorpusPart, CorpusSummary, LearnedSummary, TokenizerKind } from '.
 import type { BpeProgress } from '../model/bpe';
 import type { ProbeScores } from '../model/probe';
 import type { SAMPLING_RANGES } from '../model/limits';
+import type { RecipeRule } from '../model/recipe';
+import type { EngineErrorCode } from '../errors';
 
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, LearnedSummary, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
 export { BPE_VOCAB_RANGE, corpusTooLargeMessage, inRange, LIBRARY_CHANNEL, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, SAMPLING_RANGES, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type NumberRange } from '../model/limits';
-export { checkRecipe, checkVocabSize, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem } from '../model/recipe';
+export { checkRecipe, checkRecipeField, checkVocabSize, limitText, RECIPE_FIELDS, type CorpusSize, type RecipeField, type RecipeProblem, type RecipeRule } from '../model/recipe';
 export { keptByCut } from '../model/sampling-cut';
 
 export interface EngineInfo {
@@ -246,7 +248,7 @@ export interface MemoryPlan {
    * Why it does not fit (TOO_LARGE, first), or the first thing checkRecipe finds wrong (BAD_CONFIG,
    * or BAD_CORPUS: the current text is too short for it); undefined when it trains.
    */
-  problem?: { code: 'TOO_LARGE' | 'BAD_CONFIG' | 'BAD_CORPUS'; message: string };
+  problem?: { code: 'TOO_LARGE' | 'BAD_CONFIG' | 'BAD_CORPUS'; message: string; why?: RecipeRule };
 }
 
 /**
@@ -263,7 +265,7 @@ export type TrainEvent =
   /** The weights of `step` are saved in the library (at each evaluation and at the end). */
   | { kind: 'saved'; step: number; id: string }
   /** Something the user must know that does not stop training (e.g. storage full: not saved). */
-  | { kind: 'alert'; message: string }
+  | { kind: 'alert'; message: string; code?: EngineErrorCode }
   /** A saved run continues (resumeSavedTraining): its corpus, recipe and name, before its history and new steps. */
   | { kind: 'resumed'; step: number; corpus: CorpusSummary; recipe: Recipe; name: string };
 

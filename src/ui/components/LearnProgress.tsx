@@ -1,4 +1,4 @@
-import { useTranslation } from '../i18n';
+import { formatNumber, useTranslation } from '../i18n';
 import { useStore } from '../store';
 
 /** Learning a vocabulary from the text: the phase, a bar, and Cancel (the text stays as it was). */
@@ -9,7 +9,7 @@ export function LearnProgress() {
   if (!p) return null;
   const percent = Math.floor((100 * p.done) / Math.max(p.total, 1));
   const words =
-    p.phase === 'merging' ? t('phase.merging', { done: p.done.toLocaleString(), total: p.total.toLocaleString() }) : p.phase === 'counting' ? t('phase.counting', { percent }) : t('phase.encoding', { percent });
+    p.phase === 'merging' ? t('phase.merging', { done: formatNumber(p.done), total: formatNumber(p.total) }) : p.phase === 'counting' ? t('phase.counting', { percent }) : t('phase.encoding', { percent });
   return (
     <div data-testid="learn-progress" data-phase={p.phase} className="space-y-1 rounded border border-zinc-800 bg-zinc-900/50 p-3 text-sm">
       <p className="font-medium">{t('learning')}</p>

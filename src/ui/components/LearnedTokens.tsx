@@ -1,5 +1,5 @@
 import type { CorpusSummary } from '../../workers/api';
-import { useTranslation } from '../i18n';
+import { formatNumber, useTranslation } from '../i18n';
 
 /** Whitespace made visible in a chip: a space as ·, a newline as ↵, a tab as →. */
 const visible = (s: string) => s.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '→');
@@ -15,7 +15,7 @@ export function LearnedTokens({ corpus }: { corpus: CorpusSummary }) {
   const rows = [
     { key: 'char', label: t('perChar'), value: 1 },
     { key: 'gpt2', label: t('gpt2'), value: learned.gpt2CharsPerToken },
-    { key: 'learned', label: t('learned', { vocab: corpus.vocabSize.toLocaleString() }), value: corpus.charsPerToken ?? 1 },
+    { key: 'learned', label: t('learned', { vocab: formatNumber(corpus.vocabSize) }), value: corpus.charsPerToken ?? 1 },
   ];
   const top = Math.max(...rows.map((r) => r.value));
   return (
@@ -44,14 +44,14 @@ export function LearnedTokens({ corpus }: { corpus: CorpusSummary }) {
               <div className="h-2 rounded bg-zinc-800">
                 <div className={`h-full rounded ${r.key === 'learned' ? 'bg-emerald-500' : 'bg-zinc-500'}`} style={{ width: `${(100 * r.value) / top}%` }} />
               </div>
-              <dd className="text-right font-mono text-zinc-200">{r.value.toFixed(2)}</dd>
+              <dd className="text-right font-mono text-zinc-200">{formatNumber(r.value, { minimumFractionDigits: 2, maximumFractionDigits: 2 })}</dd>
             </div>
           ))}
         </dl>
         <p className="mt-1 text-xs text-zinc-500">
-          {learned.gpt2Chars < corpus.chars ? `${t('gpt2Sample', { chars: learned.gpt2Chars.toLocaleString() })} ` : ''}
-          {t('learnedIn', { seconds: learned.seconds.toFixed(1) })}
-          {corpus.vocabSize < learned.requested ? ` ${t('stoppedEarly', { vocab: corpus.vocabSize.toLocaleString(), requested: learned.requested.toLocaleString() })}` : ''}
+          {learned.gpt2Chars < corpus.chars ? `${t('gpt2Sample', { chars: formatNumber(learned.gpt2Chars) })} ` : ''}
+          {t('learnedIn', { seconds: formatNumber(learned.seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })}
+          {corpus.vocabSize < learned.requested ? ` ${t('stoppedEarly', { vocab: formatNumber(corpus.vocabSize), requested: formatNumber(learned.requested) })}` : ''}
         </p>
       </div>
     </div>

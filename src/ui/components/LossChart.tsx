@@ -6,10 +6,13 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { t as tr, useTranslation, formatNumber } from '../i18n';
 import { useStore } from '../store';
 import type { LossCurves } from '../store/training';
-import { useTranslation } from '../i18n';
 import { useShownVocab } from './TrainingStep';
+
+/** A loss as the legend shows it. */
+const fixed3 = (v: number) => formatNumber(v, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 
 function toData(c: LossCurves, vocab?: number): uPlot.AlignedData {
   // One x axis: the steps, plus eval steps merged in (val values null elsewhere, spanGaps joins them).
@@ -43,9 +46,10 @@ function nearestEval(evalStep: number[], x: number): number | undefined {
 export function LossChart() {
   const curves = useStore((s) => s.curves);
   const vocab = useShownVocab();
-  const { t } = useTranslation('probe');
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const { t, i18n } = useTranslation('train');
+  const lang = i18n.language;
 
   useEffect(() => {
     const el = host.current!;
@@ -56,15 +60,15 @@ export function LossChart() {
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
       axes: [
-        { stroke: '#a1a1aa', grid: { stroke: '#27272a' }, ticks: { stroke: '#3f3f46' }, label: 'step' },
-        { stroke: '#a1a1aa', grid: { stroke: '#27272a' }, ticks: { stroke: '#3f3f46' }, label: 'loss', size: 50 },
+        { stroke: '#a1a1aa', grid: { stroke: '#27272a' }, ticks: { stroke: '#3f3f46' }, label: tr('train:chart.step') },
+        { stroke: '#a1a1aa', grid: { stroke: '#27272a' }, ticks: { stroke: '#3f3f46' }, label: tr('train:chart.loss'), size: 50 },
       ],
       series: [
-        { label: 'step' },
-        { label: 'train', stroke: 'rgba(52,211,153,0.25)', width: 1, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
-        { label: 'train (smoothed)', stroke: '#34d399', width: 2, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
-        { label: 'val', stroke: '#fbbf24', width: 2, spanGaps: true, points: { show: true, size: 6 }, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
-        { label: t('uniformLine'), stroke: '#a1a1aa', width: 1, dash: [4, 4], value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
+        { label: tr('train:chart.step') },
+        { label: tr('train:chart.train'), stroke: 'rgba(52,211,153,0.25)', width: 1, value: (_u, v) => (v == null ? '—' : fixed3(v)) },
+        { label: tr('train:chart.smoothed'), stroke: '#34d399', width: 2, value: (_u, v) => (v == null ? '—' : fixed3(v)) },
+        { label: tr('train:chart.val'), stroke: '#fbbf24', width: 2, spanGaps: true, points: { show: true, size: 6 }, value: (_u, v) => (v == null ? '—' : fixed3(v)) },
+        { label: tr('probe:uniformLine'), stroke: '#a1a1aa', width: 1, dash: [4, 4], value: (_u, v) => (v == null ? '—' : fixed3(v)) },
       ],
       hooks: {
         // A click on the chart picks the evaluation nearest to it: the Training step slider moves there.
@@ -92,7 +96,7 @@ export function LossChart() {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [t]);
+  }, [lang]); // rebuilt in the language shown (its axes and legend are drawn with their words)
 
   useEffect(() => {
     // In a task of its own: the chart's redraw (axes and labels drawn on the canvas) and the commit
@@ -104,8 +108,8 @@ export function LossChart() {
 
   return (
     <figure>
-      <div ref={host} role="img" aria-label="Loss chart" data-testid="loss-chart" data-points={curves.step.length} data-evals={curves.evalStep.length} className="w-full" />
-      {curves.step.length === 0 && <figcaption className="text-xs text-zinc-400">The loss appears here once training starts.</figcaption>}
+      <div ref={host} role="img" aria-label={t('chart.label')} data-testid="loss-chart" data-points={curves.step.length} data-evals={curves.evalStep.length} className="w-full" />
+      {curves.step.length === 0 && <figcaption className="text-xs text-zinc-400">{t('chart.empty')}</figcaption>}
     </figure>
   );
 }

@@ -1,14 +1,23 @@
 import { useState } from 'react';
 import type { LibraryEntry } from '../../workers/api';
-import { t } from '../i18n';
+import { currentLocale, formatNumber, t, useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { SHIPPED_MODEL } from '../store/models';
 import { UrlLoader } from './UrlLoader';
 import { FilePicker } from './FilePicker';
 import { StorageNotice } from './StorageNotice';
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
-const shape = (m: { n_layer: number; n_head: number; n_embd: number; block_size: number }) => `${m.n_layer}L · ${m.n_head}H · ${m.n_embd}C · ctx ${m.block_size}`;
+const mb = (bytes: number) => {
+  const digits = bytes < 1e7 ? 1 : 0;
+  return t('models:mb', { n: formatNumber(bytes / 1e6, { minimumFractionDigits: digits, maximumFractionDigits: digits }) });
+};
+const shape = (m: { n_layer: number; n_head: number; n_embd: number; block_size: number }) =>
+  t('models:shape', { layers: formatNumber(m.n_layer), heads: formatNumber(m.n_head), channels: formatNumber(m.n_embd), ctx: formatNumber(m.block_size) });
+const compact = (n: number) => formatNumber(n, { notation: 'compact', maximumSignificantDigits: 3 });
+const params = (n: number) => t('models:params', { params: compact(n) });
+const loss = (v: number) => formatNumber(v, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+/** The shipped model (public/weights/shakespeare-char): its shape and figures, as its row shows them. */
+const SHIPPED_FIGURES = { n_layer: 4, n_head: 4, n_embd: 128, block_size: 128, params: 818_048, valLoss: 1.511 };
 
 /** The model library: the shipped model and every model trained or imported in this browser. */
 export function ModelsPanel() {
@@ -17,37 +26,37 @@ export function ModelsPanel() {
   const persisted = useStore((s) => s.persisted);
   const busy = useStore((s) => s.generating || s.trainStatus !== 'idle' || s.modelLoading);
   const { openShippedModel, loadModelFiles, downloadModel } = useStore.getState();
+  useTranslation('models'); // re-render on a language switch
 
   return (
-    <section aria-label="Models" className="space-y-4 rounded-lg border border-zinc-800 p-4">
+    <section aria-label={t('models:label')} className="space-y-4 rounded-lg border border-zinc-800 p-4">
       <div className="flex flex-wrap items-baseline gap-3">
-        <h2 className="font-medium">Models</h2>
+        <h2 className="font-medium">{t('models:heading')}</h2>
         <p className="text-xs text-zinc-400" data-testid="storage">
-          Kept in this browser
-          {library.usage !== undefined && library.quota !== undefined && `: ${mb(library.usage)} used of ${mb(library.quota)} available`}
-          {persisted === true && ' · persistent'}
+          {t('models:kept')}
+          {library.usage !== undefined && library.quota !== undefined && t('models:usage', { used: mb(library.usage), quota: mb(library.quota) })}
+          {persisted === true && t('models:persistent')}
         </p>
-        <FilePicker name="Import model" accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800" onFiles={(files) => void loadModelFiles(files)}>
-          Import model…
+        <FilePicker name={t('models:importName')} accept=".zip,.safetensors,.json" disabled={busy} className="ml-auto rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800" onFiles={(files) => void loadModelFiles(files)}>
+          {t('models:import')}
         </FilePicker>
       </div>
       <StorageNotice />
       <UrlLoader />
       <p className="text-xs text-zinc-400">
-        A download is one .zip in Hugging Face&apos;s own formats (weights, config, tokenizer and a model card): the CLI loads it, and once unzipped so does transformers&apos;{' '}
-        <code>pipeline(&quot;text-generation&quot;, model=folder)</code> — continue training in PyTorch or nanoGPT on bigger hardware.
+        {t('models:download')} <code className="break-words">pipeline(&quot;text-generation&quot;, model=folder)</code> {t('models:downloadAfter')}
       </p>
       <ul className="divide-y divide-zinc-800">
         <li className="flex flex-wrap items-center gap-3 py-2 text-sm" data-testid="library-row">
           <div className="min-w-48 flex-1">
             <p className="font-medium">{SHIPPED_MODEL.name}</p>
-            <p className="text-xs text-zinc-400">shipped with the page · 4L · 4H · 128C · ctx 128 · characters · 0.82M parameters · val loss 1.511</p>
+            <p className="text-xs text-zinc-400">{t('models:shipped', { shape: shape(SHIPPED_FIGURES), params: compact(SHIPPED_FIGURES.params), loss: loss(SHIPPED_FIGURES.valLoss) })}</p>
           </div>
           {current?.id === undefined && current?.name === SHIPPED_MODEL.name ? (
-            <span className="text-xs text-emerald-400">in use</span>
+            <span className="text-xs text-emerald-400">{t('models:inUse')}</span>
           ) : (
             <button disabled={busy} onClick={() => void openShippedModel()} className="rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40">
-              Use
+              {t('models:use')}
             </button>
           )}
         </li>
@@ -55,10 +64,10 @@ export function ModelsPanel() {
           <ModelRow key={m.id} m={m} inUse={current?.id === m.id} busy={busy} />
         ))}
       </ul>
-      {library.models.length === 0 && <p className="text-sm text-zinc-400">No saved models yet: models you train (Train tab) or import are kept here across reloads.</p>}
+      {library.models.length === 0 && <p className="text-sm text-zinc-400">{t('models:none')}</p>}
       {current && (
         <button onClick={() => void downloadModel(current.id)} className="rounded border border-zinc-700 px-3 py-1 text-sm hover:bg-zinc-800">
-          Download the model in use
+          {t('models:downloadInUse')}
         </button>
       )}
     </section>
@@ -71,6 +80,10 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
   const [name, setName] = useState(m.name);
   const [confirming, setConfirming] = useState(false);
   const btn = 'rounded border border-zinc-700 px-3 py-1 hover:bg-zinc-800 disabled:opacity-40';
+  useTranslation('models'); // re-render on a language switch
+  const tokenizer = m.tokenizer === 'char' ? t('models:chars') : m.tokenizer === 'bpe' ? t('bpe:tokenizerName') : t('models:gpt2');
+  const step = m.step === undefined ? undefined : m.totalSteps !== undefined && m.step < m.totalSteps ? t('models:stepOf', { step: formatNumber(m.step), total: formatNumber(m.totalSteps) }) : t('models:step', { step: formatNumber(m.step) });
+  const details = [t(`models:source.${m.source}`), shape(m), tokenizer, params(m.params), mb(m.bytes), ...(m.valLoss !== undefined ? [t('models:valLoss', { loss: loss(m.valLoss) })] : []), ...(step ? [step] : []), new Date(m.updated).toLocaleString(currentLocale())];
   return (
     <li className="flex flex-wrap items-center gap-2 py-2 text-sm" data-testid="library-row">
       <div className="min-w-48 flex-1">
@@ -83,9 +96,9 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
               void renameStoredModel(m.id, name);
             }}
           >
-            <input aria-label="New name" value={name} onChange={(e) => setName(e.target.value)} className="flex-1 rounded border border-zinc-700 bg-zinc-900 px-2" autoFocus />
+            <input aria-label={t('models:newName')} value={name} onChange={(e) => setName(e.target.value)} className="flex-1 rounded border border-zinc-700 bg-zinc-900 px-2" autoFocus />
             <button className={btn} type="submit">
-              Save
+              {t('models:save')}
             </button>
           </form>
         ) : (
@@ -93,46 +106,42 @@ function ModelRow({ m, inUse, busy }: { m: LibraryEntry; inUse: boolean; busy: b
         )}
         {m.damaged ? (
           <p className="text-xs text-amber-400" data-testid="damaged">
-            {m.source} · {mb(m.bytes)} · damaged: {m.damaged} It cannot be used; delete it, or download what is left of its files.
+            {t('models:damaged', { source: t(`models:source.${m.source}`), size: mb(m.bytes), why: m.damaged })}
           </p>
         ) : (
-          <p className="text-xs text-zinc-400">
-            {m.source} · {shape(m)} · {m.tokenizer === 'char' ? 'characters' : m.tokenizer === 'bpe' ? t('bpe:tokenizerName') : 'GPT-2 BPE'} · {(m.params / 1e6).toFixed(2)}M parameters · {mb(m.bytes)}
-            {m.valLoss !== undefined && ` · val loss ${m.valLoss.toFixed(3)}`}
-            {m.step !== undefined && ` · step ${m.step}${m.totalSteps !== undefined && m.step < m.totalSteps ? ` of ${m.totalSteps}` : ''}`} · {new Date(m.updated).toLocaleString()}
-          </p>
+          <p className="text-xs text-zinc-400">{details.join(' · ')}</p>
         )}
       </div>
       {m.damaged ? null : inUse ? (
-        <span className="text-xs text-emerald-400">in use</span>
+        <span className="text-xs text-emerald-400">{t('models:inUse')}</span>
       ) : (
         <button className={btn} disabled={busy} onClick={() => void openStoredModel(m.id)}>
-          Use
+          {t('models:use')}
         </button>
       )}
       {m.resumable && (
-        <button className={btn} disabled={busy} onClick={() => void resumeSavedTraining(m.id)} title="Continue training from the last saved step (weights, optimiser state, recipe and text are saved with it)">
-          Resume training
+        <button className={btn} disabled={busy} onClick={() => void resumeSavedTraining(m.id)} title={t('models:resumeHelp')}>
+          {t('models:resume')}
         </button>
       )}
       <button className={btn} onClick={() => setEditing(!editing)}>
-        Rename
+        {t('models:rename')}
       </button>
       <button className={btn} onClick={() => void downloadModel(m.id)}>
-        {m.damaged ? 'Download what is left' : 'Download'}
+        {m.damaged ? t('models:downloadLeft') : t('models:downloadOne')}
       </button>
       {confirming ? (
         <>
           <button className="rounded bg-red-700 px-3 py-1" onClick={() => void deleteStoredModel(m.id).then(() => setConfirming(false))}>
-            Confirm delete
+            {t('models:confirmDelete')}
           </button>
           <button className={btn} onClick={() => setConfirming(false)}>
-            Cancel
+            {t('models:cancel')}
           </button>
         </>
       ) : (
         <button className={btn} onClick={() => setConfirming(true)}>
-          Delete
+          {t('models:delete')}
         </button>
       )}
     </li>

@@ -1,9 +1,14 @@
+import { formatNumber, t, useTranslation } from '../i18n';
 import { useStore } from '../store';
 
 function duration(sec: number): string {
   if (!Number.isFinite(sec)) return '—';
   const s = Math.round(sec);
-  return s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+  return s >= 3600
+    ? t('train:controls.hours', { h: formatNumber(Math.floor(s / 3600)), min: formatNumber(Math.round((s % 3600) / 60)) })
+    : s >= 60
+      ? t('train:controls.minutes', { min: formatNumber(Math.floor(s / 60)), s: formatNumber(s % 60) })
+      : t('train:controls.seconds', { s: formatNumber(s) });
 }
 
 /** Start / Pause / Resume / Stop, the model's name, and where the run is. */
@@ -18,55 +23,62 @@ export function TrainControls() {
   const savedStep = useStore((s) => s.savedStep);
   const { startTraining, pauseTraining, resumeTraining, stopTraining, setTrainName } = useStore.getState();
   const btn = 'rounded px-4 py-1.5 font-medium disabled:opacity-40';
+  useTranslation('train'); // re-render on a language switch
 
   const eta = progress && progress.step > 0 ? ((progress.total - progress.step) * progress.elapsedMs) / progress.step / 1000 : NaN;
   return (
     <div className="space-y-2 text-sm">
       <label className="flex items-center gap-2">
-        <span className="text-zinc-400">Model name</span>
-        <input aria-label="Model name" value={name} onChange={(e) => setTrainName(e.target.value)} className="flex-1 rounded border border-zinc-700 bg-zinc-900 px-2 py-0.5" placeholder="named after the text" />
+        <span className="shrink-0 text-zinc-400">{t('train:controls.name')}</span>
+        <input aria-label={t('train:controls.name')} value={name} onChange={(e) => setTrainName(e.target.value)} className="min-w-0 flex-1 rounded border border-zinc-700 bg-zinc-900 px-2 py-0.5" placeholder={t('train:controls.namePlaceholder')} />
       </label>
       <div className="flex flex-wrap items-center gap-2">
         {status === 'idle' ? (
           <button className={`${btn} bg-emerald-700`} disabled={!ready} aria-describedby={blocked ? 'plan-problem' : undefined} onClick={() => void startTraining()}>
-            Start training
+            {t('train:controls.start')}
           </button>
         ) : (
           <>
             {status === 'paused' ? (
               <button className={`${btn} bg-emerald-700`} onClick={resumeTraining}>
-                Resume
+                {t('train:controls.resume')}
               </button>
             ) : (
               <button className={`${btn} bg-zinc-700`} disabled={status !== 'running'} onClick={pauseTraining}>
-                Pause
+                {t('train:controls.pause')}
               </button>
             )}
             <button className={`${btn} bg-red-700`} disabled={status === 'stopping' || status === 'starting'} onClick={stopTraining}>
-              Stop training
+              {t('train:controls.stop')}
             </button>
           </>
         )}
         <span data-testid="train-status" className="text-zinc-400">
-          {status === 'starting' && 'Building the model and compiling shaders…'}
-          {status === 'paused' && 'Paused.'}
-          {status === 'stopping' && 'Stopping after this step…'}
-          {status === 'idle' && result && `Done: ${result.steps} steps (${result.reason}). “${result.model.name}” now generates — try it under Write.`}
+          {status === 'starting' && t('train:controls.starting')}
+          {status === 'paused' && t('train:controls.paused')}
+          {status === 'stopping' && t('train:controls.stopping')}
+          {status === 'idle' && result && t('train:controls.done', { steps: formatNumber(result.steps), reason: t(`train:controls.reason.${result.reason}`), name: result.model.name })}
         </span>
         {savedStep !== undefined && (
           <span data-testid="saved-step" className="text-zinc-400">
-            Saved in this browser at step {savedStep}
+            {t('train:controls.saved', { step: formatNumber(savedStep) })}
           </span>
         )}
       </div>
       {progress && (
         <p data-testid="train-progress" className="font-mono text-xs text-zinc-300">
-          step {progress.step} / {progress.total} · loss {progress.loss.toFixed(4)} · {Math.round(progress.tokensPerSec).toLocaleString('en-US')} tokens/s · lr {progress.lr.toExponential(2)} · ETA{' '}
-          {status === 'idle' ? '—' : duration(eta)}
+          {t('train:controls.progress', {
+            step: formatNumber(progress.step),
+            total: formatNumber(progress.total),
+            loss: formatNumber(progress.loss, { minimumFractionDigits: 4, maximumFractionDigits: 4 }),
+            rate: formatNumber(Math.round(progress.tokensPerSec)),
+            lr: formatNumber(progress.lr, { notation: 'scientific', minimumFractionDigits: 2, maximumFractionDigits: 2 }).toLowerCase(),
+            eta: status === 'idle' ? '—' : duration(eta),
+          })}
         </p>
       )}
       {progress && (
-        <div className="h-1.5 overflow-hidden rounded bg-zinc-800" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={progress.total} aria-valuenow={progress.step}>
+        <div className="h-1.5 overflow-hidden rounded bg-zinc-800" role="progressbar" aria-label={t('train:controls.progressLabel')} aria-valuemin={0} aria-valuemax={progress.total} aria-valuenow={progress.step}>
           <div className="h-full bg-emerald-500" style={{ width: `${(100 * progress.step) / progress.total}%` }} />
         </div>
       )}

@@ -1,3 +1,4 @@
+import { useTranslation } from '../i18n';
 import { useStore } from '../store';
 import { Alert } from './Alert';
 import { CorpusInfo } from './CorpusInfo';
@@ -16,22 +17,23 @@ import { TrainingStep } from './TrainingStep';
 export function TrainPanel() {
   const alert = useStore((s) => s.messages.train?.text);
   const { clearMessage } = useStore.getState();
+  const { t } = useTranslation('train');
   return (
-    <section aria-label="Train" className="grid gap-4 lg:grid-cols-[2fr_3fr]">
+    <section aria-label={t('label')} className="grid gap-4 lg:grid-cols-[2fr_3fr]">
       <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
-        <h2 className="font-medium">1. Training text</h2>
+        <h2 className="font-medium">{t('heading.text')}</h2>
         <CorpusPicker />
         <CorpusInfo />
-        <h2 className="font-medium">2. Model and recipe</h2>
+        <h2 className="font-medium">{t('heading.recipe')}</h2>
         <RecipeForm />
         <ProbeTextField />
-        <h2 className="font-medium">3. Train</h2>
+        <h2 className="font-medium">{t('heading.train')}</h2>
         <TrainControls />
         <ResumeOffer />
         <Alert message={alert} onDismiss={() => clearMessage('train')} testId="train-alert" />
       </div>
       <div className="min-w-0 space-y-4 rounded-lg border border-zinc-800 p-4">
-        <h2 className="font-medium">Loss</h2>
+        <h2 className="font-medium">{t('heading.loss')}</h2>
         <LossChart />
         <TrainingStep />
         <ProbeProbabilities />

@@ -1,5 +1,5 @@
 import { BPE_VOCAB_RANGE } from '../../workers/api';
-import { useTranslation } from '../i18n';
+import { formatNumber, useTranslation } from '../i18n';
 import { useStore } from '../store';
 
 /**
@@ -14,7 +14,7 @@ export function VocabSizeField() {
   const { setBpeVocab } = useStore.getState();
   const { min, max } = BPE_VOCAB_RANGE;
   return (
-    <label className="flex items-center gap-2 text-sm" title={t('vocabHint', { min, max: max.toLocaleString() })}>
+    <label className="flex items-center gap-2 text-sm" title={t('vocabHint', { min, max: formatNumber(max) })}>
       <span className="text-zinc-400">{t('vocabSize')}</span>
       <input
         type="number"

@@ -107,9 +107,14 @@ const formatters = new Map<string, Intl.NumberFormat>();
 
 /** A number as text in the current language (Intl.NumberFormat): the one place numbers are formatted for reading. */
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
-  const locale = currentLanguage() === 'zh' ? 'zh-CN' : 'en-US';
+  const locale = currentLocale();
   const key = `${locale} ${options ? JSON.stringify(options) : ''}`;
   let f = formatters.get(key);
   if (!f) formatters.set(key, (f = new Intl.NumberFormat(locale, options)));
   return f.format(value);
+}
+
+/** The locale of the current language, for Intl formats (numbers, dates). */
+export function currentLocale(): 'zh-CN' | 'en-US' {
+  return currentLanguage() === 'zh' ? 'zh-CN' : 'en-US';
 }

@@ -8,12 +8,15 @@ import { write } from './write';
 import { offline } from './offline';
 import { probe } from './probe';
 import { storage } from './storage';
+import { train } from './train';
+import { models } from './models';
+import { recipe } from './recipe';
 
 /**
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common, errors, frame, how, write, offline, a11y, bpe, storage, probe } as const;
+export const NAMESPACES = { common, errors, frame, how, write, offline, a11y, bpe, storage, probe, train, models, recipe } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 

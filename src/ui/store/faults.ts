@@ -7,7 +7,7 @@
  */
 import type { DebugFault, EngineFault } from '../../workers/api';
 import { getEngine } from '../../workers/bridge';
-import { render } from '../i18n';
+import { formatNumber, render, t } from '../i18n';
 import type { Slice } from './slice';
 
 /** Faults are told on the 'engine' surface (the page-wide role "alert" message). */
@@ -26,13 +26,15 @@ export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
   recovering: false,
   handleFault: async (f) => {
     if (f.kind === 'gpu-error') {
-      get().say('engine', `GPU error ${f.code}: ${f.message}`, f.code);
+      const { code, message } = f;
+      get().say('engine', () => t('models:fault.gpuError', { code, message }), code);
       return;
     }
     if (get().recovering) return;
     const wasTraining = get().trainStatus !== 'idle';
     set({ recovering: true });
-    get().say('engine', `${f.message} Creating a new GPU device and bringing the model back…`, 'DEVICE_LOST');
+    const { message } = f;
+    get().say('engine', () => t('models:fault.recovering', { message }), 'DEVICE_LOST');
     try {
       // The interrupted run fails with DEVICE_LOST on its own; the GPU is free once it has.
       for (const t0 = Date.now(); get().trainStatus !== 'idle' && Date.now() - t0 < SETTLE_MS; ) await sleep(100);
@@ -49,11 +51,21 @@ export const createFaultSlice: Slice<FaultSlice> = (set, get) => ({
         await sleep(1000);
       }
       const back = get().model;
-      const from = saved && get().savedStep !== undefined ? ` from its save at step ${get().savedStep}` : '';
+      const step = saved ? get().savedStep : undefined;
+      const backName = back?.name ?? name;
       get().clearMessage('write');
-      get().say('engine', `${f.message} A new GPU device was created and “${back?.name ?? name ?? 'the model'}” is back${from}; nothing saved was lost.${wasTraining ? ' Start training again to continue.' : ''}`, 'DEVICE_LOST');
+      get().say(
+        'engine',
+        () => {
+          const values = { message, name: backName ?? t('models:fault.theModel') };
+          const said = step !== undefined ? t('models:fault.backFrom', { ...values, step: formatNumber(step) }) : t('models:fault.back', values);
+          return wasTraining ? `${said} ${t('models:fault.trainAgain')}` : said;
+        },
+        'DEVICE_LOST',
+      );
     } catch (e) {
-      get().say('engine', `${f.message} The model could not be brought back (${(e as Error).message}). Reload the page.`, 'DEVICE_LOST');
+      const error = (e as Error).message;
+      get().say('engine', () => t('models:fault.failed', { message, error }), 'DEVICE_LOST');
     } finally {
       set({ recovering: false });
     }

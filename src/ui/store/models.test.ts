@@ -1,11 +1,12 @@
 /** The models slice against a fake engine: which model opens at start, loads that fail or are cancelled leave the model in use, and the library actions. */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreApi } from 'zustand/vanilla';
 import { EngineError } from '../../errors';
 import { fakeEngine, freshStore, tinyModel, type FakeEngine } from '../../../test/fake-engine';
 import { SHIPPED_MODEL_ID, type LibraryEntry } from '../../workers/api';
 import { createSlices, type Store } from './index';
 import { shownMessage } from './messages';
+import { setLanguage } from '../i18n';
 import { SHIPPED_MODEL } from './models';
 
 const fake = vi.hoisted(() => ({ engine: undefined as unknown }));
@@ -13,6 +14,7 @@ vi.mock('../../workers/bridge', async (original) => ({ ...(await original<typeof
 
 let engine: FakeEngine;
 let store: StoreApi<Store>;
+afterEach(() => setLanguage('en'));
 beforeEach(() => {
   engine = fakeEngine();
   fake.engine = engine;
@@ -82,6 +84,10 @@ describe('loading another model', () => {
     engine.loadModelFromSource.mockRejectedValueOnce(new EngineError('NETWORK', 'HTTP 404.'));
     await store.getState().loadModelFromSource(' nobody/none ');
     expect(shownMessage(store.getState().messages.models)).toEqual({ code: 'NETWORK', text: 'nobody/none could not be loaded: HTTP 404.' });
+    // In Chinese: the page's words in Chinese, the engine's English kept as the detail.
+    setLanguage('zh');
+    expect(shownMessage(store.getState().messages.models)?.text).toBe('无法加载 nobody/none：无法下载模型文件。\n详情（英文）：HTTP 404.');
+    setLanguage('en');
     expect(store.getState().messages.load).toBeUndefined();
     expect(store.getState().urlLoading).toBe(false);
   });

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { getEngine } from '../../workers/bridge';
 import { LIBRARY_CHANNEL, SHIPPED_MODEL_ID, URL_SOURCE_PREFIX, type CorpusPart, type LibraryState, type LoadProgress, type ModelInfo } from '../../workers/api';
-import { render, t } from '../i18n';
+import { render, t, type Words } from '../i18n';
 import { describe } from './errors';
 import type { Slice } from './slice';
 
@@ -48,7 +48,7 @@ export interface ModelSlice {
   persisted?: boolean;
   /** A new model generates from now on: old output and attention go. */
   setModel(model: ModelInfo): void;
-  loadModelFromUrl(url: string, name: string, failure?: string): Promise<void>;
+  loadModelFromUrl(url: string, name: string, failure?: Words): Promise<void>;
   /** A "Load from URL" download is running (it can be cancelled). */
   urlLoading: boolean;
   /** A GPT-2 from a Hugging Face id or a folder URL, streamed with progress (modelProgress). */
@@ -72,8 +72,10 @@ export interface ModelSlice {
   downloadModel(id?: string): Promise<void>;
 }
 
+const shippedFailed = () => t('models:load.shippedFailed');
+
 export const createModelSlice: Slice<ModelSlice> = (set, get) => {
-  const fail = (e: unknown, prefix?: string) => get().sayError('models', e, prefix);
+  const fail = (e: unknown, prefix?: Words) => get().sayError('models', e, prefix);
   let libraryChannel: BroadcastChannel | undefined;
   return {
     modelLoading: false,
@@ -84,7 +86,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       get().clearMessage('models');
       get().clearAttention();
     },
-    loadModelFromUrl: async (url, name, failure = 'The model could not be loaded') => {
+    loadModelFromUrl: async (url, name, failure = () => t('models:load.failed')) => {
       set({ modelLoading: true, modelProgress: { loaded: 0 } });
       try {
         get().setModel(await getEngine().loadModelFromUrl(url, name, Comlink.proxy((modelProgress: LoadProgress) => set({ modelProgress }))));
@@ -101,10 +103,10 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       try {
         const { cached, ...info } = await getEngine().loadModelFromSource(source, location.href, Comlink.proxy((modelProgress: LoadProgress) => set({ modelProgress })));
         get().setModel(info);
-        get().say('load', `Loaded ${info.name}${cached ? ' from this browser’s cache (no download)' : ''}.`);
+        get().say('load', () => t(cached ? 'models:load.loadedCached' : 'models:load.loaded', { name: info.name }));
       } catch (e) {
-        if (describe(e).code === 'ABORTED') get().say('load', 'Cancelled: the model in use is unchanged.', 'ABORTED');
-        else fail(e, `${source.trim()} could not be loaded`);
+        if (describe(e).code === 'ABORTED') get().say('load', () => t('models:load.cancelled'), 'ABORTED');
+        else fail(e, () => t('models:load.sourceFailed', { source: source.trim() }));
       } finally {
         set({ modelLoading: false, urlLoading: false, modelProgress: undefined });
       }
@@ -128,12 +130,12 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         if (get().model) return;
       }
       const why = get().messages.models; // the last model could not be opened (e.g. its record is damaged)
-      await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
-      if (why && get().model) get().say('models', () => `${render(why.text)} The shipped model is in use instead.`, why.code);
+      await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, shippedFailed);
+      if (why && get().model) get().say('models', () => t('models:load.shippedInstead', { text: render(why.text) }), why.code);
       else if (gone && get().model) get().say('models', () => t('storage:gone', { count: gone }));
     },
     openShippedModel: async () => {
-      await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, 'The shipped model could not be loaded');
+      await get().loadModelFromUrl(SHIPPED_MODEL.url, SHIPPED_MODEL.name, shippedFailed);
       await getEngine().setActiveModel(SHIPPED_MODEL.id).catch(() => undefined);
     },
     openStoredModel: async (id) => {
@@ -150,7 +152,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       const parts: CorpusPart[] = [];
       for (const f of files) parts.push({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
       const zip = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
-      const name = zip ? zip.name.replace(/\.zip$/i, '') : files.find((f) => f.name.endsWith('.safetensors'))?.webkitRelativePath.split('/')[0] || 'imported model';
+      const name = zip ? zip.name.replace(/\.zip$/i, '') : files.find((f) => f.name.endsWith('.safetensors'))?.webkitRelativePath.split('/')[0] || t('models:importedName');
       set({ modelLoading: true });
       try {
         get().setModel(await getEngine().importModel(Comlink.transfer(parts, parts.map((p) => p.bytes.buffer as ArrayBuffer)), name));

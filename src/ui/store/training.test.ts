@@ -3,11 +3,12 @@
  * worker API's validator), a run's events reach the chart and the saves, and what goes wrong is
  * told on the train surface with its code.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreApi } from 'zustand/vanilla';
 import { EngineError } from '../../errors';
 import { corpusOf, fakeEngine, freshStore, PRESETS, RECIPE, tinyModel, type FakeEngine } from '../../../test/fake-engine';
-import { MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, type TrainEvent } from '../../workers/api';
+import { corpusTooLargeMessage, MAX_CORPUS_BYTES, NO_CORPUS_MESSAGE, type TrainEvent } from '../../workers/api';
+import { setLanguage } from '../i18n';
 import { createSlices, type Store } from './index';
 import { shownMessage } from './messages';
 
@@ -22,6 +23,7 @@ beforeEach(() => {
   store = freshStore<Store>(createSlices);
   store.getState().initTraining(PRESETS);
 });
+afterEach(() => setLanguage('en'));
 
 describe('recipe and text', () => {
   it('takes the first preset and plans it in the worker', () => {
@@ -57,6 +59,11 @@ describe('recipe and text', () => {
     await store.getState().chooseCorpusFiles([big]);
     expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'BAD_CORPUS', text: expect.stringMatching(/^The text is too large: 100\.0 MB, the limit is 100 MB\./) });
     expect(engine.setCorpus).not.toHaveBeenCalled();
+    // The page's words for it are the engine's (src/model/limits.ts), and switch language with the page.
+    expect(shownMessage(store.getState().messages.train)?.text).toBe(corpusTooLargeMessage(MAX_CORPUS_BYTES + 1));
+    setLanguage('zh');
+    expect(shownMessage(store.getState().messages.train)?.text).toBe('文本太大：100.0 MB，上限是 100 MB。请只用其中较小的一段。');
+    setLanguage('en');
 
     engine.setCorpus.mockRejectedValue(new EngineError('BAD_CORPUS', 'This looks like a binary file, not text.'));
     await store.getState().chooseCorpusFiles([new File(['\0'], 'x.bin')]);
@@ -70,6 +77,8 @@ describe('a run', () => {
   it('Start without a text says to choose one and asks nothing of the engine', async () => {
     await store.getState().startTraining();
     expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'BAD_CORPUS', text: NO_CORPUS_MESSAGE });
+    setLanguage('zh');
+    expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'BAD_CORPUS', text: '请先选择训练文本：拖入文件、粘贴文本，或选一个自带的语料。' });
     expect(engine.startTraining).not.toHaveBeenCalled();
   });
 
@@ -80,13 +89,13 @@ describe('a run', () => {
       { kind: 'steps', steps: [1, 2].map((step) => ({ step, total: 10, loss: 3 - step, lr: 1e-3, tokensPerSec: 100, elapsedMs: step })) },
       { kind: 'eval', step: 2, trainLoss: 1.5, valLoss: 1.6, sample: 'to be' },
       { kind: 'saved', step: 2, id: 'run1' },
-      { kind: 'alert', message: 'Storage is full: not saved.' },
+      { kind: 'alert', message: 'Storage is full: not saved.', code: 'STORAGE' },
     ];
-    let alertWhileRunning: string | undefined;
+    let alertWhileRunning: ReturnType<typeof shownMessage>;
     engine.startTraining.mockImplementation(async (_recipe, _name, onEvent) => {
       events.forEach((e, i) => onEvent(e, i));
       await new Promise((r) => setTimeout(r, 20)); // a frame: the batch reaches the store
-      alertWhileRunning = shownMessage(store.getState().messages.train)?.text;
+      alertWhileRunning = shownMessage(store.getState().messages.train);
       return { reason: 'finished', steps: 2, model: tinyModel({ id: 'run1', name: 'text' }), events: events.length };
     });
     await store.getState().startTraining();
@@ -98,7 +107,7 @@ describe('a run', () => {
     expect(s.samples).toEqual([{ step: 2, valLoss: 1.6, text: 'to be' }]);
     expect([s.savedStep, s.savedId]).toEqual([2, 'run1']);
     expect(s.progress?.step).toBe(2);
-    expect(alertWhileRunning).toBe('Storage is full: not saved.');
+    expect(alertWhileRunning).toEqual({ code: 'STORAGE', text: 'Storage is full: not saved.' });
     expect(s.messages.train).toBeUndefined(); // a run that ends well clears it, as before
     expect(s.trainStatus).toBe('idle');
     expect(s.model).toMatchObject({ id: 'run1' });
@@ -132,6 +141,9 @@ describe('a run', () => {
     engine.startTraining.mockResolvedValueOnce({ reason: 'diverged', steps: 3, model: tinyModel(), message: 'Training diverged at step 3: lower the learning rate.', events: 0 });
     await store.getState().startTraining();
     expect(shownMessage(store.getState().messages.train)).toEqual({ code: 'DIVERGED', text: 'Training diverged at step 3: lower the learning rate.' });
+    setLanguage('zh'); // the code's sentence in Chinese, the engine's words as the detail
+    expect(shownMessage(store.getState().messages.train)?.text).toBe('训练发散了（损失变成了 NaN 或无穷大）。请调低学习率，或回到已保存的检查点。\n详情（英文）：Training diverged at step 3: lower the learning rate.');
+    setLanguage('en');
 
     engine.startTraining.mockRejectedValueOnce(new EngineError('TOO_LARGE', 'too big'));
     await store.getState().startTraining();
@@ -173,7 +185,7 @@ describe('a vocabulary learned from the text', () => {
       // Typing 4096: "4" and "40" are out of range, said at once; "409" and "4096" are sizes.
       for (const v of [4, 40]) store.getState().setBpeVocab(v);
       expect(store.getState().recipeProblems).toEqual([
-        { field: 'vocabSize', code: 'BAD_CONFIG', message: 'The vocabulary size must be a whole number from 256 to 16,384, but it is 40.' },
+        { field: 'vocabSize', code: 'BAD_CONFIG', why: { rule: 'vocabSize', min: 256, max: 16384, value: '40' }, message: 'The vocabulary size must be a whole number from 256 to 16,384, but it is 40.' },
       ]);
       store.getState().setBpeVocab(409);
       await vi.advanceTimersByTimeAsync(100);

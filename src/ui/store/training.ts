@@ -4,9 +4,7 @@ import { getEngine, streamCall } from '../../workers/bridge';
 import {
   checkRecipe,
   checkVocabSize,
-  corpusTooLargeMessage,
   MAX_CORPUS_BYTES,
-  NO_CORPUS_MESSAGE,
   type CorpusPart,
   type CorpusSummary,
   type LearnEvent,
@@ -22,11 +20,13 @@ import {
   type TrainEvent,
   type TrainResult,
 } from '../../workers/api';
+import { errorText, formatNumber, t } from '../i18n';
 import type { Slice } from './slice';
 
 export const BUNDLED_CORPORA = [
-  { id: 'shakespeare', label: 'Shakespeare', file: 'tinyshakespeare.txt', about: '1.1M characters of plays' },
-  { id: 'names', label: 'Names', file: 'names.txt', about: '32,032 first names, one per line' },
+  // Their names and what they are: the `train` namespace (corpus.bundled.<id>).
+  { id: 'shakespeare', file: 'tinyshakespeare.txt' },
+  { id: 'names', file: 'names.txt' },
 ] as const;
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
@@ -114,6 +114,9 @@ export interface TrainingSlice {
 }
 
 const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth: [], evalStep: [], trainLoss: [], valLoss: [] });
+
+/** The page's title while no run goes on (index.html's). */
+const IDLE_TITLE = typeof document === 'undefined' ? '' : document.title;
 
 /** How long typing must pause before a new vocabulary size is learned. */
 const LEARN_DELAY_MS = 600;
@@ -203,7 +206,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     const probes: ProbeSnapshot[] = [];
     let probeLabels: string[] | undefined;
     let status: TrainStatus | undefined;
-    let alertMsg: string | undefined;
+    let alert: Extract<TrainEvent, { kind: 'alert' }> | undefined;
     let savedStep: number | undefined;
     let savedId: string | undefined;
     for (const ev of batch) {
@@ -225,7 +228,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
           probes.push({ step: ev.step, positions: ev.probe.positions });
           probeLabels = ev.probe.labels;
         }
-      } else if (ev.kind === 'alert') alertMsg = ev.message;
+      } else if (ev.kind === 'alert') alert = ev;
       else if (ev.kind === 'resumed') set({ corpus: ev.corpus, recipe: ev.recipe, presetId: undefined, trainName: ev.name, recipeProblems: checkRecipe(ev.recipe, ev.corpus) });
       else if (ev.kind === 'saved') {
         savedStep = ev.step;
@@ -242,8 +245,14 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       ...(status ? { trainStatus: status } : {}),
       ...(savedStep !== undefined ? { savedStep, savedId } : {}),
     }));
-    if (alertMsg) get().say('train', alertMsg);
-    if (progress) document.title = `Step ${progress.step}/${progress.total} · loss ${progress.loss.toFixed(3)} — GPT Playground`;
+    if (alert) {
+      const { code, message } = alert;
+      get().say('train', () => errorText(code, message), code);
+    }
+    if (progress) {
+      const loss = formatNumber(progress.loss, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+      document.title = t('train:controls.title', { step: formatNumber(progress.step), total: formatNumber(progress.total), loss });
+    }
   };
 
   /** One run, new or resumed: events batched into the chart, the result made the model that generates. */
@@ -257,7 +266,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       const res = await streamCall(call, applyEvents);
       set({ trainResult: res, historyOf: res.model.id });
       // A run that ends well leaves no alert from its course (e.g. a save refused while storage was full).
-      if (res.reason === 'diverged' && res.message) get().say('train', res.message, 'DIVERGED');
+      const diverged = res.reason === 'diverged' ? res.message : undefined;
+      if (diverged) get().say('train', () => errorText('DIVERGED', diverged), 'DIVERGED');
       else get().clearMessage('train');
       get().setModel(res.model);
       void get().refreshLibrary();
@@ -265,7 +275,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       get().sayError('train', e);
     } finally {
       set({ trainStatus: 'idle' });
-      document.title = 'GPT Playground — WebGPU';
+      document.title = IDLE_TITLE;
     }
   };
 
@@ -292,7 +302,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       const total = files.reduce((n, f) => n + f.size, 0);
       if (total > MAX_CORPUS_BYTES) {
         // Refused from its size: a file this large is never read into the tab.
-        get().say('train', corpusTooLargeMessage(total), 'BAD_CORPUS');
+        get().say('train', () => t('train:corpus.tooLarge', { mb: formatNumber(total / 1e6, { minimumFractionDigits: 1, maximumFractionDigits: 1 }), limit: formatNumber(MAX_CORPUS_BYTES / 1e6) }), 'BAD_CORPUS');
         return;
       }
       await corpusRequest(async () => {
@@ -303,7 +313,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     },
     choosePastedText: (text) => {
       const bytes = new TextEncoder().encode(text);
-      return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: 'pasted text', bytes }], [bytes.buffer]), readAs()));
+      return corpusRequest(() => getEngine().setCorpus(Comlink.transfer([{ name: t('train:corpus.pastedName'), bytes }], [bytes.buffer]), readAs()));
     },
     chooseBundledCorpus: (id) => {
       const c = BUNDLED_CORPORA.find((x) => x.id === id)!;
@@ -349,7 +359,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       const { recipe, trainStatus, trainName, corpus } = get();
       if (!recipe || trainStatus !== 'idle') return; // pressing Start twice starts one run
       if (!corpus) {
-        get().say('train', NO_CORPUS_MESSAGE, 'BAD_CORPUS');
+        get().say('train', () => t('train:corpus.noCorpus'), 'BAD_CORPUS');
         return;
       }
       const probe = get().probeDraft.trim() ? get().probeDraft : undefined;

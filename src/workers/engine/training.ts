@@ -4,7 +4,7 @@
  * evaluation adds a short sample from the current weights. When training ends or is stopped, the
  * weights of the last completed step become the model that generates.
  */
-import { EngineError } from '../../errors';
+import { EngineError, engineErrorCode } from '../../errors';
 import type { GpuContext } from '../../gpu/device';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
 import { estimateBytes } from '../../model/memory';
@@ -90,7 +90,7 @@ export function plan(recipe: Recipe, limits: GPUSupportedLimits): MemoryPlan {
     problem = { code: e.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'BAD_CONFIG', message: e.message };
   }
   // Not fitting the GPU is the one thing the page cannot know by itself: it goes first.
-  if (recipeProblem && problem?.code !== 'TOO_LARGE') problem = { code: recipeProblem.code, message: recipeProblem.message };
+  if (recipeProblem && problem?.code !== 'TOO_LARGE') problem = { code: recipeProblem.code, message: recipeProblem.message, why: recipeProblem.why };
   return { params, bytes, limits: lim, problem };
 }
 
@@ -195,7 +195,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
       corpusSaved ||= state !== undefined;
       emit({ kind: 'saved', step, id });
     } catch (e) {
-      emit({ kind: 'alert', message: (e as Error).message });
+      emit({ kind: 'alert', message: (e as Error).message, code: engineErrorCode(e) });
     }
     return params;
   };
