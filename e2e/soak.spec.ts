@@ -32,14 +32,15 @@ const SIZE = SIZES[SIZE_NAME];
 /** Tokens per generation: short (SwiftShader is slow), long enough to fill the explorer. */
 const TOKENS = 16;
 /**
- * How far the browser's allocated memory may end above its figure after the first generation: a
- * quarter of it, and at least 64 MiB. Resident memory is not exact: V8 and Blink collect garbage
- * when they choose (this test cannot force it in the worker), and the first training compiles its
- * pipelines (SwiftShader's code in the GPU process) after the first figure; a leak of the models'
- * weights (0.8M floats, 3.3 MB, per shipped model) or of the explorer's data grows with the counts
- * instead, which the longer runs show (docs/benchmarks.md).
+ * How far the browser's allocated memory may end above its figure after the first generation: 35%
+ * of it, and at least 96 MiB. The first figure comes before anything but generation ran, so the end
+ * holds one-time costs measured here (docs/benchmarks.md, Memory over time): the training
+ * pipelines SwiftShader compiled in the GPU process (~45 MiB, with the first training), a few MiB
+ * of pipelines per new model shape, a utility process Chromium may start on the way (~15 MiB).
+ * Garbage is collected before each figure; what is left varies by a few MiB. GPU buffers are
+ * checked exactly above; this is the coarse check on everything else (the full run ended +63 MiB).
  */
-const MEMORY_MARGIN = { fraction: 0.25, minBytes: 64 << 20 };
+const MEMORY_MARGIN = { fraction: 0.35, minBytes: 96 << 20 };
 
 const SHIPPED = 'Shakespeare';
 
