@@ -3,14 +3,17 @@
  * run. `npm run bench:trace [-- --json]`; BENCH_TRACE_REPEATS sets the timed repeats (default 3;
  * the GPT-2 small cases take about a minute on lavapipe).
  *
- * Random weights (seeded). For each position p, three timings, each the median of its repeats:
+ * Random weights (seeded). For each position p, these timings, each the median of its repeats:
  * - decode: one f32 decode step at p with the logits read back (what generation pays a token);
  * - trace, cache held: traceGpu when the decoder's KV cache already holds tokens 0..p-1 (the Write
  *   tab's text, or an earlier trace of it): one tapped decode step and its one read-back;
  * - trace, cold cache: traceGpu after the cache was made to hold other tokens, so rows 0..p-1 are
  *   filled first (a batched prefill beyond a few rows, src/model/prefill.ts).
+ * - prefill: the batched fill of rows 0..p-1 alone (what a cold trace pays on top of a held one);
+ * - readback: a copy of the trace's size from a GPU buffer to a mapped one, alone. The issue's bar
+ *   is a held trace within one decode step plus this read-back (held_over_decode_plus_readback).
  * Decode and held-cache traces alternate one at a time, so a loaded machine's noise falls on both
- * alike (see bench/decode-capture.ts). `readback` is the trace's one copy to the CPU.
+ * alike (see bench/decode-capture.ts). BENCH_TRACE_CASE (a substring of a case's name) runs one case.
  */
 import { Decoder } from '../src/model/generate';
 import { GPT } from '../src/model/gpt';
@@ -18,6 +21,7 @@ import type { GPTConfig } from '../src/model/config';
 import { initParams } from '../src/model/params';
 import { traceLayout } from '../src/model/token-trace';
 import { traceGpu } from '../src/model/trace';
+import { createBuffer, createStorage, USAGE } from '../src/gpu/buffers';
 import { tuneKernelsNode } from '../src/node/tuning';
 import { createNodeContext } from '../src/node/webgpu';
 import { log, median } from './harness';
@@ -37,13 +41,32 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+/** What the trace's read-back alone costs (ms): a GPU buffer of `bytes` copied to a staging buffer and mapped. */
+async function readBack(device: GPUDevice, bytes: number): Promise<number> {
+  const src = createStorage(device, 'bench.readback.src', bytes);
+  const staging = createBuffer(device, { label: 'bench.readback.staging', size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  await device.queue.onSubmittedWorkDone(); // the buffers' creation is not timed with the copy
+  const t0 = performance.now();
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
+  staging.getMappedRange(0, bytes).slice(0);
+  staging.unmap();
+  const ms = performance.now() - t0;
+  src.destroy();
+  staging.destroy();
+  return ms;
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const { device, adapterInfo } = await createNodeContext();
   const tuning = await tuneKernelsNode(device, { adapter: adapterInfo, log });
   log(`matmul choice (${tuning.source}): ${JSON.stringify(tuning.choice)}`);
   const results = [];
-  for (const c of CASES) {
+  const only = process.env.BENCH_TRACE_CASE; // a substring of a case's name: run that case only
+  for (const c of CASES.filter((x) => !only || x.name.includes(only))) {
     const V = c.config.vocab_size;
     const model = new GPT(device, c.config);
     model.setWeights(initParams(c.config, model.layout, 1));
@@ -54,15 +77,25 @@ async function main(): Promise<void> {
     await traceGpu(decoder, tokens.slice(0, 9));
     for (const p of c.positions) {
       const seq = tokens.slice(0, p + 1);
-      const ms = { decode: [] as number[], held: [] as number[], cold: [] as number[] };
+      const ms = { decode: [] as number[], held: [] as number[], cold: [] as number[], prefill: [] as number[], readback: [] as number[] };
+      const bytes = traceLayout(c.config, p + 1).total * 4;
       for (let r = 0; r < REPEATS; r++) {
-        decoder.fill(seq.slice(0, p)); // the cache holds the text before p (no time counted)
+        decoder.fill(seq.slice(0, p)); // the cache holds the text before p (no time counted:
+        await device.queue.onSubmittedWorkDone(); // the fill is done before the step is timed)
         ms.decode.push(await timed(() => decoder.step(seq[p]!, p, { logits: true })));
         ms.held.push(await timed(() => traceGpu(decoder, seq)));
+        ms.readback.push(await readBack(device, bytes));
       }
       for (let r = 0; r < REPEATS; r++) {
         await decoder.step((tokens[0]! + 1) % V, 0, {}); // other tokens: every row is to be filled again
         ms.cold.push(await timed(() => traceGpu(decoder, seq)));
+        if (p === 0) continue;
+        await decoder.step((tokens[0]! + 1) % V, 0, {});
+        await device.queue.onSubmittedWorkDone();
+        ms.prefill.push(await timed(async () => {
+          decoder.fill(seq.slice(0, p));
+          await device.queue.onSubmittedWorkDone();
+        }));
       }
       const row = {
         case: c.name,
@@ -70,12 +103,15 @@ async function main(): Promise<void> {
         decode_ms: round(median(ms.decode)),
         trace_held_ms: round(median(ms.held)),
         trace_cold_ms: round(median(ms.cold)),
+        prefill_ms: ms.prefill.length ? round(median(ms.prefill)) : 0,
         held_over_decode: round(median(ms.held) / median(ms.decode), 2),
+        readback_ms: round(median(ms.readback)),
+        held_over_decode_plus_readback: round(median(ms.held) / (median(ms.decode) + median(ms.readback)), 2),
         readback_mb: round((traceLayout(c.config, p + 1).total * 4) / 2 ** 20, 2),
         repeats: REPEATS,
       };
       results.push(row);
-      log(`${c.name}, position ${p}: decode step ${row.decode_ms} ms | trace, cache held ${row.trace_held_ms} ms (${row.held_over_decode}x) | trace, cold cache ${row.trace_cold_ms} ms | read-back ${row.readback_mb} MB`);
+      log(`${c.name}, position ${p}: decode step ${row.decode_ms} ms | trace, cache held ${row.trace_held_ms} ms (${row.held_over_decode}x a step, ${row.held_over_decode_plus_readback}x a step + the read-back) | trace, cold cache ${row.trace_cold_ms} ms (of it the prefill of ${p} rows ${row.prefill_ms} ms) | read-back ${row.readback_mb} MB in ${row.readback_ms} ms`);
     }
     decoder.destroy();
     model.destroy();

@@ -44,6 +44,15 @@ describe('cli', () => {
     expect(config).toMatchObject({ model_type: 'gpt2', n_layer: 1, n_head: 2, n_embd: 32, n_positions: 16, activation_function: 'gelu_new' });
   });
 
+  it('with --probe, each evaluation line carries the probe loss (mean −log p of the true next token), and it falls', () => {
+    const r = cli('train', '--data', corpus, '--out', join(work, 'probed'), '--layers', '1', '--heads', '2', '--embd', '32', '--block', '16', '--batch', '8', '--steps', '40', '--lr', '1e-2', '--warmup', '5', '--eval-every', '20', '--eval-iters', '4', '--json', '--probe');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([0, 20, 40]);
+    expect(lines[0].probe_loss).toBeGreaterThan(lines[2].probe_loss + 0.3);
+    expect(r.stderr).toMatch(/probe: mean −log p\(true next token\) [\d.]+ over \d+ positions/);
+  });
+
   it('generates the same text for the same seed', () => {
     const a = cli('generate', '--model', modelDir, '--prompt', 'an', '--max-new-tokens', '40', '--seed', '3');
     const b = cli('generate', '--model', modelDir, '--prompt', 'an', '--max-new-tokens', '40', '--seed', '3');

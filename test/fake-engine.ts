@@ -53,6 +53,7 @@ export function fakeEngine(): FakeEngine {
     planTraining: vi.fn(async () => plan),
     startTraining: vi.fn(async () => ({ reason: 'finished' as const, steps: 0, model: tinyModel(), events: 0 })),
     resumeSavedTraining: vi.fn(async () => ({ reason: 'finished' as const, steps: 0, model: tinyModel(), events: 0, corpus: corpusOf(1000), recipe: RECIPE })),
+    savedTrainingHistory: vi.fn(async () => undefined),
     pauseTraining: vi.fn(async () => undefined),
     resumeTraining: vi.fn(async () => undefined),
     stopTraining: vi.fn(async () => undefined),

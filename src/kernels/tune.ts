@@ -16,12 +16,13 @@
 import { MATMUL_VARIANTS, defaultMatmulVariant, isDecodeVariant, matmul, matmulVariantRuns, parseMatmulVariant, type MatmulLayout, type MatmulShapeClass, type MatmulVariant } from './matmul';
 import { attentionForward, attentionVariantRuns, defaultAttentionVariant, type AttentionVariant } from './attention';
 import { parseKernelChoice, setKernelChoice, usableChoice, type KernelChoice } from './choice';
+import { tuneWeights, weightsCandidates } from './tune-weights';
 import { createStorage } from '../gpu/buffers';
 import { destroyDispatch, encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { cachedTuning, tuneClasses, tuningKey, type AdapterIdentity, type TuneClass, type TuneProgress, type TuningRecord, type TuningStore } from '../gpu/tuner';
 
-/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing; 5: the attention class). */
-const TUNING_VERSION = 5;
+/** Bump when a kernel or the timing changes in a way that can change the winner: stored choices are then redone (4: warm-up before timing; 5: the attention class; 6: the weights class). */
+const TUNING_VERSION = 6;
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
 const SHAPE = 128;
 /**
@@ -47,6 +48,8 @@ export interface TuneKernelsOptions {
   force?: string | KernelChoice;
   /** Wall budget of a tuning run, ms (default 2000). */
   budgetMs?: number;
+  /** Wall budget of the weights class after it, ms (default WEIGHTS_BUDGET_MS). */
+  weightsBudgetMs?: number;
   /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
   adapter?: AdapterIdentity;
 }
@@ -83,7 +86,7 @@ function adapterOf(device: GPUDevice, given?: AdapterIdentity): AdapterIdentity 
 
 /** The store key of this device's kernel tuning (adapter, driver, kernel set; 'matmul' first, as since version 1, so stored records stay valid). */
 export function kernelTuningKey(device: GPUDevice, adapter?: AdapterIdentity): string {
-  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')} attention ${attentionCandidates(device).join(' ')}`);
+  return tuningKey(adapterOf(device, adapter), `matmul v${TUNING_VERSION} ${matmulCandidates(device).join(' ')} attention ${attentionCandidates(device).join(' ')} weights ${weightsCandidates(device).join(' ')}`);
 }
 
 /**
@@ -98,7 +101,7 @@ export async function tuneKernels(device: GPUDevice, store: TuningStore, onProgr
     return { choice, source: 'forced' };
   }
   const key = kernelTuningKey(device, opts.adapter);
-  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress), onProgress);
+  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts, onProgress), onProgress);
   const choice = usableChoice(device, record.choice);
   setKernelChoice(device, choice);
   return { choice, source: cached ? 'cache' : 'tuned', record };
@@ -132,7 +135,7 @@ function submitDispatches(device: GPUDevice, ds: Dispatch[], iters: number): voi
   device.queue.submit([enc.finish()]);
 }
 
-async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
+async function runTuning(device: GPUDevice, { budgetMs, weightsBudgetMs }: TuneKernelsOptions, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
   const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
   // Layout classes at n³; the decode class as one token through a (n, 8n) weight, like c_fc.
   const dec = { M: 1, N: 8 * n, K: n };
@@ -163,8 +166,16 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
         build: () => attentionForward(device, aout!, lse!, qkv!, att.B, att.T, att.C, att.NH, { variant }),
       })),
     });
-    const r = await tuneClasses(device, classes, { budgetMs, onProgress });
-    return { ...r, shape: n };
+    const kernels = await tuneClasses(device, classes, { budgetMs, onProgress: onProgress && ((p) => p.phase !== 'done' && onProgress({ ...p, done: p.done * 0.9 })) });
+    // Then the decoder's weights, f32 (on the decode kernel just chosen) or 16-bit: the page's default.
+    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })), weightsBudgetMs);
+    return {
+      choice: { ...kernels.choice, ...weights.choice },
+      timings: { ...kernels.timings, ...weights.timings },
+      tuneMs: kernels.tuneMs + weights.tuneMs,
+      tunedAt: kernels.tunedAt,
+      shape: n,
+    };
   } finally {
     for (const buf of bufs) buf.destroy();
   }

@@ -6,6 +6,8 @@
  *
  * Letters as in gpt.ts: B batch, T time, C channels, V vocab, L layers, NH heads, N = B*T rows.
  */
+import { alignUp, VIEW_ALIGN } from '../gpu/buffers';
+import { packedRowWords } from '../kernels/packed16';
 import type { GPTConfig } from './hparams';
 import { paramLayout } from './params';
 
@@ -86,14 +88,23 @@ export interface ActivationBuffers<B = GPUBuffer> {
   };
 }
 
+/**
+ * Which parameters a model keeps on the GPU in f32: 'all', or only 'vectors' (the 1-D tensors, the
+ * layout's tail from decayFloats) for a model that generates from a 16-bit copy of its matrices
+ * (planWeights16) and never trains.
+ */
+export type ParamsKept = 'all' | 'vectors';
+
 /** The parameter-sized buffers of a model; `training` adds gradients, AdamW moments and the last good weights. */
-export function planModel(c: GPTConfig, training: boolean): ModelBuffers<BufferSpec> {
+export function planModel(c: GPTConfig, training: boolean, kept: ParamsKept = 'all'): ModelBuffers<BufferSpec> {
   const layout = paramLayout(c);
+  if (kept === 'vectors' && training) throw new Error('a model that keeps only its vectors cannot train');
   // wte is bound in row chunks that fit (GPT.wteChunks); every other tensor is bound whole.
   // (A loop, no spread: deep models list 10⁵ tensors.)
-  const largestTensor = layout.tensors.reduce((m, t) => (t.name === 'wte.weight' ? m : Math.max(m, t.size)), 0);
+  const largestTensor = layout.tensors.reduce((m, t) => (t.name === 'wte.weight' || (kept === 'vectors' && t.offset < layout.decayFloats) ? m : Math.max(m, t.size)), 0);
   const spec = (label: string, role: BufferRole, group: string): BufferSpec => ({ label, floats: layout.totalFloats, role, group, bindingFloats: largestTensor, fix: SHRINK.model });
   const params = spec('params', 'weights', 'parameters');
+  if (kept === 'vectors') params.floats -= layout.decayFloats;
   if (!training) return { params };
   return {
     params,
@@ -102,6 +113,39 @@ export function planModel(c: GPTConfig, training: boolean): ModelBuffers<BufferS
     v: spec('adam.v', 'adam', 'Adam moments'),
     lastGood: spec('train.last_good', 'backup', 'weight backup'),
   };
+}
+
+/** Where one matrix lies in the 16-bit copy: its shape and its first byte. */
+export interface Placed16 {
+  rows: number;
+  cols: number;
+  /** Bytes from the start of the buffer (256-byte aligned). */
+  offset: number;
+}
+
+/**
+ * The decoder's 16-bit copy of the weight matrices (src/model/f16.ts allocates exactly this): one
+ * buffer holding every 2-D parameter (wte, wpe, each layer's four matrices) in packed
+ * half-precision rows (src/kernels/packed16.ts), each at a 256-byte aligned offset.
+ */
+export function layout16(c: GPTConfig): { placed: Map<string, Placed16>; bytes: number } {
+  const placed = new Map<string, Placed16>();
+  let bytes = 0;
+  for (const t of paramLayout(c).tensors) {
+    if (t.shape.length !== 2) continue;
+    const [rows, cols] = t.shape as [number, number];
+    placed.set(t.name, { rows, cols, offset: bytes });
+    bytes = alignUp(bytes + rows * packedRowWords(cols) * 4, VIEW_ALIGN);
+  }
+  return { placed, bytes };
+}
+
+/** The 16-bit copy as a buffer of the plan (bound a matrix, or a wte chunk, at a time, like the f32 parameters). */
+export function planWeights16(c: GPTConfig): BufferSpec {
+  const { placed, bytes } = layout16(c);
+  let largest = 0;
+  for (const [name, t] of placed) if (name !== 'wte.weight') largest = Math.max(largest, t.rows * packedRowWords(t.cols));
+  return { label: 'decode.weights16', floats: bytes / 4, role: 'weights', group: '16-bit weights', bindingFloats: largest, fix: SHRINK.model };
 }
 
 /** Every buffer one (B, T) batch needs; `training` adds the backward scratch and the dropout seed. */

@@ -3,7 +3,8 @@
  * weight once per token, so halving the weight bytes halves what each token streams from memory.
  *
  * One GPU buffer holds wte, wpe and every layer's four matrices in the packed half-precision rows
- * of src/kernels/packed16.ts, each at a 256-byte aligned offset. The 1-D tensors (biases, layernorm
+ * of src/kernels/packed16.ts, each at a 256-byte aligned offset (layout16 in buffer-plan.ts, which
+ * the memory estimate adds up too). The 1-D tensors (biases, layernorm
  * gains) are ~0.1% of the bytes and stay where they are, read from the model's f32 parameters.
  * The copy is made on the GPU from the f32 parameters (pack16), so a trained model and a loaded one
  * get it the same way; or, given the host weights, on the CPU (packRows16), for a model that keeps
@@ -13,21 +14,23 @@
  * Storage forms (src/kernels/matvec16.ts): 'f16packed' widens u32 pairs with unpack2x16float (every
  * adapter), 'f16' reads array<f16> (shader-f16 only). Same bytes, same layout.
  */
-import { alignUp, createStorage, VIEW_ALIGN } from '../gpu/buffers';
+import { createStorage } from '../gpu/buffers';
 import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../errors';
+import { WEIGHTS_CHOICES, type WeightsChoice } from '../kernels/choice';
 import { embedDecode16 } from '../kernels/embed_decode16';
 import type { VocabRange } from '../kernels/encoder';
 import { matvec16, storage16Runs, type Storage16 } from '../kernels/matvec16';
 import { pack16 } from '../kernels/pack16';
 import { packedRowWords, packRows16 } from '../kernels/packed16';
+import { layout16, planWeights16, type Placed16 } from './buffer-plan';
 import type { GPT, Linear } from './gpt';
 import { destroyOps, submitOps, type Op } from './ops';
 
-/** How the decoder stores its weights: 32-bit (the model's own), or a 16-bit copy in one of the two forms. */
-export type DecoderWeights = 'f32' | 'f16packed' | 'f16';
+/** How the decoder stores its weights: 32-bit (the model's own), or a 16-bit copy in one of the two forms (defined with the device's kernel choice, which the tuner makes). */
+export type DecoderWeights = WeightsChoice;
 
-export const DECODER_WEIGHTS: readonly DecoderWeights[] = ['f32', 'f16packed', 'f16'];
+export const DECODER_WEIGHTS: readonly DecoderWeights[] = WEIGHTS_CHOICES;
 
 /**
  * Whether every weight has a finite half: |x| < 65520 (from there binary16 rounds to Inf). A run
@@ -44,17 +47,10 @@ export function decoderWeightsRun(device: GPUDevice, weights: DecoderWeights): b
   return weights !== 'f16' || storage16Runs(device, 'f16');
 }
 
-interface Placed {
-  rows: number;
-  cols: number;
-  /** Bytes from the start of the buffer. */
-  offset: number;
-}
-
 export class Weights16 {
   readonly buffer: GPUBuffer;
   readonly storage: Storage16;
-  private placed = new Map<string, Placed>();
+  private placed: Map<string, Placed16>;
 
   constructor(
     readonly model: GPT,
@@ -65,14 +61,9 @@ export class Weights16 {
     const d = model.device;
     if (!decoderWeightsRun(d, weights)) throw new EngineError('BAD_CONFIG', "16-bit weights in the 'f16' form need the shader-f16 feature, which this adapter lacks; use 'f16packed'.");
     this.storage = weights === 'f16' ? 'f16' : 'packed';
-    let bytes = 0;
-    for (const t of model.layout.tensors) {
-      if (t.shape.length !== 2) continue;
-      const [rows, cols] = t.shape as [number, number];
-      this.placed.set(t.name, { rows, cols, offset: bytes });
-      bytes = alignUp(bytes + rows * packedRowWords(cols) * 4, VIEW_ALIGN);
-    }
-    this.buffer = createStorage(d, 'decode.weights16', bytes);
+    this.placed = layout16(model.config).placed;
+    const plan = planWeights16(model.config);
+    this.buffer = createStorage(d, plan.label, plan.floats * 4);
     if (host) {
       if (host.length !== model.layout.totalFloats) throw new EngineError('BAD_CHECKPOINT', `weights have ${host.length} floats but the model needs ${model.layout.totalFloats}`);
       for (const [name, t] of this.placed) {

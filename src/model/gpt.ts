@@ -35,7 +35,7 @@ import { matmul, type MatmulArgs } from '../kernels/matmul';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { columnSum, sumReduce } from '../kernels/reduce';
 import { residualForward } from '../kernels/residual';
-import { allocatePlan, planActivations, planModel, type ActivationBuffers, type LayerActs } from './buffer-plan';
+import { allocatePlan, planActivations, planModel, type ActivationBuffers, type LayerActs, type ParamsKept } from './buffer-plan';
 import { validateConfig, type GPTConfig } from './config';
 import type { Op } from './ops';
 import { paramLayout, type ParamLayout } from './params';
@@ -116,7 +116,7 @@ export interface GPTOptions {
    * live on the GPU, for a model that generates from a 16-bit copy of its matrices made from host
    * weights (src/model/f16.ts) and never trains: about half the GPU memory. Default 'all'.
    */
-  params?: 'all' | 'vectors';
+  params?: ParamsKept;
   /** Which kernels to record: default the device's choice (resolved once per device by the tuner). */
   kernels?: KernelChoice;
 }
@@ -163,9 +163,8 @@ export class GPT {
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
     this.kernels = opts.kernels ?? kernelChoice(device);
     this.paramsBase = opts.params === 'vectors' ? this.layout.decayFloats : 0;
-    if (this.paramsBase > 0 && opts.training) throw new Error('a model that keeps only its vectors cannot train');
-    // With params 'vectors' the weights buffer holds the layout's tail only (not in the memory estimate's plan).
-    const bufs = allocatePlan(planModel(config, opts.training ?? false), (s) => this.alloc(s.label, (s.role === 'weights' ? s.floats - this.paramsBase : s.floats) * F));
+    // With params 'vectors' the weights buffer holds the layout's tail only (planModel says so).
+    const bufs = allocatePlan(planModel(config, opts.training ?? false, opts.params), (s) => this.alloc(s.label, s.floats * F));
     this.params = bufs.params;
     this.grads = bufs.grads;
     this.m = bufs.m;

@@ -3,8 +3,9 @@ import { gpuBytesInUse } from '../gpu/buffers';
 import { testDevice } from '../../test/gpu';
 import { TINY_SHAKESPEARE_CONFIG, type GPTConfig } from './config';
 import { GPT } from './gpt';
-import { estimateBuffers, estimateBytes } from './memory';
-import { paramLayout } from './params';
+import { Weights16 } from './f16';
+import { estimateBuffers, estimateBytes, generationWeightBytes } from './memory';
+import { initParams, paramLayout } from './params';
 
 // What the estimate lets through and refuses is specified with validateConfig in config.test.ts.
 describe('memory estimate', () => {
@@ -41,4 +42,37 @@ describe('memory estimate', () => {
       });
     }
   }
+
+  // A model loaded for generation only (the page's, the CLI's generate): f32 parameters, or only the
+  // f32 vectors and the 16-bit copy of the matrices (no f32 matrices on the GPU).
+  for (const { config } of cases) {
+    it(`equals the weight bytes a generation-only model holds, 32- and 16-bit (L=${config.n_layer} C=${config.n_embd} V=${config.vocab_size})`, async () => {
+      const device = await testDevice();
+      const host = initParams(config, paramLayout(config), 1);
+      const held = (build: () => { destroy(): void }[]) => {
+        const before = gpuBytesInUse(device);
+        const made = build();
+        const bytes = gpuBytesInUse(device) - before;
+        for (const m of made.reverse()) m.destroy();
+        expect(gpuBytesInUse(device)).toBe(before);
+        return bytes;
+      };
+      const f32 = held(() => [new GPT(device, config)]);
+      const f16 = held(() => {
+        const model = new GPT(device, config, { params: 'vectors' });
+        return [model, new Weights16(model, 'f16packed', host)];
+      });
+      expect(f32).toBe(generationWeightBytes(config, '32-bit'));
+      expect(f16).toBe(generationWeightBytes(config, '16-bit'));
+      if (config.n_embd >= 64) expect(f16).toBeLessThan(0.6 * f32);
+    });
+  }
+
+  it("GPT-2 small's generation weights: 16-bit about half of 32-bit", () => {
+    const gpt2: GPTConfig = { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: 50257 };
+    const [f32, f16] = [generationWeightBytes(gpt2, '32-bit'), generationWeightBytes(gpt2, '16-bit')];
+    expect(f32).toBe(paramLayout(gpt2).totalFloats * 4);
+    expect(f16 / f32).toBeGreaterThan(0.5);
+    expect(f16 / f32).toBeLessThan(0.51);
+  });
 });

@@ -6,7 +6,7 @@
 import { EngineError } from '../errors';
 import { countParams, type DeviceLimits, type GPTConfig } from './hparams';
 import { storageSize } from '../gpu/buffers';
-import { planActivations, planModel, specsOf, type BufferRole } from './buffer-plan';
+import { planActivations, planModel, planWeights16, specsOf, type BufferRole } from './buffer-plan';
 
 /**
  * One kind of GPU buffer the engine allocates: `count` buffers of `bytes` each. Kernels bind at
@@ -51,6 +51,17 @@ export function estimateBytes(c: GPTConfig, batch: number, seqLen = c.block_size
     bytes.total += b.bytes * b.count;
   }
   return bytes;
+}
+
+/**
+ * GPU bytes of the weights a model loaded for generation only holds (the page's loaded model, the
+ * CLI's generate): '32-bit' its f32 parameters; '16-bit' its 1-D parameters in f32 plus the 16-bit
+ * copy of its matrices (src/model/f16.ts), no f32 matrices (about half). The same plan GPT and the
+ * 16-bit copy allocate from (memory.test.ts measures both with gpuBytesInUse).
+ */
+export function generationWeightBytes(c: GPTConfig, weights: '32-bit' | '16-bit'): number {
+  const specs = weights === '32-bit' ? specsOf(planModel(c, false)) : [...specsOf(planModel(c, false, 'vectors')), planWeights16(c)];
+  return specs.reduce((sum, s) => sum + storageSize(s.floats * 4), 0);
 }
 
 function mib(bytes: number): string {

@@ -27,8 +27,6 @@ export interface BlockTrace {
   scores: Float32Array;
   /** (NH, n): softmax of each head's scores (each row sums to 1). */
   weights: Float32Array;
-  /** (n, C): the keys of positions 0..pos, heads side by side. */
-  keys: Float32Array;
   /** (C): the heads' weighted sums of values, side by side, before c_proj. */
   heads: Float32Array;
   /** (C): c_proj of the heads (the attention branch). */
@@ -69,7 +67,7 @@ export interface TraceDims {
 /** Float offsets of one block's parts. */
 export interface BlockLayout {
   ln1: number; ln1Mean: number; ln1Rstd: number;
-  qkv: number; scores: number; weights: number; keys: number;
+  qkv: number; scores: number; weights: number;
   heads: number; attnOut: number; afterAttn: number;
   ln2: number; ln2Mean: number; ln2Rstd: number;
   fc: number; fcGelu: number; mlpOut: number; out: number;
@@ -102,7 +100,7 @@ export function traceLayout(d: TraceDims, n: number): TraceLayout {
   for (let l = 0; l < L; l++) {
     blocks.push({
       ln1: take(C), ln1Mean: take(1), ln1Rstd: take(1),
-      qkv: take(3 * C), scores: take(NH * n), weights: take(NH * n), keys: take(n * C),
+      qkv: take(3 * C), scores: take(NH * n), weights: take(NH * n),
       heads: take(C), attnOut: take(C), afterAttn: take(C),
       ln2: take(C), ln2Mean: take(1), ln2Rstd: take(1),
       fc: take(4 * C), fcGelu: take(4 * C), mlpOut: take(C), out: take(C),
@@ -133,7 +131,6 @@ export function unpackTrace(buffer: ArrayBuffer, d: TraceDims, n: number): Trace
       qkv: v(b.qkv, 3 * C),
       scores: v(b.scores, NH * n),
       weights: v(b.weights, NH * n),
-      keys: v(b.keys, n * C),
       heads: v(b.heads, C),
       attnOut: v(b.attnOut, C),
       afterAttn: v(b.afterAttn, C),

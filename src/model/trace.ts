@@ -9,7 +9,9 @@
  *
  * The tapped step is ONE command encoder and ONE submit, capture -> staging in the same encoder,
  * then ONE mapAsync. The capture buffer and the tapped program live for the call only: nothing is
- * captured while the view is closed. The layout is src/model/token-trace.ts's.
+ * captured while the view is closed. The layout is src/model/token-trace.ts's. The earlier
+ * positions' keys stay on the GPU: their scores and weights are what the view shows (and what the
+ * tests hold against the reference, so a wrong cached key fails them).
  *
  * Letters: n = pos+1 positions, C channels, NH heads, V vocab.
  */
@@ -73,7 +75,6 @@ export async function traceGpu(decoder: Decoder, tokens: readonly number[]): Pro
             // After the decode kernel wrote this position's key into row pos of the cache.
             attn: () => [
               attentionRow(d, b(cap), b(x.qkv), b(cache.k), pos, C, NH, { scores: at.scores, weights: at.weights }),
-              copy(b(cache.k), 0, at.keys, n * C),
               all(x.atty, C, at.heads),
             ],
             attn_proj: () => [all(x.scratch, C, at.attnOut)],

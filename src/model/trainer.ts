@@ -314,6 +314,21 @@ export class Trainer {
     this.step = this.submitted = s.step;
   }
 
+  /** The trainer's batch buffers: a pass submitted by `submitEval` leaves its logits and targets there. */
+  get activations(): Activations {
+    return this.acts;
+  }
+
+  /**
+   * The evaluation forward on one batch (x, y: B·T tokens each), then `after` (ops that read its
+   * logits, e.g. the probe's scores), in one submit. No step may be in flight (call at an evaluation).
+   */
+  submitEval(x: Uint32Array, y: Uint32Array, after: readonly Op[]): void {
+    if (this.inFlight) throw new Error('Trainer.submitEval: steps are in flight; read their results first.');
+    this.upload(x, y);
+    submitOps(this.model.device, [...this.evalOps, ...after], 'eval_probe');
+  }
+
   /** Mean loss over `evalIters` batches of the validation split (or the training split). SYNC POINT per batch. */
   async evaluate(split: 'val' | 'train' = 'val', iters = this.opts.evalIters, seed = 1337): Promise<number> {
     const sampler = new BatchSampler(split === 'val' ? this.val : this.train, this.B, this.T, seed);

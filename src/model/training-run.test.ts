@@ -65,11 +65,39 @@ describe('TrainingRun', () => {
     resumed.destroy();
   });
 
-  it('stops at the next step boundary when aborted, and frees every buffer it made', async () => {
+  it('scores the probe at each evaluation without changing the run: the same losses as without it, and the loss falls on the probe', async () => {
+    const device = await testDevice();
+    const plain = await TrainingRun.allocate(device, start, 'test');
+    const without = await record(plain);
+    plain.destroy();
+    const probed = await TrainingRun.allocate(device, { ...start, probe: start.val.subarray(0, 20) }, 'test');
+    expect(probed.probePositions).toBe(19);
+    const nll: number[] = [];
+    const steps: RunStepEvent[] = [];
+    const evals: RunEvalEvent[] = [];
+    await probed.run(
+      {
+        onStep: (ev) => steps.push(ev),
+        onEvaluation: async (ev) => {
+          evals.push(ev);
+          const { p } = (await probed.probeScores())!;
+          nll.push(p.reduce((sum, x) => sum - Math.log(x), 0) / p.length);
+        },
+      },
+      { evalEvery: 2 },
+    );
+    expect(steps.map((s) => s.loss)).toEqual(without.steps.map((s) => s.loss));
+    expect(evals.map((e) => e.valLoss)).toEqual(without.evals.map((e) => e.valLoss));
+    expect(nll).toHaveLength(3);
+    expect(nll[2]!).toBeLessThan(nll[0]!); // maximum likelihood: the held-out text got more probability
+    probed.destroy();
+  });
+
+  it('stops at the next step boundary when aborted, and frees every buffer it made (the probe\'s too)', async () => {
     const device = await testDevice();
     (await TrainingRun.allocate(device, start, 'test')).destroy(); // makes the kernels' per-device placeholders
     const before = gpuBytesInUse(device);
-    const run = await TrainingRun.allocate(device, start, 'test');
+    const run = await TrainingRun.allocate(device, { ...start, probe: start.val.subarray(0, 30) }, 'test');
     const abort = new AbortController();
     abort.abort();
     const { steps, evals, end } = await record(run, undefined, abort.signal);

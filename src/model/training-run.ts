@@ -17,6 +17,7 @@ import { validateConfig, type GPTConfig } from './config';
 import { Decoder, generate, type TokenDecoder } from './generate';
 import { GPT } from './gpt';
 import { initParams } from './params';
+import { ProbeScorer, type ProbeScores } from './probe';
 import { trainingSession, type PauseGate, type SessionEvent } from './session';
 import { promptTokens, TextStream } from './text-stream';
 import type { Tokenizer } from './tokenizer';
@@ -36,6 +37,8 @@ export interface RunStart {
   weights?: Float32Array;
   /** A saved run's trainer state (AdamW moments and step), to continue where it stopped. */
   state?: TrainerState;
+  /** Held-out token ids scored at each evaluation (`probeScores`): p(true next token) and the top candidates per position. */
+  probe?: ArrayLike<number>;
 }
 
 export interface RunHooks {
@@ -77,6 +80,7 @@ export class TrainingRun {
     readonly trainer: Trainer,
     readonly decoder: Decoder,
     readonly start: RunStart,
+    private readonly probe?: ProbeScorer,
   ) {
     this.step = start.state?.step ?? 0;
   }
@@ -93,15 +97,18 @@ export class TrainingRun {
     let model: GPT | undefined;
     let trainer: Trainer | undefined;
     let decoder: Decoder | undefined;
+    let probe: ProbeScorer | undefined;
     try {
       model = new GPT(device, config, { training: true });
       model.setWeights(start.weights ?? initParams(config, model.layout, opts.seed));
       trainer = new Trainer(model, start.train, start.val, opts);
       if (start.state) trainer.restoreState(start.state);
       decoder = new Decoder(model);
+      if (start.probe && start.probe.length >= 2) probe = new ProbeScorer(trainer, start.probe);
       await scopes.check();
-      return new TrainingRun(model, trainer, decoder, start);
+      return new TrainingRun(model, trainer, decoder, start, probe);
     } catch (e) {
+      probe?.destroy();
       decoder?.destroy();
       trainer?.destroy();
       model?.destroy();
@@ -138,6 +145,16 @@ export class TrainingRun {
     return sampleText(this.decoder, this.start.tokenizer, chars);
   }
 
+  /** The probe's scores with the current weights (undefined without a probe). Nothing may be in flight: call it from onEvaluation. SYNC POINT (one read-back). */
+  probeScores(): Promise<ProbeScores> | undefined {
+    return this.probe?.score();
+  }
+
+  /** Positions the probe scores (0 without a probe). */
+  get probePositions(): number {
+    return this.probe?.n ?? 0;
+  }
+
   /**
    * The weights now, and (`withState`) the trainer state if `step` leaves steps to run. No steps are in flight
    * at an evaluation or the end; after a divergence there may be: then the weights only.
@@ -150,6 +167,7 @@ export class TrainingRun {
   }
 
   destroy(): void {
+    this.probe?.destroy();
     this.decoder.destroy();
     this.trainer.destroy();
     this.model.destroy();

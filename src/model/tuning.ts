@@ -7,3 +7,4 @@
  * and times nothing.
  */
 export { tuneKernels, type KernelTuningResult, type TuneKernelsOptions } from '../kernels/tune';
+export { kernelChoice } from '../kernels/choice';

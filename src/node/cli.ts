@@ -23,6 +23,7 @@ Usage: npm run cli -- <command> [options]
            --layers 4 --heads 4 --embd 128 --block 64 --batch 12 --steps 2000 --lr 1e-3 --min-lr 1e-4
            --warmup 100 --weight-decay 0.1 --dropout 0 --beta2 0.99 --grad-clip 1 --eval-every 250
            --eval-iters 20 --sample 0 (characters sampled at each evaluation) --seed 1337 --json
+           --probe (score the first 256 validation tokens at each evaluation: mean −log p of the true next token)
            --tokenizer char|gpt2|bpe (bpe: a byte-level BPE learned from the text) --vocab 4096 (its size, 256-16384)
            --max-seconds 0 (stop after this much time and save; 0: no limit)]
   generate --model DIR --prompt TEXT [--max-new-tokens 200 --temperature 0.8 --top-k 0 --top-p 1 --seed 1337

@@ -10,6 +10,7 @@ import { EngineError } from '../errors';
 import { learnCorpusBpe, loadCorpus } from '../model/corpus';
 import { preset, PRESETS, type PresetId, type Recipe } from '../model/presets';
 import { assertRecipe, checkRecipeField, checkVocabSize } from '../model/recipe';
+import { PROBE_MAX_POSITIONS, probeLoss } from '../model/probe';
 import { recipeConfig, recipeTrainOptions } from '../model/session';
 import { TrainingRun } from '../model/training-run';
 import { num, required, UsageError, type CliArgs } from './args';
@@ -91,7 +92,9 @@ export async function trainCommand(args: CliArgs): Promise<void> {
   await tuneKernelsNode(ctx.device, { adapter: ctx.adapterInfo }); // once per adapter: the choice is cached (~/.cache/webgpu-gpt)
   const sampleChars = num(args, 'sample', 0);
   if (!Number.isInteger(sampleChars) || sampleChars < 0) throw new UsageError('--sample must be a whole number >= 0');
-  const run = await TrainingRun.allocate(ctx.device, { config, opts, train, val, tokenizer }, 'allocating the model for training');
+  // --probe: the page's probe (src/model/probe.ts), the start of the validation split, scored at each evaluation.
+  const probe = args.probe ? val.subarray(0, PROBE_MAX_POSITIONS + 1) : undefined;
+  const run = await TrainingRun.allocate(ctx.device, { config, opts, train, val, tokenizer, probe }, 'allocating the model for training');
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`corpus ${basename(dataPath)}: ${tokens.length} tokens (${kind}, vocab ${tokenizer.vocabSize}); train ${train.length}, val ${val.length}`);
   log(
@@ -118,7 +121,10 @@ export async function trainCommand(args: CliArgs): Promise<void> {
         onEvaluation: async (ev) => {
           bar.log(`step ${ev.step}: train loss ${ev.trainLoss.toFixed(4)}, val loss ${ev.valLoss.toFixed(4)}`);
           if (sampleChars) bar.log(`sample: ${JSON.stringify(await run.sample(sampleChars))}`);
-          if (args.json) process.stdout.write(`${JSON.stringify({ step: ev.step, train_loss: round(ev.trainLoss), val_loss: round(ev.valLoss) })}\n`);
+          const scores = await run.probeScores();
+          const probeLossNow = scores && probeLoss(scores);
+          if (scores) bar.log(`probe: mean −log p(true next token) ${probeLossNow!.toFixed(4)} over ${scores.p.length} positions (perplexity ${Math.exp(probeLossNow!).toFixed(2)}, uniform ${tokenizer.vocabSize})`);
+          if (args.json) process.stdout.write(`${JSON.stringify({ step: ev.step, train_loss: round(ev.trainLoss), val_loss: round(ev.valLoss), ...(scores ? { probe_loss: round(probeLossNow!) } : {}) })}\n`);
           // The best checkpoint by val loss is what the directory holds (the untrained step 0 never is).
           if (ev.best && ev.step > 0) {
             best = ev.valLoss;

@@ -72,7 +72,6 @@ export function refTrace(c: GPTConfig, p: RefParams, tokens: readonly number[]):
           }
         }
         put(at.weights, probs);
-        put(at.keys, kCache[l]!);
         put(at.heads, atty);
         put(at.attnOut, attnOut);
         put(at.afterAttn, res2);

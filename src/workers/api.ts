@@ -13,6 +13,7 @@ import type { NoWebGpuReason } from '../gpu/device';
 import type { BlockTrace, LayerNormTrace, TraceNumbers } from '../model/token-trace';
 import type { CorpusPart, CorpusSummary, LearnedSummary, TokenizerKind } from '../model/corpus';
 import type { BpeProgress } from '../model/bpe';
+import type { ProbeScores } from '../model/probe';
 import type { SAMPLING_RANGES } from '../model/limits';
 
 export type { BlockTrace, CorpusPart, CorpusSummary, LayerNormTrace, LearnedSummary, NoWebGpuReason, Preset, PresetId, Recipe, TokenizerKind };
@@ -32,6 +33,11 @@ export interface EngineInfo {
   presets: Preset[];
   /** How the matmul kernels were picked for this adapter (absent on the CPU path). */
   tuning?: KernelTuning;
+  /**
+   * The default of the Write tab's weights (absent on the CPU path): the tuner's pick for this
+   * adapter (class 'weights': 16-bit where it decoded faster than 32-bit; `tuned`), else 16-bit.
+   */
+  weights?: { default: DecodeWeights; tuned: boolean };
 }
 
 /** The kernel tuner's verdict for this adapter and driver (src/kernels/tune.ts). */
@@ -87,10 +93,28 @@ export interface LibraryEntry extends Omit<ModelInfo, 'id'> {
   damaged?: string;
 }
 
-/** The loss curve and samples of a run so far, saved with it so a resumed run's chart continues. */
+/** The probe's scores at one evaluation (src/model/probe.ts): per position p(true next token) and the top candidates. */
+export type { ProbeScores };
+
+/**
+ * The probe text of a run (held-out text scored at each evaluation): its token ids, each decoded
+ * alone, and every vocabulary id decoded alone (the candidates' labels).
+ */
+export interface ProbeText {
+  ids: number[];
+  labels: string[];
+  vocab: string[];
+}
+
+/**
+ * The loss curve, samples and probe scores of a run so far, saved with the model: a resumed run's
+ * chart continues, and the Train tab shows a saved model's story after a reload (savedTrainingHistory).
+ * `probe` and `scores` are absent in runs saved before the probe existed.
+ */
 export interface TrainHistory {
   steps: StepPoint[];
-  evals: { step: number; trainLoss: number; valLoss: number; sample: string }[];
+  evals: { step: number; trainLoss: number; valLoss: number; sample: string; scores?: ProbeScores }[];
+  probe?: { ids: number[] };
 }
 
 export interface LibraryState {
@@ -232,7 +256,9 @@ export interface MemoryPlan {
  */
 export type TrainEvent =
   | { kind: 'steps'; steps: StepPoint[] }
-  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: Trace }
+  | { kind: 'eval'; step: number; trainLoss: number; valLoss: number; sample: string; probe?: Trace; scores?: ProbeScores }
+  /** The probe text whose scores the evaluations carry (sent once, before them). */
+  | { kind: 'probeText'; probe: ProbeText }
   | { kind: 'state'; state: 'running' | 'paused' }
   /** The weights of `step` are saved in the library (at each evaluation and at the end). */
   | { kind: 'saved'; step: number; id: string }
@@ -347,15 +373,23 @@ export interface EngineApi {
   /**
    * Trains a new model on the current corpus; events stream to `onEvent` (step metrics batched).
    * Resolves when training finishes or is stopped (the model becomes the one that generates);
-   * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST.
+   * rejects with TOO_LARGE, BAD_CORPUS, BUSY (already training) or DEVICE_LOST. `probeText` is
+   * the held-out text scored at each evaluation (default: the start of the validation split;
+   * BAD_CORPUS when it does not encode in the corpus's vocabulary or is under 2 tokens).
    */
-  startTraining(recipe: Recipe, name: string, onEvent: OnEvent<TrainEvent>): Promise<TrainResult>;
+  startTraining(recipe: Recipe, name: string, onEvent: OnEvent<TrainEvent>, probeText?: string): Promise<TrainResult>;
   /**
    * Continues a model trained in this browser from its last save (weights, AdamW state, step,
    * recipe, corpus): the saved history arrives first as ordinary events, then the new steps.
    * The corpus becomes the current one. Same results and errors as startTraining.
    */
   resumeSavedTraining(id: string, onEvent: OnEvent<TrainEvent>): Promise<TrainResult & { corpus: CorpusSummary; recipe: Recipe }>;
+  /**
+   * The story of a model trained in this browser, as the events its run sent (the probe text, the
+   * curve, each evaluation's sample and probe scores), to show it again after a reload; undefined
+   * for a model without a saved history.
+   */
+  savedTrainingHistory(id: string): Promise<TrainEvent[] | undefined>;
   pauseTraining(): Promise<void>;
   resumeTraining(): Promise<void>;
   stopTraining(): Promise<void>;

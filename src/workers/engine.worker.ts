@@ -51,7 +51,7 @@ const api: EngineApi = {
       return { backend: 'cpu', noWebGpu: webGpuProblem(), adapter: { vendor: 'CPU', architecture: '' }, features: [], limits: { maxBufferSize: 0, maxStorageBufferBindingSize: 0 }, presets: [...PRESETS] };
     }
     const { maxBufferSize, maxStorageBufferBindingSize } = c.device.limits;
-    return { backend: 'webgpu', adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS], tuning: kernelTuning() };
+    return { backend: 'webgpu', adapter: c.adapterInfo, features: c.features, limits: { maxBufferSize, maxStorageBufferBindingSize }, presets: [...PRESETS], tuning: kernelTuning(), weights: models.weightsDefault(c.device) };
   },
 
   async watchFaults(onFaultCb) {
@@ -151,7 +151,7 @@ const api: EngineApi = {
   generate(prompt, opts, onEvent) {
     return jobs.run('generate', (signal) =>
       guarded(async () => {
-        const l = models.useWeights(opts.weights ?? 'f32');
+        const l = await models.useWeights(opts.weights);
         const res = await runGeneration({ decoder: l.decoder, tokenizer: l.ck.tokenizer, prompt, opts, signal, onEvent });
         return { ...res, weights: models.weightsOf(l) };
       }),
@@ -195,12 +195,16 @@ const api: EngineApi = {
     return training.plan(recipe, (await device()).device.limits);
   },
 
-  startTraining(recipe, name, onEvent) {
-    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent)));
+  startTraining(recipe, name, onEvent, probeText) {
+    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent, probeText)));
   },
 
   resumeSavedTraining(id, onEvent) {
     return jobs.run('train', (signal) => guarded(async () => training.resumeSaved(await device(), id, signal, onEvent)));
+  },
+
+  savedTrainingHistory(id) {
+    return training.savedHistory(id);
   },
 
   async pauseTraining() {

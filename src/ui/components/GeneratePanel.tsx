@@ -11,7 +11,13 @@ export function GeneratePanel() {
   const generating = useStore((s) => s.generating);
   const model = useStore((s) => s.model);
   const sampling = useStore((s) => s.sampling);
-  const weights = useStore((s) => s.weights);
+  const picked = useStore((s) => s.engineInfo?.weights);
+  // The user's choice, else the engine's default (the tuner's pick for this GPU, named in its option).
+  const weights = useStore((s) => s.weights) ?? picked?.default ?? 'f16';
+  const option = (w: DecodeWeights) => {
+    const bits = t(w === 'f32' ? 'generate.bits32' : 'generate.bits16');
+    return picked?.tuned && picked.default === w ? t('generate.bitsPicked', { bits }) : bits;
+  };
   const lastRun = useStore((s) => s.lastRun);
   const error = useStore((s) => s.messages.write?.text);
   const { t } = useTranslation('write');
@@ -40,8 +46,8 @@ export function GeneratePanel() {
         <label className="flex items-center gap-1" title={t('generate.weightsHelp')}>
           {t('generate.weights')}
           <select className="rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5" value={weights} disabled={generating} onChange={(e) => setWeights(e.target.value as DecodeWeights)}>
-            <option value="f32">{t('generate.bits32')}</option>
-            <option value="f16">{t('generate.bits16')}</option>
+            <option value="f32">{option('f32')}</option>
+            <option value="f16">{option('f16')}</option>
           </select>
         </label>
         {generating ? (

@@ -66,7 +66,9 @@ export function Header() {
 
 /** 'matmul direct16x4, direct64x1; attention plain': the distinct matmul variants, then the attention forward's. */
 function kernelSummary(choice: Record<string, string>): string {
-  const { attention, ...matmul } = choice;
-  const mm = tr('frame:gpu.matmul', { variants: [...new Set(Object.values(matmul))].join(', ') || tr('frame:gpu.default') });
+  const { attention } = choice;
+  // The matmul classes' variants ('weights' is the decoder's, shown in the Write tab).
+  const matmul = Object.entries(choice).flatMap(([k, v]) => (k === 'attention' || k === 'weights' ? [] : [v]));
+  const mm = tr('frame:gpu.matmul', { variants: [...new Set(matmul)].join(', ') || tr('frame:gpu.default') });
   return attention ? `${mm}; ${tr('frame:gpu.attention', { variant: attention })}` : mm;
 }

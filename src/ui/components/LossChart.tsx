@@ -8,8 +8,10 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useStore } from '../store';
 import type { LossCurves } from '../store/training';
+import { useTranslation } from '../i18n';
+import { useShownVocab } from './TrainingStep';
 
-function toData(c: LossCurves): uPlot.AlignedData {
+function toData(c: LossCurves, vocab?: number): uPlot.AlignedData {
   // One x axis: the steps, plus eval steps merged in (val values null elsewhere, spanGaps joins them).
   const xs = c.step.slice();
   const val = new Map(c.evalStep.map((s, i) => [s, c.valLoss[i]!]));
@@ -26,11 +28,22 @@ function toData(c: LossCurves): uPlot.AlignedData {
     raw.splice(i, 0, null);
     smooth.splice(i, 0, null);
   }
-  return [xs, raw, smooth, valY];
+  // The uniform guess (1/V each) scores ln V at every position: where a model that learned nothing sits.
+  const uniform = xs.map(() => (vocab ? Math.log(vocab) : null));
+  return [xs, raw, smooth, valY, uniform];
+}
+
+/** The evaluation nearest to a chart's cursor (its x in steps): the point a click picks. */
+function nearestEval(evalStep: number[], x: number): number | undefined {
+  let best: number | undefined;
+  for (const s of evalStep) if (best === undefined || Math.abs(s - x) < Math.abs(best - x)) best = s;
+  return best;
 }
 
 export function LossChart() {
   const curves = useStore((s) => s.curves);
+  const vocab = useShownVocab();
+  const { t } = useTranslation('probe');
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -51,9 +64,27 @@ export function LossChart() {
         { label: 'train', stroke: 'rgba(52,211,153,0.25)', width: 1, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
         { label: 'train (smoothed)', stroke: '#34d399', width: 2, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
         { label: 'val', stroke: '#fbbf24', width: 2, spanGaps: true, points: { show: true, size: 6 }, value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
+        { label: t('uniformLine'), stroke: '#a1a1aa', width: 1, dash: [4, 4], value: (_u, v) => (v == null ? '—' : v.toFixed(3)) },
       ],
+      hooks: {
+        // A click on the chart picks the evaluation nearest to it: the Training step slider moves there.
+        ready: [
+          (u) =>
+            u.over.addEventListener('click', () => {
+              const idx = u.cursor.idx;
+              if (idx == null) return;
+              const step = nearestEval(useStore.getState().curves.evalStep, u.data[0][idx]!);
+              if (step === undefined) return;
+              const evals = useStore.getState().curves.evalStep;
+              useStore.getState().pickStep(step === evals.at(-1) ? undefined : step);
+            }),
+        ],
+        // Where each val point is drawn (CSS pixels in the plotting area): a test clicks them.
+        draw: [(u) => u.over.setAttribute('data-eval-x', useStore.getState().curves.evalStep.map((s) => Math.round(u.valToPos(s, 'x'))).join(','))],
+      },
     };
-    plot.current = new uPlot(opts, toData(useStore.getState().curves), el);
+    const now = useStore.getState();
+    plot.current = new uPlot(opts, toData(now.curves, now.probeText?.vocab.length ?? now.corpus?.vocabSize), el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));
     resize.observe(el);
     return () => {
@@ -61,15 +92,15 @@ export function LossChart() {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, []);
+  }, [t]);
 
   useEffect(() => {
     // In a task of its own: the chart's redraw (axes and labels drawn on the canvas) and the commit
     // that brought the data (at an evaluation: the samples and the probe's maps too) would otherwise
     // add up to one long task on a slow canvas (SwiftShader: 60 ms and more).
-    const t = setTimeout(() => plot.current?.setData(toData(curves)), 0);
-    return () => clearTimeout(t);
-  }, [curves]);
+    const timer = setTimeout(() => plot.current?.setData(toData(curves, vocab)), 0);
+    return () => clearTimeout(timer);
+  }, [curves, vocab]);
 
   return (
     <figure>

@@ -3,10 +3,12 @@
  * validation split) at each evaluation, every layer x head as a small map, with a slider over the
  * evaluations. Row i = the query at position i, column j = how much it attends to position j.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useStore } from '../store';
+import { snapshotAt } from '../store/probe';
 import type { ProbeSnapshot } from '../store/training';
 import { LEGEND_GRADIENT, Raster, tokenLabel } from './AttentionPaint';
+import { formatNumber, useTranslation } from '../i18n';
 
 /** One layer/head of a snapshot, painted as the explorer's main map is (a Raster), one pixel per cell, T×T. */
 function ProbeMap({ snap, layer, head, NH }: { snap: ProbeSnapshot; layer: number; head: number; NH: number }) {
@@ -22,11 +24,11 @@ function ProbeMap({ snap, layer, head, NH }: { snap: ProbeSnapshot; layer: numbe
 export function ProbeAttention() {
   const probes = useStore((s) => s.probes);
   const labels = useStore((s) => s.probeLabels);
-  const [picked, setPicked] = useState<number | undefined>(undefined);
+  // The evaluation the Training step slider shows (src/ui/components/TrainingStep.tsx), the newest by default.
+  const picked = useStore((s) => s.pickedStep);
+  const { t } = useTranslation('probe');
   if (probes.length === 0 || !probes[0]!.positions[0]?.attention?.length) return null;
-  // Follow the newest evaluation unless the user picked one.
-  const index = Math.min(picked ?? probes.length - 1, probes.length - 1);
-  const snap = probes[index]!;
+  const snap = snapshotAt(probes, picked)!;
   const first = snap.positions[0]!.attention!;
   const L = first.length;
   const NH = first[0]!.length; // position 0 attends to itself alone: its row is (NH, 1)
@@ -34,21 +36,9 @@ export function ProbeAttention() {
     <section aria-label="Attention while learning" className="space-y-2" data-testid="probe-attention" data-step={snap.step}>
       <h3 className="text-sm font-medium">Attention while it learns</h3>
       <p className="text-xs text-zinc-400">
-        Where each token of a fixed text looks, in every layer (rows) and head (columns), at each evaluation. Probe: <span className="font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
+        Where each token of a fixed text looks, in every layer (rows) and head (columns), at each evaluation. Probe: <span className="break-all font-mono">{labels.slice(0, 40).map(tokenLabel).join('')}</span>
       </p>
-      <label className="flex items-center gap-2 text-sm">
-        <span className="text-zinc-400">Training step</span>
-        <input
-          type="range"
-          aria-label="Training step"
-          min={0}
-          max={probes.length - 1}
-          value={index}
-          onChange={(e) => setPicked(Number(e.target.value) === probes.length - 1 ? undefined : Number(e.target.value))}
-          className="flex-1"
-        />
-        <span className="w-16 text-right font-mono text-xs">{snap.step}</span>
-      </label>
+      <p className="font-mono text-xs text-zinc-400">{t('stepValue', { step: formatNumber(snap.step) })}</p>
       <div className="grid gap-1" style={{ gridTemplateColumns: `repeat(${NH}, minmax(0, 160px))` }}>
         {Array.from({ length: L }, (_, l) => Array.from({ length: NH }, (_, h) => <ProbeMap key={`${l}.${h}`} snap={snap} layer={l} head={h} NH={NH} />))}
       </div>

@@ -3,13 +3,14 @@ import { useStore } from '../store';
 /** A sample from the weights at each evaluation, newest first: the text improving as the model learns. */
 export function SampleList() {
   const samples = useStore((s) => s.samples);
+  const picked = useStore((s) => s.pickedStep); // the Training step slider's evaluation: its sample is marked
   if (samples.length === 0) return null;
   return (
     <section aria-label="Samples during training" className="space-y-2">
       <h3 className="text-sm font-medium">Samples at each evaluation</h3>
       <ol className="max-h-96 space-y-2 overflow-y-auto">
         {samples.map((s) => (
-          <li key={s.step} data-testid="training-sample" className="rounded border border-zinc-800 p-2">
+          <li key={s.step} data-testid="training-sample" aria-current={s.step === picked || undefined} className={`rounded border p-2 ${s.step === picked ? 'border-sky-400' : 'border-zinc-800'}`}>
             <p className="text-xs text-zinc-400">
               step {s.step} · val loss {s.valLoss.toFixed(3)}
             </p>

@@ -102,7 +102,14 @@ export function errorText(code: EngineErrorCode | undefined, message: string): s
   return message ? `${sentence}\n${t('errors:detail', { detail: message })}` : sentence;
 }
 
+/** Formatters by language and options: making an Intl.NumberFormat costs far more than using one (a view may format hundreds of numbers a frame). */
+const formatters = new Map<string, Intl.NumberFormat>();
+
 /** A number as text in the current language (Intl.NumberFormat): the one place numbers are formatted for reading. */
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
-  return new Intl.NumberFormat(currentLanguage() === 'zh' ? 'zh-CN' : 'en-US', options).format(value);
+  const locale = currentLanguage() === 'zh' ? 'zh-CN' : 'en-US';
+  const key = `${locale} ${options ? JSON.stringify(options) : ''}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.NumberFormat(locale, options)));
+  return f.format(value);
 }

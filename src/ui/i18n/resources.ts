@@ -6,13 +6,14 @@ import { frame } from './frame';
 import { how } from './how';
 import { write } from './write';
 import { offline } from './offline';
+import { probe } from './probe';
 import { storage } from './storage';
 
 /**
  * Every namespace of the page, by name. A new view adds its module here (one line); its strings
  * live in that module, English and Chinese side by side.
  */
-export const NAMESPACES = { common, errors, frame, how, write, offline, a11y, bpe, storage } as const;
+export const NAMESPACES = { common, errors, frame, how, write, offline, a11y, bpe, storage, probe } as const;
 
 export type NamespaceName = keyof typeof NAMESPACES;
 

@@ -31,8 +31,8 @@ describe('generate', () => {
       return { tokens: 3, ms: 30, events: events.length };
     });
     await store.getState().generate();
-    // The weights choice travels with the sampling settings: 16-bit unless the Write tab says 32.
-    expect(engine.generate).toHaveBeenCalledWith('ab', { maxNewTokens: 300, temperature: 0, topK: 0, topP: 1, seed: 7, captureAttention: true, weights: 'f16' }, expect.any(Function));
+    // The weights choice travels with the sampling settings: none until the Write tab sets one (the engine's default then, the tuner's pick).
+    expect(engine.generate).toHaveBeenCalledWith('ab', { maxNewTokens: 300, temperature: 0, topK: 0, topP: 1, seed: 7, captureAttention: true, weights: undefined }, expect.any(Function));
     const s = store.getState();
     expect(s.attention.texts.slice(s.attention.promptLength).join('')).toBe('cde');
     expect(s.attention.ids).toEqual([0, 1, 2, 3, 4]);

@@ -9,8 +9,8 @@ export interface GenerationSlice {
   generating: boolean;
   lastRun?: { tokens: number; ms: number; weights?: GenerationResult['weights'] };
   sampling: SamplingSettings;
-  /** The weights generation reads on the GPU (16-bit by default: half the bytes a token, faster on every adapter measured). */
-  weights: DecodeWeights;
+  /** The weights generation reads on the GPU, when the user chose; undefined: the engine's default (engineInfo.weights, the tuner's pick). */
+  weights?: DecodeWeights;
   setPrompt(prompt: string): void;
   setWeights(weights: DecodeWeights): void;
   setSampling(s: Partial<SamplingSettings>): void;
@@ -26,7 +26,6 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   prompt: 'ROMEO:\n',
   generating: false,
   sampling: { maxNewTokens: 300, temperature: 0.8, topK: 0, topP: 1, seed: 1337 },
-  weights: 'f16',
   setPrompt: (prompt) => set({ prompt }),
   setWeights: (weights) => set({ weights }),
   setSampling: (s) => set((st) => ({ sampling: { ...st.sampling, ...s } })),

@@ -12,10 +12,11 @@ import { createFaultSlice, type FaultSlice } from './faults';
 import { createGenerationSlice, type GenerationSlice } from './generation';
 import { createMessagesSlice, type MessagesSlice } from './messages';
 import { createModelSlice, type ModelSlice } from './models';
+import { createProbeSlice, type ProbeSlice } from './probe';
 import { createTrainingSlice, type TrainingSlice } from './training';
 import { createUiSlice, type UiSlice } from './ui';
 
-export type Store = UiSlice & MessagesSlice & EngineSlice & ModelSlice & GenerationSlice & TrainingSlice & AttentionSlice & FaultSlice;
+export type Store = UiSlice & MessagesSlice & EngineSlice & ModelSlice & GenerationSlice & TrainingSlice & AttentionSlice & FaultSlice & ProbeSlice;
 
 /** Every slice in one state: the page's store below, and a fresh store per unit test (store.test.ts). */
 export const createSlices: StateCreator<Store> = (...a) => ({
@@ -27,6 +28,7 @@ export const createSlices: StateCreator<Store> = (...a) => ({
   ...createTrainingSlice(...a),
   ...createAttentionSlice(...a),
   ...createFaultSlice(...a),
+  ...createProbeSlice(...a),
 });
 
 export const useStore = create<Store>()(createSlices);

@@ -90,7 +90,7 @@ describe('a run', () => {
       return { reason: 'finished', steps: 2, model: tinyModel({ id: 'run1', name: 'text' }), events: events.length };
     });
     await store.getState().startTraining();
-    expect(engine.startTraining).toHaveBeenCalledWith(RECIPE, 'pasted text', expect.any(Function));
+    expect(engine.startTraining).toHaveBeenCalledWith(RECIPE, 'pasted text', expect.any(Function), undefined); // no probe text: the worker's default
     const s = store.getState();
     expect(s.curves.step).toEqual([1, 2]);
     expect(s.curves.loss).toEqual([2, 1]);
@@ -102,6 +102,29 @@ describe('a run', () => {
     expect(s.messages.train).toBeUndefined(); // a run that ends well clears it, as before
     expect(s.trainStatus).toBe('idle');
     expect(s.model).toMatchObject({ id: 'run1' });
+  });
+
+  it('the probe text typed goes with Start; its scores and the Training step pick come from the events', async () => {
+    await store.getState().choosePastedText('text');
+    store.getState().setProbeDraft('to be or not');
+    const scores = { k: 1, p: Float32Array.of(0.5), topIds: Uint32Array.of(3), topProbs: Float32Array.of(0.5) };
+    const events: TrainEvent[] = [
+      { kind: 'probeText', probe: { ids: [1, 2], labels: ['t', 'o'], vocab: ['a', 't', 'o', 'b'] } },
+      { kind: 'eval', step: 0, trainLoss: 2, valLoss: 2, sample: '', scores },
+      { kind: 'eval', step: 5, trainLoss: 1, valLoss: 1, sample: '' },
+    ];
+    engine.startTraining.mockImplementation(async (_recipe, _name, onEvent) => {
+      events.forEach((e, i) => onEvent(e, i));
+      return { reason: 'finished', steps: 5, model: tinyModel({ id: 'run2' }), events: events.length };
+    });
+    store.getState().pickStep(0);
+    await store.getState().startTraining();
+    expect(engine.startTraining).toHaveBeenCalledWith(RECIPE, 'pasted text', expect.any(Function), 'to be or not');
+    const s = store.getState();
+    expect(s.probeText?.labels).toEqual(['t', 'o']);
+    expect(s.probeScores).toEqual([{ step: 0, scores }]); // the evaluation without scores (a history saved before the probe) adds none
+    expect(s.pickedStep).toBeUndefined(); // a new run follows its newest evaluation
+    expect(s.historyOf).toBe('run2'); // its story is the one shown: not read back from storage
   });
 
   it('a diverged run says so with DIVERGED; a refused one with the engine code', async () => {

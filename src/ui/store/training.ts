@@ -89,6 +89,8 @@ export interface TrainingSlice {
   savedId?: string;
   /** Name the trained model gets (editable; defaults to the corpus file's name). */
   trainName: string;
+  /** The library model whose story (curve, samples, probe) the tab shows, once it is known. */
+  historyOf?: string;
 
   initTraining(presets: Preset[]): void;
   chooseCorpusFiles(files: File[]): Promise<void>;
@@ -107,6 +109,8 @@ export interface TrainingSlice {
   pauseTraining(): void;
   resumeTraining(): void;
   stopTraining(): void;
+  /** Shows a saved model's story (after a reload, or a model opened in the Models tab) while no run is on. */
+  showSavedHistory(id: string): Promise<void>;
 }
 
 const emptyCurves = (): LossCurves => ({ version: 0, step: [], loss: [], smooth: [], evalStep: [], trainLoss: [], valLoss: [] });
@@ -192,6 +196,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   let emaSteps = 0;
   /** A frame's batch of a run's events into the chart, the samples and the probes. */
   const applyEvents = (batch: TrainEvent[]) => {
+    get().probeEvents(batch);
     const c = get().curves;
     let progress = get().progress;
     const samples: Sample[] = [];
@@ -226,7 +231,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         savedStep = ev.step;
         savedId = ev.id;
       }
-      else if (get().trainStatus !== 'stopping') status = ev.state;
+      else if (ev.kind === 'state' && get().trainStatus !== 'stopping') status = ev.state;
     }
     set((s) => ({
       curves: { ...c, version: c.version + 1 },
@@ -246,10 +251,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     ema = 0;
     emaSteps = 0;
     get().clearMessage('train');
-    set({ trainStatus: 'starting', curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined });
+    set({ trainStatus: 'starting', curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined, savedStep: undefined, savedId: undefined, historyOf: undefined });
+    get().resetProbe();
     try {
       const res = await streamCall(call, applyEvents);
-      set({ trainResult: res });
+      set({ trainResult: res, historyOf: res.model.id });
       // A run that ends well leaves no alert from its course (e.g. a save refused while storage was full).
       if (res.reason === 'diverged' && res.message) get().say('train', res.message, 'DIVERGED');
       else get().clearMessage('train');
@@ -346,7 +352,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         get().say('train', NO_CORPUS_MESSAGE, 'BAD_CORPUS');
         return;
       }
-      await runTraining((onEvent) => getEngine().startTraining(recipe, trainName.trim() || corpus.name, onEvent));
+      const probe = get().probeDraft.trim() ? get().probeDraft : undefined;
+      await runTraining((onEvent) => getEngine().startTraining(recipe, trainName.trim() || corpus.name, onEvent, probe));
     },
     resumeSavedTraining: async (id) => {
       if (get().trainStatus !== 'idle') return;
@@ -362,6 +369,23 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     stopTraining: () => {
       set({ trainStatus: 'stopping' });
       void getEngine().stopTraining();
+    },
+    showSavedHistory: async (id) => {
+      if (get().trainStatus !== 'idle' || get().historyOf === id) return;
+      set({ historyOf: id });
+      let events: TrainEvent[] | undefined;
+      try {
+        events = await getEngine().savedTrainingHistory(id);
+      } catch {
+        events = undefined; // a story that cannot be read is not shown; the model itself is unaffected
+      }
+      if (get().trainStatus !== 'idle' || get().historyOf !== id) return;
+      ema = 0;
+      emaSteps = 0;
+      set({ curves: emptyCurves(), samples: [], probes: [], probeLabels: [], progress: undefined, trainResult: undefined });
+      get().resetProbe();
+      if (events) applyEvents(events);
+      document.title = 'GPT Playground — WebGPU'; // a story shown, not a run
     },
   };
 };

@@ -39,14 +39,21 @@ interface StoredModel {
 }
 
 /**
- * What "Resume training" needs beyond the weights, saved with every save of a trained model: the
- * trainer's state (AdamW moments, step; src/model/trainer.ts), the recipe, and the loss curve and
- * samples so far (the chart continues). The corpus text is kept once per model (store `corpora`).
+ * What "Resume training" needs beyond the weights, saved with every save of a trained model while
+ * it has steps left: the trainer's state (AdamW moments, step; src/model/trainer.ts) and the recipe.
+ * The corpus text is kept once per model (store `corpora`). `history` is only in records saved
+ * before version 4 (it now lives in `histories`, and stays when a finished run drops this record).
  */
 export interface StoredTraining {
   id: string;
   recipe: Recipe;
   state: TrainerState;
+  history?: TrainHistory;
+}
+
+/** A trained model's story (loss curve, samples, probe scores per evaluation), kept as long as the model. */
+export interface StoredHistory {
+  id: string;
   history: TrainHistory;
 }
 
@@ -65,12 +72,13 @@ interface LibrarySchema extends DBSchema {
   meta: { key: string; value: string };
   training: { key: string; value: StoredTraining };
   corpora: { key: string; value: StoredCorpus };
+  histories: { key: string; value: StoredHistory };
 }
 
 let db: Promise<IDBPDatabase<LibrarySchema>> | undefined;
 function open(): Promise<IDBPDatabase<LibrarySchema>> {
-  db ??= openDB<LibrarySchema>('gpt-playground', 3, {
-    upgrade(d, oldVersion) {
+  db ??= openDB<LibrarySchema>('gpt-playground', 4, {
+    async upgrade(d, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         d.createObjectStore('models', { keyPath: 'id' });
         d.createObjectStore('meta');
@@ -80,6 +88,11 @@ function open(): Promise<IDBPDatabase<LibrarySchema>> {
         d.createObjectStore('corpora', { keyPath: 'id' });
       }
       if (oldVersion < 3) d.createObjectStore('info', { keyPath: 'id' });
+      if (oldVersion < 4) {
+        // Histories move out of the training records, so that they outlive them (a finished run keeps its story).
+        const histories = d.createObjectStore('histories', { keyPath: 'id' });
+        if (oldVersion >= 2) for (const t of await tx.objectStore('training').getAll()) if (t.history) await histories.put({ id: t.id, history: t.history });
+      }
     },
   });
   return db;
@@ -174,27 +187,30 @@ export function holdNextSaveForTest(): Promise<void> {
 
 /**
  * Saves (or replaces) a model's files, with its training state when given (and the corpus, once),
- * in one transaction: a save is whole or absent. 'drop' deletes the training state (a finished run).
+ * and its history, in one transaction: a save is whole or absent. 'drop' deletes the training state
+ * (a finished run); the history stays.
  */
 export async function save(
   id: string,
   ck: Checkpoint,
   meta: { name: string; source: StoredModel['source']; valLoss?: number; step?: number; totalSteps?: number; corpus?: string },
-  training?: { recipe: Recipe; state: TrainerState; history: TrainHistory; corpus?: Omit<StoredCorpus, 'id'> } | 'drop',
+  training?: { recipe: Recipe; state: TrainerState; corpus?: Omit<StoredCorpus, 'id'> } | 'drop',
+  history?: TrainHistory,
 ): Promise<void> {
   const files = Object.fromEntries(encodeCheckpoint(ck));
   await storage(`saving “${meta.name}”`, async () => {
     if (savesFailForTest) throw new DOMException('The quota has been exceeded (test hook).', 'QuotaExceededError');
-    const tx = (await open()).transaction(['models', 'info', 'training', 'corpora'], 'readwrite');
+    const tx = (await open()).transaction(['models', 'info', 'training', 'corpora', 'histories'], 'readwrite');
     const old = await tx.objectStore('models').get(id);
     const now = Date.now();
     const record: StoredModel = { id, ...meta, created: old?.created ?? now, updated: now, files };
     const writes: Promise<unknown>[] = [tx.objectStore('models').put(record), tx.objectStore('info').put(describe(record, ck, files))];
     if (training === 'drop') writes.push(tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id));
     else if (training) {
-      writes.push(tx.objectStore('training').put({ id, recipe: training.recipe, state: training.state, history: training.history }));
+      writes.push(tx.objectStore('training').put({ id, recipe: training.recipe, state: training.state }));
       if (training.corpus) writes.push(tx.objectStore('corpora').put({ id, ...training.corpus }));
     }
+    if (history) writes.push(tx.objectStore('histories').put({ id, history }));
     const held = holdNextSave;
     if (held) {
       holdNextSave = undefined;
@@ -209,13 +225,19 @@ export async function save(
 }
 
 /** The saved training of a model: its state, recipe and history, and the corpus text. */
-export async function loadTraining(id: string): Promise<{ training: StoredTraining; corpus: StoredCorpus }> {
-  const [training, corpus] = await storage('reading the training state', async () => {
-    const tx = (await open()).transaction(['training', 'corpora']);
-    return Promise.all([tx.objectStore('training').get(id), tx.objectStore('corpora').get(id)]);
+export async function loadTraining(id: string): Promise<{ training: StoredTraining & { history: TrainHistory }; corpus: StoredCorpus }> {
+  const [training, corpus, kept] = await storage('reading the training state', async () => {
+    const tx = (await open()).transaction(['training', 'corpora', 'histories']);
+    return Promise.all([tx.objectStore('training').get(id), tx.objectStore('corpora').get(id), tx.objectStore('histories').get(id)]);
   });
   if (!training || !corpus) throw new EngineError('BAD_CHECKPOINT', 'This model has no saved training state (only models trained in this browser can be resumed).');
-  return { training, corpus };
+  return { training: { ...training, history: kept?.history ?? training.history ?? { steps: [], evals: [] } }, corpus };
+}
+
+/** A model's saved history (loss curve, samples, probe scores), or undefined when none was kept. */
+export async function loadHistory(id: string): Promise<TrainHistory | undefined> {
+  const kept = await storage('reading the training history', async () => (await open()).get('histories', id));
+  return kept?.history;
 }
 
 export async function load(id: string): Promise<{ ck: Checkpoint; name: string; valLoss?: number }> {
@@ -270,8 +292,8 @@ export async function rename(id: string, name: string): Promise<void> {
 
 export async function remove(id: string): Promise<void> {
   await storage('deleting', async () => {
-    const tx = (await open()).transaction(['models', 'info', 'training', 'corpora', 'meta'], 'readwrite');
-    await Promise.all([tx.objectStore('models').delete(id), tx.objectStore('info').delete(id), tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id)]);
+    const tx = (await open()).transaction(['models', 'info', 'training', 'corpora', 'histories', 'meta'], 'readwrite');
+    await Promise.all([tx.objectStore('models').delete(id), tx.objectStore('info').delete(id), tx.objectStore('training').delete(id), tx.objectStore('corpora').delete(id), tx.objectStore('histories').delete(id)]);
     if ((await tx.objectStore('meta').get('active')) === id) await tx.objectStore('meta').delete('active');
     await tx.done;
   });

@@ -8,16 +8,23 @@ import type { Checkpoint } from '../../model/checkpoint';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
 import { Decoder, type TokenDecoder } from '../../model/generate';
 import { GPT } from '../../model/gpt';
-import { fitsF16 } from '../../model/f16';
+import { decoderWeightsRun, fitsF16 } from '../../model/f16';
+import { kernelChoice } from '../../model/tuning';
 import { RefDecoder, refParamsFromFlat } from '../../reference/decode';
-import type { DecodeWeights, GenerationResult, ModelInfo } from '../api';
+import type { DecodeWeights, EngineInfo, GenerationResult, ModelInfo } from '../api';
 import { clearLost, deviceLostMessage, whenLost } from './device';
 
 export interface Loaded {
   ck: Checkpoint;
-  /** Undefined on the CPU path. */
+  /**
+   * The decoder's model (undefined on the CPU path): the f32 parameters, or with 16-bit weights
+   * only the 1-D ones (GPTOptions.params 'vectors'): the matrices are then on the GPU in 16 bits
+   * alone, in the decoder (about half the bytes; build).
+   */
   model?: GPT;
   decoder: TokenDecoder;
+  /** An f32 model for the trace when `model` keeps only its vectors: made on the first trace (f32Model). */
+  traceModel?: GPT;
   /** The trace's own f32 decoder, made when the trace cannot use `decoder` (traceDecoder). */
   traceDecoder?: Decoder;
   name: string;
@@ -56,41 +63,77 @@ export function install(ck: Checkpoint, name: string, c: GpuContext | 'cpu', val
   }
   // Built inside error scopes, so the device's out-of-memory is reported as OUT_OF_MEMORY (see
   // allocationChecked); the model in use is kept until the new one is known to be whole.
-  const { result: built, checked } = allocateScoped(
-    c.device,
-    `allocating the model “${name}”`,
-    () => {
-      const m = new GPT(c.device, ck.config);
-      try {
-        m.setWeights(ck.params);
-        return { model: m, decoder: new Decoder(m) };
-      } catch (e) {
-        m.destroy();
-        throw e;
-      }
-    },
-    (b) => {
-      b.decoder.destroy();
-      b.model.destroy();
-    },
-  );
+  const { result: built, checked } = allocateScoped(c.device, `allocating the model “${name}”`, () => build(c.device, ck, wanted(c.device)), drop);
   const { model, decoder } = built;
   const prev = loaded;
   loaded = { ck, model, decoder, name, valLoss, id };
   clearLost();
-  const dropPrev = () => {
-    prev?.decoder.destroy();
-    prev?.traceDecoder?.destroy();
-    prev?.model?.destroy();
-  };
   settle(
-    checked.then(dropPrev, (e: unknown) => {
-      if (loaded?.model === model) loaded = prev; // the device refused the new model: the old one stays in use
-      else dropPrev();
-      throw e;
-    }),
+    checked.then(
+      () => prev && drop(prev),
+      (e: unknown) => {
+        if (loaded?.model === model) loaded = prev; // the device refused the new model: the old one stays in use
+        else if (prev) drop(prev);
+        throw e;
+      },
+    ),
   );
   return info();
+}
+
+/** Destroys a loaded model's GPU parts. */
+function drop(l: Pick<Loaded, 'model' | 'decoder' | 'traceModel' | 'traceDecoder'>): void {
+  l.decoder.destroy();
+  l.traceDecoder?.destroy();
+  l.traceModel?.destroy();
+  l.model?.destroy();
+}
+
+/**
+ * The weights the page asked for last (the Write tab's choice, sent with each generation); before
+ * any, the tuner's pick for this adapter (weightsDefault). A model loaded later is built for it.
+ */
+let preferred: DecodeWeights | undefined;
+
+/**
+ * The default of the Write tab's weights: the tuner's pick for this adapter and driver (class
+ * 'weights' of src/kernels/tune-weights.ts: 16-bit where a 16-bit form decoded faster than f32;
+ * `tuned`), 16-bit where there is no pick (tuning failed, or has not finished).
+ */
+export function weightsDefault(device: GPUDevice): NonNullable<EngineInfo['weights']> {
+  const pick = kernelChoice(device).weights;
+  return { default: pick === 'f32' ? 'f32' : 'f16', tuned: pick !== undefined };
+}
+
+/** fitsF16 of a checkpoint's weights, once per checkpoint (a pass over every weight: ~0.1 s for GPT-2 small). */
+const halves = new WeakMap<Checkpoint, boolean>();
+function hasHalves(ck: Checkpoint): boolean {
+  let fits = halves.get(ck);
+  if (fits === undefined) halves.set(ck, (fits = fitsF16(ck.params)));
+  return fits;
+}
+
+function wanted(device: GPUDevice): DecodeWeights {
+  return preferred ?? weightsDefault(device).default;
+}
+
+/**
+ * The model and decoder that generate `ck` with `weights`. 16-bit (only where every weight has a
+ * half, fitsF16; else f32): a model that keeps only its vectors in f32 and a decoder whose 16-bit
+ * copy is packed from the host weights, in the form the tuner picked (the shader-f16 one where it
+ * won, else packed u32 pairs, which every adapter runs), so the matrices are never on the GPU in f32.
+ */
+function build(device: GPUDevice, ck: Checkpoint, weights: DecodeWeights): { model: GPT; decoder: Decoder } {
+  const half = weights === 'f16' && hasHalves(ck);
+  const model = new GPT(device, ck.config, { params: half ? 'vectors' : 'all' });
+  try {
+    model.setWeights(ck.params);
+    const form = kernelChoice(device).weights === 'f16' && decoderWeightsRun(device, 'f16') ? 'f16' : 'f16packed';
+    return { model, decoder: half ? new Decoder(model, { weights: form, hostWeights: ck.params }) : new Decoder(model) };
+  } catch (e) {
+    model.destroy();
+    throw e;
+  }
 }
 
 /** The last install's allocation check (see allocationChecked). */
@@ -120,35 +163,66 @@ export function current(): Loaded {
 }
 
 /**
- * The loaded model with its GPU decoder reading `weights` (rebuilt when it reads the other kind; the
- * CPU path has one kind). 16-bit is the packed form: it ran ahead of the shader-f16 one on lavapipe
- * (docs/benchmarks.md) and runs on every adapter. Called between generations (the jobs queue), so
- * no generation is using the decoder it replaces.
+ * The loaded model with its GPU decoder reading `weights` (default: the last asked for, else the
+ * tuner's pick). When the decoder reads the other kind, the model is rebuilt from the host weights
+ * (ck.params) for it: 16-bit keeps no f32 matrices on the GPU, 32-bit takes the trace's f32 model
+ * where the trace made one. The new one is checked whole (error scopes) before the old one goes;
+ * the device refusing it (OUT_OF_MEMORY) leaves the old one in use. The CPU path has one kind.
+ * Called between generations (the jobs queue), so no generation is using the decoder it replaces.
  */
-export function useWeights(weights: DecodeWeights): Loaded {
+export async function useWeights(weights?: DecodeWeights): Promise<Loaded> {
   const l = current();
   if (!l.model || !(l.decoder instanceof Decoder)) return l;
-  // 16-bit only where every weight has a half (fitsF16): else the f32 weights, and the page is told which ran.
-  const want = weights === 'f16' && fitsF16(l.ck.params) ? 'f16packed' : 'f32';
-  if (l.decoder.weights !== want) {
-    const next = new Decoder(l.model, { weights: want });
-    l.decoder.destroy();
-    l.decoder = next;
-  }
+  if (weights) preferred = weights;
+  const device = l.model.device;
+  const want = wanted(device) === 'f16' && hasHalves(l.ck) ? 'f16' : 'f32';
+  if ((l.decoder.weights === 'f32' ? 'f32' : 'f16') === want) return l;
+  const reuse = want === 'f32' ? l.traceModel : undefined; // already f32, with the trace's decoder on it
+  const { result: next, checked } = allocateScoped(
+    device,
+    `rebuilding “${l.name}” for ${want === 'f32' ? '32' : '16'}-bit weights`,
+    () => (reuse ? { model: reuse, decoder: new Decoder(reuse) } : build(device, l.ck, want)),
+    (b) => (b.decoder.destroy(), b.model !== reuse && b.model.destroy()),
+  );
+  await checked;
+  const old = { model: l.model, decoder: l.decoder };
+  l.model = next.model;
+  l.decoder = next.decoder;
+  if (reuse) {
+    l.traceModel = undefined; // it is l.model now; l.traceDecoder stays on it
+    drop(old);
+  } else if (l.traceDecoder?.model === old.model) {
+    // The trace's decoder reads the old f32 model: that model stays, as the trace's.
+    old.decoder.destroy();
+    l.traceModel = old.model;
+  } else drop(old);
   return l;
+}
+
+/** The loaded model's f32 GPT: its own, or (when it keeps only its vectors) one made for the trace from the host weights and kept with it. */
+function f32Model(l: Loaded): GPT {
+  if (!l.model) throw new Error('the CPU path has no GPT');
+  if (l.model.paramsBase === 0) return l.model;
+  if (!l.traceModel) {
+    const m = new GPT(l.model.device, l.ck.config);
+    m.setWeights(l.ck.params);
+    l.traceModel = m;
+  }
+  return l.traceModel;
 }
 
 /**
  * The GPU decoder a trace runs on (src/model/trace.ts), of f32 weights: the view shows the model's
  * own numbers, as the float64 path does. The Write tab's decoder when it reads f32 and no
  * generation is using it: its cache often holds the text already, so the trace is one step.
- * Else the trace's own, made on first use and kept with the model: its cache holds the last
- * traced text, so moving along that text is one step a trace too.
+ * Else the trace's own, made on first use and kept with the model (on an f32 model made for it
+ * when the Write tab's keeps only 16-bit matrices: the trace is what widens them): its cache holds
+ * the last traced text, so moving along that text is one step a trace too.
  */
 export function traceDecoder(l: Loaded, generating: boolean): Decoder {
   if (!l.model) throw new Error('the CPU path traces with the float64 reference');
   if (l.decoder instanceof Decoder && l.decoder.weights === 'f32' && !generating) return l.decoder;
-  return (l.traceDecoder ??= new Decoder(l.model));
+  return (l.traceDecoder ??= new Decoder(f32Model(l)));
 }
 
 /** The weights `l`'s decoder reads, as the API names them. */

@@ -10,10 +10,12 @@ import { countParams, validateConfig, type GPTConfig } from '../../model/config'
 import { estimateBytes } from '../../model/memory';
 import type { Recipe } from '../../model/presets';
 import { assertRecipe, checkRecipe } from '../../model/recipe';
+import { PROBE_MAX_POSITIONS } from '../../model/probe';
 import { PauseGate, recipeConfig, recipeTrainOptions } from '../../model/session';
+import type { Tokenizer } from '../../model/tokenizer';
 import type { TrainerState } from '../../model/trainer';
 import { TrainingRun } from '../../model/training-run';
-import type { CorpusSummary, MemoryPlan, OnEvent, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
+import type { CorpusSummary, MemoryPlan, OnEvent, ProbeText, StepPoint, TrainEvent, TrainHistory, TrainResult } from '../api';
 import { currentCorpus, setCorpusText, type Corpus } from './corpus';
 import { traceTokens } from './generation';
 import * as library from './library';
@@ -25,6 +27,25 @@ import { withModelLock } from './tab-locks';
 const SAMPLE_CHARS = 240;
 /** Tokens of the probe text whose attention is shown at each evaluation. */
 const PROBE_TOKENS = 48;
+
+/** The probe text as the page shows it: its tokens, and every vocabulary id decoded alone (the candidates' labels). */
+function probeText(ids: number[], tokenizer: Tokenizer): ProbeText {
+  const label = (id: number) => tokenizer.decode([id]);
+  return { ids, labels: ids.map(label), vocab: Array.from({ length: tokenizer.vocabSize }, (_, id) => label(id)) };
+}
+
+/**
+ * A saved model's story as the events its run sent (the probe text, the curve, the evaluations), for
+ * the Train tab after a reload; undefined when the model has no saved history.
+ */
+export async function savedHistory(id: string): Promise<TrainEvent[] | undefined> {
+  const history = await library.loadHistory(id);
+  if (!history) return undefined;
+  const events: TrainEvent[] = [];
+  if (history.probe) events.push({ kind: 'probeText', probe: probeText(history.probe.ids, (await library.load(id)).ck.tokenizer) });
+  events.push({ kind: 'steps', steps: history.steps }, ...history.evals.map((e): TrainEvent => ({ kind: 'eval', ...e })));
+  return events;
+}
 /** Step metrics cross to the UI at most this often. */
 const FLUSH_MS = 100;
 
@@ -88,12 +109,27 @@ interface RunStart {
   recipe: Recipe;
   corpus: Corpus;
   resume?: { weights: Float32Array; state: TrainerState; history: TrainHistory };
+  /** The probe's text as the user wrote it; default the start of the validation split. */
+  probeText?: string;
 }
 
-/** A new model on the current corpus. */
-export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>): Promise<TrainResult> {
+/** The probe's token ids: the user's text in the corpus's tokens (BAD_CORPUS when it does not encode or is too short), else the start of the validation split. */
+function probeTokens(corpus: Corpus, text: string | undefined): number[] {
+  if (!text?.trim()) return Array.from(corpus.val.subarray(0, PROBE_MAX_POSITIONS + 1));
+  let ids: number[];
+  try {
+    ids = corpus.tokenizer.encode(text);
+  } catch (e) {
+    throw new EngineError('BAD_CORPUS', `The probe text does not fit this vocabulary: ${(e as Error).message.split(' Remove it')[0]} Remove that character from the probe, or leave the probe empty to use the start of the validation split.`);
+  }
+  if (ids.length < 2) throw new EngineError('BAD_CORPUS', `The probe text is ${ids.length} token long; it needs at least 2 (each token is scored on the one after it).`);
+  return ids.slice(0, PROBE_MAX_POSITIONS + 1);
+}
+
+/** A new model on the current corpus; `probeText` is scored at each evaluation (default: the start of the validation split). */
+export function train(c: GpuContext, recipe: Recipe, name: string, signal: AbortSignal, onEvent: OnEvent<TrainEvent>, probeText?: string): Promise<TrainResult> {
   const id = library.newId();
-  return withModelLock(id, 'trained', () => run(c, { id, name, recipe, corpus: currentCorpus() }, signal, onEvent));
+  return withModelLock(id, 'trained', () => run(c, { id, name, recipe, corpus: currentCorpus(), probeText }, signal, onEvent));
 }
 
 /**
@@ -123,9 +159,11 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
   assertRecipe(recipe, corpus.summary);
   const config: GPTConfig = recipeConfig(recipe, corpus.tokenizer.vocabSize);
   const tokenizer = corpus.tokenizer;
+  // The probe: the user's text or the start of the validation split (a resumed run keeps the one its history was scored on).
+  const probeIds = resume?.history.probe?.ids ?? probeTokens(corpus, start.probeText);
   const training = await TrainingRun.allocate(
     c.device,
-    { config, opts: recipeTrainOptions(recipe), train: corpus.train, val: corpus.val, tokenizer, weights: resume?.weights, state: resume?.state },
+    { config, opts: recipeTrainOptions(recipe), train: corpus.train, val: corpus.val, tokenizer, weights: resume?.weights, state: resume?.state, probe: probeIds },
     `allocating “${name}” for training`,
   );
   gate = new PauseGate();
@@ -138,7 +176,7 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
     lastFlush = performance.now();
   };
   // The curve and samples so far, saved with the weights (a resumed run's chart continues).
-  const history: TrainHistory = { steps: [...(resume?.history.steps ?? [])], evals: [...(resume?.history.evals ?? [])] };
+  const history: TrainHistory = { steps: [...(resume?.history.steps ?? [])], evals: [...(resume?.history.evals ?? [])], probe: { ids: probeIds.slice(0, training.probePositions + 1) } };
   const elapsedBefore = history.steps.at(-1)?.elapsedMs ?? 0;
   let valLoss: number | undefined = history.evals.at(-1)?.valLoss;
   const id = (trainingId = start.id);
@@ -152,8 +190,8 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
   const keep = async (step: number) => {
     const { params, state } = await training.save(step);
     try {
-      const saved = state ? { recipe, state, history, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } } : 'drop';
-      await library.save(id, { config, tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps, corpus: corpus.name }, saved);
+      const saved = state ? { recipe, state, corpus: corpusSaved ? undefined : { name: corpus.name, text: corpus.text } } : 'drop';
+      await library.save(id, { config, tokenizer, params }, { name, source: 'trained', valLoss, step, totalSteps: recipe.steps, corpus: corpus.name }, saved, history);
       corpusSaved ||= state !== undefined;
       emit({ kind: 'saved', step, id });
     } catch (e) {
@@ -162,12 +200,14 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
     return params;
   };
   try {
+    if (resume) emit({ kind: 'resumed', step: resume.state.step, corpus: corpus.summary, recipe, name });
+    // The scored positions' tokens and the one after the last (the probe text the page tints).
+    if (training.probePositions) emit({ kind: 'probeText', probe: probeText(history.probe!.ids, tokenizer) });
     if (resume) {
-      emit({ kind: 'resumed', step: resume.state.step, corpus: corpus.summary, recipe, name });
       emit({ kind: 'steps', steps: history.steps });
       for (const e of history.evals) emit({ kind: 'eval', ...e });
     }
-    const probeIds = Array.from(corpus.val.subarray(0, Math.min(PROBE_TOKENS, recipe.block_size)));
+    const traceIds = probeIds.slice(0, Math.min(PROBE_TOKENS, recipe.block_size));
     emit({ kind: 'state', state: 'running' });
     const end = await training.run(
       {
@@ -181,9 +221,10 @@ async function run(c: GpuContext, start: RunStart, signal: AbortSignal, onEvent:
           flush();
           valLoss = ev.valLoss;
           const sample = await training.sample(SAMPLE_CHARS);
-          const probe = await traceTokens(training.decoder, probeIds, corpus.tokenizer);
-          emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample, probe });
-          history.evals.push({ step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample });
+          const scores = await training.probeScores();
+          const probe = await traceTokens(training.decoder, traceIds, corpus.tokenizer);
+          emit({ kind: 'eval', step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample, probe, scores });
+          history.evals.push({ step: ev.step, trainLoss: ev.trainLoss, valLoss: ev.valLoss, sample, scores });
           if (ev.step > 0) await keep(ev.step);
         },
       },
