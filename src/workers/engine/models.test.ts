@@ -1,7 +1,8 @@
 /**
  * The worker's loaded model on the GPU (the page path): with the 16-bit choice it keeps its matrices
  * only in 16 bits (f32 vectors + the decoder's 16-bit copy), and widens to f32 only for the 32-bit
- * choice or the trace. GPU bytes from gpuBytesInUse, against the memory estimate (memory.ts).
+ * choice or the trace. GPU bytes from gpuBytesInUse, against the memory estimate (memory.ts); and
+ * a replaced model leaves nothing behind (issue 23, memory over time).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,8 @@ import { CONFIG_FILE, decodeCheckpoint, MODEL_FILE, TOKENIZER_FILE, type Checkpo
 import type { GPTConfig } from '../../model/config';
 import { Decoder } from '../../model/generate';
 import { generationWeightBytes } from '../../model/memory';
-import { paramLayout } from '../../model/params';
+import { initParams, paramLayout } from '../../model/params';
+import { CharTokenizer } from '../../model/tokenizer';
 import { runTrace } from './trace';
 import { allocationChecked, current, install, traceDecoder, useWeights, weightsDefault, weightsOf } from './models';
 
@@ -124,4 +126,56 @@ describe('the loaded model on the GPU (worker)', () => {
     install(shipped(), 'small again', c); // frees the large one
     await allocationChecked();
   }, 240_000);
+});
+
+/** A small char-level checkpoint of its own shape (vocabulary from `text`). */
+function tinyCheckpoint(text: string, n_layer: number, n_embd: number, seed: number): Checkpoint {
+  const tokenizer = CharTokenizer.fromCorpus(text);
+  const config: GPTConfig = { n_layer, n_head: 2, n_embd, block_size: 16, vocab_size: tokenizer.vocabSize };
+  return { config, tokenizer, params: initParams(config, paramLayout(config), seed) };
+}
+
+/**
+ * Memory over time (issue 23; e2e/soak.spec.ts checks the same in the page, over many switches,
+ * trainings and generations): installing a model frees every buffer of the one it replaces,
+ * whatever that one had made: a decoder of the other weight kind, the trace's f32 model and decoder.
+ */
+describe('replacing the loaded model', () => {
+  it("frees the replaced model's buffers: its GPT, its decoders of both kinds, the trace's model and decoder", async () => {
+    const c = await testContext();
+    const a = tinyCheckpoint('ROMEO: what light through yonder window', 2, 32, 1);
+    const b = tinyCheckpoint('the quick brown fox', 1, 16, 2);
+    const bytes = () => gpuBytesInUse(c.device);
+    /** What generations with both weight kinds and the How-it-works trace leave with a model. */
+    const useAll = async () => {
+      const before = bytes();
+      await useWeights('f32');
+      traceDecoder(current(), true);
+      await useWeights('f16');
+      traceDecoder(current(), true);
+      expect(bytes(), 'the trace keeps an f32 model and its decoder with the model').toBeGreaterThan(before);
+    };
+    const load = async (ck: Checkpoint, name: string) => {
+      install(ck, name, c);
+      await allocationChecked();
+      return bytes();
+    };
+    // Once through every path first: the kernels' per-device placeholders (a few bytes each, kept
+    // with the device) exist from then on.
+    await load(a, 'a');
+    await useAll();
+    await load(b, 'b');
+    await useAll();
+
+    const first = { a: await load(a, 'a'), b: 0 };
+    await useAll();
+    first.b = await load(b, 'b');
+    expect(first.b).not.toBe(first.a);
+    for (let round = 0; round < 3; round++) {
+      await useAll();
+      expect(await load(a, 'a'), `round ${round}: a again, b and all it made gone`).toBe(first.a);
+      await useAll();
+      expect(await load(b, 'b'), `round ${round}: b again, a and all it made gone`).toBe(first.b);
+    }
+  });
 });
