@@ -12,8 +12,8 @@
  *   - tuned: the kernel-tuning note says the kernels are tuned for this GPU (the tuner's choice
  *     is stored, so the repeat visit skips it).
  * The model's bytes: when the server sent the last byte of model.safetensors to the engine worker
- * (the service worker's precache fetches it too, with Workbox's ?__WB_REVISION__ query: not that
- * one); "bytes -> first token" is first token minus that.
+ * (the service worker's precache fetches it too: not that one, told apart by its referer, sw.js);
+ * "bytes -> first token" is first token minus that.
  * Then a repeat visit: a new page in the same profile (tuning, the model and the service worker's
  * cache all there). Medians over --runs runs (default 3) go to stdout; the page's `[first-visit]`
  * console lines (the worker's compile and tuning report) to stderr.
@@ -37,6 +37,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 interface Served {
   path: string;
   query: string;
+  referer: string;
   bytes: number;
   at: number;
 }
@@ -56,25 +57,27 @@ interface Visit {
   notes: string[];
 }
 
-/** Runs in the page before its own scripts: the person who clicks Generate as soon as it can be clicked. */
-function personScript(): void {
-  const w = window as unknown as { __visit: Record<string, number | string> };
-  const marks: Record<string, number | string> = (w.__visit = {});
+/**
+ * Runs in the page before its own scripts (a string: the bench is type-checked without the DOM):
+ * the person who clicks Generate as soon as it can be clicked. Marks are performance.now() ms.
+ */
+const PERSON_SCRIPT = `(() => {
+  const marks = (window.__visit = {});
   const at = () => performance.now();
   const check = () => {
     const out = document.querySelector('[data-testid="output"]');
-    const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Generate');
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Generate');
     if (marks.generateEnabled === undefined && button && !button.disabled) {
       marks.generateEnabled = at();
-      marks.before = out?.textContent ?? '';
+      marks.before = out ? out.textContent.length : 0;
       button.click();
     }
-    if (marks.generateEnabled !== undefined && marks.firstToken === undefined && out && (out.textContent ?? '').length > String(marks.before).length) marks.firstToken = at();
-    const tuning = document.querySelector('[data-testid="kernel-tuning"]')?.textContent ?? '';
-    if (marks.tuned === undefined && /tuned for this GPU/.test(tuning)) marks.tuned = at();
+    if (marks.generateEnabled !== undefined && marks.firstToken === undefined && out && out.textContent.length > marks.before) marks.firstToken = at();
+    const tuning = document.querySelector('[data-testid="kernel-tuning"]');
+    if (marks.tuned === undefined && tuning && /tuned for this GPU/.test(tuning.textContent)) marks.tuned = at();
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-}
+})();`;
 
 /** scripts/serve-static.mjs with SERVE_LOG=1: `served` collects its log lines. */
 function serveLogged(dir: string, port: number, served: Served[]): Promise<ChildProcess> {
@@ -107,21 +110,19 @@ async function visit(ctx: BrowserContext, port: number, served: Served[]): Promi
   const from = served.length;
   try {
     await page.goto(`http://127.0.0.1:${port}/`);
-    const handle = await page.waitForFunction(
-      () => {
-        const v = (window as unknown as { __visit?: Record<string, number> }).__visit;
-        return v && v.firstToken !== undefined && v.tuned !== undefined ? v : undefined;
-      },
-      null,
-      { timeout: VISIT_TIMEOUT_MS, polling: 100 },
-    );
+    const handle = await page.waitForFunction('window.__visit && window.__visit.firstToken !== undefined && window.__visit.tuned !== undefined && window.__visit', null, {
+      timeout: VISIT_TIMEOUT_MS,
+      polling: 100,
+    });
     const marks = (await handle.jsonValue()) as Record<string, number>;
-    const origin = await page.evaluate(() => performance.timeOrigin);
+    const origin = (await page.evaluate('performance.timeOrigin')) as number;
     // Let the service worker finish its precache before the bytes are counted.
     await page.waitForTimeout(1000);
     const downloaded: Record<string, number> = {};
     for (const s of served.slice(from)) downloaded[s.path] = (downloaded[s.path] ?? 0) + s.bytes;
-    const model = served.slice(from).find((s) => s.path.endsWith(`/${MODEL_FILE}`) && !s.query.includes('__WB_REVISION__'));
+    const models = served.slice(from).filter((s) => s.path.endsWith(`/${MODEL_FILE}`));
+    for (const m of models) notes.push(`${MODEL_FILE}${m.query} (referer ${m.referer}) sent by ${sec(m.at - origin)}`);
+    const model = models.find((s) => !s.referer.endsWith('/sw.js'));
     const modelArrived = model === undefined ? undefined : model.at - origin;
     return {
       generateEnabled: marks.generateEnabled!,
@@ -174,7 +175,7 @@ async function main(): Promise<number> {
       const profile = mkdtempSync(join(tmpdir(), 'first-visit-'));
       const ctx = await chromium.launchPersistentContext(profile, { ...e2eConfig.use?.launchOptions, headless: true, locale: 'en-US' });
       try {
-        await ctx.addInitScript(personScript);
+        await ctx.addInitScript({ content: PERSON_SCRIPT });
         const f = await visit(ctx, port, served);
         first.push(f);
         log(`run ${i + 1}/${runs} first visit: Generate ${sec(f.generateEnabled)}, first token ${sec(f.firstToken)}, bytes -> first token ${sec(f.bytesToFirstToken)}, tuned ${sec(f.tuned)}, ${(f.totalBytes / 1e6).toFixed(2)} MB`);

@@ -2,7 +2,8 @@
  * The kernel tuner: picks matmul's variant per shape class and the attention forward's variant for
  * this device (src/gpu/tuner.ts does the timing and the storing), and makes the result the
  * device's KernelChoice (src/kernels/choice.ts): `await tuneKernels(device, store, onProgress)` once
- * after the device is created and before any model is built.
+ * after the device is created; or, not to keep a first visit waiting, `storedKernelTuning` at once
+ * and tuneKernels later in the background (models record the device's choice of the moment).
  *
  * Representative shape: M = N = K = 128 (1024 on GPUs, see GPU_SHAPE) (4 MFLOP: a few ms a call on SwiftShader on 2 cores, 50x
  * that when the machine is busy), so that the whole run fits about 2 s on a software adapter; on a
@@ -49,6 +50,8 @@ export interface TuneKernelsOptions {
   budgetMs?: number;
   /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
   adapter?: AdapterIdentity;
+  /** Awaited before each candidate (TuneOptions.yieldTo): a tuning run in the background waits there for the page's work. */
+  yieldTo?: () => Promise<void>;
 }
 
 export interface KernelTuningResult {
@@ -98,10 +101,23 @@ export async function tuneKernels(device: GPUDevice, store: TuningStore, onProgr
     return { choice, source: 'forced' };
   }
   const key = kernelTuningKey(device, opts.adapter);
-  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress), onProgress);
+  const { record, cached } = await cachedTuning(store, key, () => runTuning(device, opts.budgetMs, onProgress, opts.yieldTo), onProgress);
   const choice = usableChoice(device, record.choice);
   setKernelChoice(device, choice);
   return { choice, source: cached ? 'cache' : 'tuned', record };
+}
+
+/**
+ * The choice stored for this adapter + driver, made the device's (setKernelChoice), or undefined
+ * when it was never tuned: then it keeps the defaults, and tuneKernels may run later (in the
+ * background: a first visit does not wait for it). Times nothing.
+ */
+export async function storedKernelTuning(device: GPUDevice, store: TuningStore, opts: Pick<TuneKernelsOptions, 'adapter'> = {}): Promise<KernelTuningResult | undefined> {
+  const record = await store.load(kernelTuningKey(device, opts.adapter));
+  if (!record) return undefined;
+  const choice = usableChoice(device, record.choice);
+  setKernelChoice(device, choice);
+  return { choice, source: 'cache', record };
 }
 
 /** ms of one call of the default nn kernel at n³ (after a warm-up call), on zeroed inputs. */
@@ -132,7 +148,8 @@ function submitDispatches(device: GPUDevice, ds: Dispatch[], iters: number): voi
   device.queue.submit([enc.finish()]);
 }
 
-async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
+async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProgress?: (p: TuneProgress) => void, yieldTo?: () => Promise<void>): Promise<Omit<TuningRecord, 'key'>> {
+  await yieldTo?.();
   const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
   // Layout classes at n³; the decode class as one token through a (n, 8n) weight, like c_fc.
   const dec = { M: 1, N: 8 * n, K: n };
@@ -163,7 +180,7 @@ async function runTuning(device: GPUDevice, budgetMs: number | undefined, onProg
         build: () => attentionForward(device, aout!, lse!, qkv!, att.B, att.T, att.C, att.NH, { variant }),
       })),
     });
-    const r = await tuneClasses(device, classes, { budgetMs, onProgress });
+    const r = await tuneClasses(device, classes, { budgetMs, onProgress, yieldTo });
     return { ...r, shape: n };
   } finally {
     for (const buf of bufs) buf.destroy();
