@@ -1,5 +1,5 @@
 /**
- * `npm run bench:first-visit [-- --runs N] [--json]`: the first visit as a person meets it.
+ * `npm run bench:first-visit [-- --runs N] [--json] [--dist DIR ...]`: the first visit as a person meets it.
  *
  * The npm script builds the page as it ships (`vite build` -> dist-first-visit/, service worker
  * and all) and this runner. Each run opens headless Chromium (Debian's, WebGPU on SwiftShader:
@@ -17,6 +17,9 @@
  * Then a repeat visit: a new page in the same profile (tuning, the model and the service worker's
  * cache all there). Medians over --runs runs (default 3) go to stdout; the page's `[first-visit]`
  * console lines (the worker's compile and tuning report) to stderr.
+ * --dist (repeatable) measures other builds instead of dist-first-visit/, e.g. one of an earlier
+ * commit for a before/after: each run visits every build in turn, so that the load of a shared
+ * machine falls on all of them alike.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -110,12 +113,17 @@ async function visit(ctx: BrowserContext, port: number, served: Served[]): Promi
   const from = served.length;
   try {
     await page.goto(`http://127.0.0.1:${port}/`);
-    const handle = await page.waitForFunction('window.__visit && window.__visit.firstToken !== undefined && window.__visit.tuned !== undefined && window.__visit', null, {
-      timeout: VISIT_TIMEOUT_MS,
-      polling: 100,
-    });
+    // Functions, not strings: the page's Content-Security-Policy forbids eval.
+    const handle = await page.waitForFunction(
+      () => {
+        const v = (globalThis as unknown as { __visit?: Record<string, number> }).__visit;
+        return v && v.firstToken !== undefined && v.tuned !== undefined ? v : undefined;
+      },
+      null,
+      { timeout: VISIT_TIMEOUT_MS, polling: 100 },
+    );
     const marks = (await handle.jsonValue()) as Record<string, number>;
-    const origin = (await page.evaluate('performance.timeOrigin')) as number;
+    const origin = await page.evaluate(() => performance.timeOrigin);
     // Let the service worker finish its precache before the bytes are counted.
     await page.waitForTimeout(1000);
     const downloaded: Record<string, number> = {};
@@ -161,49 +169,70 @@ function table(label: string, visits: Visit[]): string {
   return [`${label} (median of ${visits.length}; ms from navigation start)`, ...rows.map(([k, v]) => `  ${k.padEnd(24)} ${v}`)].join('\n');
 }
 
+/** One build under test: its folder, its server, and what its visits measured. */
+interface Build {
+  dir: string;
+  port: number;
+  served: Served[];
+  first: Visit[];
+  repeat: Visit[];
+}
+
+/** A fresh profile: a first visit, then a repeat visit in the same profile. */
+async function visitTwice(b: Build, label: string): Promise<void> {
+  const profile = mkdtempSync(join(tmpdir(), 'first-visit-'));
+  const ctx = await chromium.launchPersistentContext(profile, { ...e2eConfig.use?.launchOptions, headless: true, locale: 'en-US' });
+  try {
+    await ctx.addInitScript({ content: PERSON_SCRIPT });
+    const f = await visit(ctx, b.port, b.served);
+    b.first.push(f);
+    log(`${label} first visit: Generate ${sec(f.generateEnabled)}, first token ${sec(f.firstToken)}, bytes -> first token ${sec(f.bytesToFirstToken)}, tuned ${sec(f.tuned)}, ${(f.totalBytes / 1e6).toFixed(2)} MB`);
+    for (const n of f.notes) log(`  ${n}`);
+    const r = await visit(ctx, b.port, b.served);
+    b.repeat.push(r);
+    log(`${label} repeat visit: Generate ${sec(r.generateEnabled)}, first token ${sec(r.firstToken)}, ${(r.totalBytes / 1e6).toFixed(2)} MB`);
+    for (const n of r.notes) log(`  ${n}`);
+  } finally {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, json: { type: 'boolean' }, dist: { type: 'string', multiple: true } } });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number from 1 (got ${values.runs})`);
-  const port = await freePort();
-  const served: Served[] = [];
-  const server = await serveLogged(DIST, port, served);
-  const first: Visit[] = [];
-  const repeat: Visit[] = [];
+  // Several --dist: each build is measured in turn within every run, so that a busy machine slows them alike.
+  const builds: Build[] = [];
+  const servers: ChildProcess[] = [];
   try {
-    for (let i = 0; i < runs; i++) {
-      const profile = mkdtempSync(join(tmpdir(), 'first-visit-'));
-      const ctx = await chromium.launchPersistentContext(profile, { ...e2eConfig.use?.launchOptions, headless: true, locale: 'en-US' });
-      try {
-        await ctx.addInitScript({ content: PERSON_SCRIPT });
-        const f = await visit(ctx, port, served);
-        first.push(f);
-        log(`run ${i + 1}/${runs} first visit: Generate ${sec(f.generateEnabled)}, first token ${sec(f.firstToken)}, bytes -> first token ${sec(f.bytesToFirstToken)}, tuned ${sec(f.tuned)}, ${(f.totalBytes / 1e6).toFixed(2)} MB`);
-        for (const n of f.notes) log(`  ${n}`);
-        const r = await visit(ctx, port, served);
-        repeat.push(r);
-        log(`run ${i + 1}/${runs} repeat visit: Generate ${sec(r.generateEnabled)}, first token ${sec(r.firstToken)}, ${(r.totalBytes / 1e6).toFixed(2)} MB`);
-        for (const n of r.notes) log(`  ${n}`);
-      } finally {
-        await ctx.close();
-        rmSync(profile, { recursive: true, force: true });
-      }
+    for (const dir of values.dist ?? [DIST]) {
+      const b: Build = { dir, port: await freePort(), served: [], first: [], repeat: [] };
+      servers.push(await serveLogged(dir, b.port, b.served));
+      builds.push(b);
     }
+    for (let i = 0; i < runs; i++) for (const b of builds) await visitTwice(b, `run ${i + 1}/${runs} ${b.dir}`);
   } finally {
-    server.kill();
+    for (const s of servers) s.kill();
   }
-  const bytes = Object.entries(first.at(-1)!.downloaded).sort((a, b) => b[1] - a[1]);
-  const text = [
-    table('First visit (empty profile)', first),
-    '',
-    table('Repeat visit (same profile)', repeat),
-    '',
-    'Downloaded on the first visit (last run), by resource:',
-    ...bytes.map(([p, b]) => `  ${(b / 1e3).toFixed(1).padStart(9)} kB  ${p}`),
-  ].join('\n');
+  const text = builds
+    .flatMap((b) => {
+      const bytes = Object.entries(b.first.at(-1)!.downloaded).sort((x, y) => y[1] - x[1]);
+      return [
+        `== ${b.dir}`,
+        table('First visit (empty profile)', b.first),
+        '',
+        table('Repeat visit (same profile)', b.repeat),
+        '',
+        'Downloaded on the first visit (last run), by resource:',
+        ...bytes.map(([p, n]) => `  ${(n / 1e3).toFixed(1).padStart(9)} kB  ${p}`),
+        '',
+      ];
+    })
+    .join('\n');
   if (values.json) {
     log(text);
-    await writeStdout(JSON.stringify({ first, repeat }, null, 2));
+    await writeStdout(JSON.stringify(builds.map(({ dir, first, repeat }) => ({ dir, first, repeat })), null, 2));
   } else await writeStdout(text);
   return 0;
 }

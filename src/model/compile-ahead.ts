@@ -18,14 +18,20 @@ export type { CompileReport } from '../gpu/compile';
 /** Tokens of the dry run's prompt. */
 const DRY_PROMPT = 8;
 
-/** Compiles, ahead, the pipelines of the first generation of a model of `config` on `device`. */
-export async function compileForGeneration(device: GPUDevice, config: GPTConfig, decoder: DecoderOptions = {}): Promise<CompileReport> {
+/**
+ * Compiles, ahead, the pipelines of the first generation of a model of `config` on `device`, with
+ * a decoder of each of `decoders` (the engine builds the f32 one with the model and the 16-bit one
+ * when the page first generates with it).
+ */
+export async function compileForGeneration(device: GPUDevice, config: GPTConfig, decoders: readonly DecoderOptions[] = [{}]): Promise<CompileReport> {
   const specs = await recordPipelines(device, async (dry) => {
     setKernelChoice(dry, kernelChoice(device));
     const model = new GPT(dry, config);
-    const dec = new Decoder(model, decoder);
     const prompt = Array.from({ length: Math.min(DRY_PROMPT, config.block_size - 1) }, (_, i) => i % config.vocab_size);
-    for await (const _ of generate(dec, prompt, { maxNewTokens: 1, captureAttention: true })) break;
+    for (const opts of decoders) {
+      const dec = new Decoder(model, opts);
+      for await (const _ of generate(dec, prompt, { maxNewTokens: 1, captureAttention: true })) break;
+    }
   });
   return compileAhead(device, specs);
 }

@@ -244,7 +244,8 @@ export function webGpuProblem(): { reason: NoWebGpuReason; message: string } | u
 export async function compileAheadFor(c: GpuContext | 'cpu', config: GPTConfig): Promise<void> {
   if (c === 'cpu') return;
   try {
-    const r = await compileForGeneration(c.device, config);
+    // The decoders models.ts builds: f32 with the model, 16-bit packed (useWeights) at the page's first generation.
+    const r = await compileForGeneration(c.device, config, [{}, { weights: 'f16packed' }]);
     const each = r.pipelines.map((p) => `${p.label} ${p.ms} ms`).join(', ');
     console.info(`[first-visit] compiled ${r.pipelines.length} pipelines ahead in parallel in ${r.ms} ms (${r.cached} already built): ${each}`);
   } catch (e) {
