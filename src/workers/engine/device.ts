@@ -121,13 +121,14 @@ function tuneInBackground(created: GpuContext): Promise<void> {
       console.info(`[first-visit] kernels tuned in the background in ${tuning.ms} ms: ${JSON.stringify(tuning.choice)}`);
     } catch (e) {
       console.warn('kernel tuning failed; the default kernels run:', e);
-      if (tuning?.source === 'background') tuning = { source: 'forced', choice: {}, ms: 0 };
+      if (ctx === created && tuning?.source === 'background') tuning = { source: 'forced', choice: {}, ms: 0 };
     } finally {
-      background = undefined;
+      if (background === running) background = undefined; // not a successor device's run
       tuneListener?.({ phase: 'done', done: 1, message: 'kernel tuning finished', tuning });
     }
   };
-  return run();
+  const running: Promise<void> = run();
+  return running;
 }
 
 /** What the background tuner waits for before each candidate: the engine's "nothing running" (Jobs.whenIdle). */
