@@ -238,12 +238,15 @@ export function webGpuProblem(): { reason: NoWebGpuReason; message: string } | u
 
 /**
  * Compiles the pipelines of a model's first generation (src/model/compile-ahead.ts) while its
- * weights download: called when its config is known. Logs what each took (the bench of the first
+ * weights download, on a first visit: called when its config is known. Logs what each took (the bench of the first
  * visit, npm run bench:first-visit, reads the `[first-visit]` lines). Never rejects: a pipeline
  * not compiled ahead is compiled at first use, as before.
  */
 export async function compileAheadFor(c: GpuContext | 'cpu', config: GPTConfig): Promise<void> {
-  if (c === 'cpu') return;
+  // Only while this adapter is new to this profile (its tuning not stored yet): on a later visit the
+  // browser's own shader cache makes the usual compile at first use cheap, and compiling ahead
+  // measured slower there (docs/benchmarks.md, "The first visit").
+  if (c === 'cpu' || tuning?.source === 'cache') return;
   try {
     // The decoders models.ts builds: f32 with the model, 16-bit packed (useWeights) at the page's first generation.
     const r = await compileForGeneration(c.device, config, [{}, { weights: 'f16packed' }]);
