@@ -18,7 +18,7 @@ export default defineConfig({
       input: {
         cli: 'src/node/cli.ts',
         // The benchmarks depend on the product, never the reverse: each is an entry of its own.
-        ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts', 'bench-model': 'bench/model.ts', 'bench-profile': 'bench/profile-step.ts', 'bench-decode': 'bench/decode-capture.ts', 'bench-decode-weights': 'bench/decode-weights.ts', 'bench-browser': 'bench/browser/run.ts', 'bench-explorer': 'bench/explorer.ts', 'bench-trace': 'bench/trace.ts', 'bench-probe': 'bench/probe.ts' } : {}),
+        ...(existsSync('bench/kernels.ts') ? { 'bench-kernels': 'bench/kernels.ts', 'bench-model': 'bench/model.ts', 'bench-profile': 'bench/profile-step.ts', 'bench-decode': 'bench/decode-capture.ts', 'bench-decode-weights': 'bench/decode-weights.ts', 'bench-browser': 'bench/browser/run.ts', 'bench-explorer': 'bench/explorer.ts', 'bench-trace': 'bench/trace.ts', 'bench-probe': 'bench/probe.ts', 'bench-first-visit': 'bench/first-visit.ts' } : {}),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

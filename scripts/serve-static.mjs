@@ -5,6 +5,10 @@
  * The e2e tests serve dist under a sub path with it (playwright.config.ts).
  *
  *   node scripts/serve-static.mjs <root> <port> [host]
+ *
+ * With SERVE_LOG=1 it prints one JSON line per response sent, after the startup line:
+ * {"path":"/x","query":"?a=b","referer":"…","bytes":n,"at":<Date.now() when the last byte was handed to the socket>}
+ * (npm run bench:first-visit counts what a first visit downloads with it).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -57,6 +61,7 @@ createServer((req, res) => {
     res.writeHead(301, { location: f.redirect + url.search }).end();
     return;
   }
+  if (process.env.SERVE_LOG === '1') res.on('finish', () => console.log(JSON.stringify({ path: url.pathname, query: url.search, referer: req.headers.referer ?? '', bytes: req.method === 'HEAD' ? 0 : f.size, at: Date.now() })));
   res.writeHead(200, { 'content-type': TYPES[extname(f.path)] ?? 'application/octet-stream', 'content-length': f.size, 'cache-control': 'no-cache' });
   if (req.method === 'HEAD') res.end();
   else createReadStream(f.path).pipe(res);

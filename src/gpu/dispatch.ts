@@ -31,9 +31,39 @@ export interface Dispatch {
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 const moduleCache = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 
+/** What identifies a pipeline in the cache (src/gpu/compile.ts's PipelineSpec has these fields). */
+interface PipelineId {
+  label: string;
+  code: string;
+  entryPoint: string;
+  constants: Record<string, number>;
+}
+
+/** The cache key of a pipeline: label, entry point, constants, and the code's length. */
+export function pipelineKey(p: PipelineId): string {
+  return `${p.label}|${p.entryPoint}|${JSON.stringify(p.constants)}|${p.code.length}`;
+}
+
+function pipelinesOf(device: GPUDevice): Map<string, GPUComputePipeline> {
+  let pipes = pipelineCache.get(device);
+  if (!pipes) pipelineCache.set(device, (pipes = new Map()));
+  return pipes;
+}
+
+/** The cached pipeline, if getPipeline built it or compileAhead (src/gpu/compile.ts) compiled it. */
+export function cachedPipeline(device: GPUDevice, p: PipelineId): GPUComputePipeline | undefined {
+  return pipelinesOf(device).get(pipelineKey(p));
+}
+
+/** Puts a pipeline compiled elsewhere (createComputePipelineAsync, src/gpu/compile.ts) where getPipeline finds it. */
+export function cachePipeline(device: GPUDevice, p: PipelineId, pipeline: GPUComputePipeline): void {
+  pipelinesOf(device).set(pipelineKey(p), pipeline);
+}
+
 /**
  * Returns the compute pipeline for `code` specialised by `constants` (WGSL `override`s),
- * created once per device and cached by (label, constants).
+ * created once per device and cached by (label, constants). One compiled ahead (compileAhead)
+ * is taken from the cache: no compile at first use.
  */
 export function getPipeline(
   device: GPUDevice,
@@ -42,9 +72,8 @@ export function getPipeline(
   constants: Record<string, number> = {},
   entryPoint = 'main',
 ): GPUComputePipeline {
-  let pipes = pipelineCache.get(device);
-  if (!pipes) pipelineCache.set(device, (pipes = new Map()));
-  const key = `${label}|${entryPoint}|${JSON.stringify(constants)}|${code.length}`;
+  const pipes = pipelinesOf(device);
+  const key = pipelineKey({ label, code, entryPoint, constants });
   let pipe = pipes.get(key);
   if (!pipe) {
     let mods = moduleCache.get(device);

@@ -63,3 +63,8 @@ export async function probeSubgroups(device: GPUDevice): Promise<boolean> {
 export function subgroupsUsable(device: GPUDevice): boolean {
   return ok.get(device) ?? false;
 }
+
+/** Gives `to` the probe's answer for `from` (the recording device of src/gpu/compile.ts stands in for a real one). */
+export function shareSubgroupsProbe(from: GPUDevice, to: GPUDevice): void {
+  ok.set(to, subgroupsUsable(from));
+}

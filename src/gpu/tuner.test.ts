@@ -62,6 +62,25 @@ describe('tuner', () => {
     out.destroy();
   });
 
+  it('in the background: waits at yieldTo before each candidate, and the wait counts neither against the budget nor in tuneMs', async () => {
+    const device = await testDevice();
+    const out = createStorage(device, 'spin.out', 1024 * 4);
+    const classes: TuneClass[] = [
+      { name: 'a', candidates: [{ id: 'slow', build: () => spin(device, out, 20_000) }, { id: 'fast', build: () => spin(device, out, 1) }] },
+      { name: 'b', candidates: [{ id: 'fast', build: () => spin(device, out, 1) }, { id: 'slow', build: () => spin(device, out, 20_000) }] },
+    ];
+    // The page is busy for 60 s (of a fake clock) at every yield: far past the 10 s budget.
+    let offset = 0;
+    let yields = 0;
+    const now = () => performance.now() + offset;
+    const yieldTo = () => ((yields++, (offset += 60_000)), Promise.resolve());
+    const r = await tuneClasses(device, classes, { budgetMs: 10_000, now, yieldTo });
+    expect(yields).toBe(8); // 4 candidates, 2 passes: every one was timed although 480 s went by
+    expect(r.choice).toEqual({ a: 'fast', b: 'fast' });
+    expect(r.tuneMs).toBeLessThan(10_000);
+    out.destroy();
+  });
+
   it('stores a tuning and reuses it: a cached key is not tuned again', async () => {
     const store = memoryTuningStore();
     let runs = 0;

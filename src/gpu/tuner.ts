@@ -109,6 +109,12 @@ export interface TuneOptions {
   onProgress?: (p: TuneProgress) => void;
   /** Clock (tests). */
   now?: () => number;
+  /**
+   * Awaited before each candidate is built or timed: a tuner in the background yields here to the
+   * page's own work (a generation) and resumes when it is done. Time spent waiting here does not
+   * count against the budget, nor in tuneMs.
+   */
+  yieldTo?: () => Promise<void>;
 }
 
 /** Encodes `iters` copies of the dispatches in one pass and waits for the queue; returns ms. */
@@ -143,8 +149,8 @@ function submit(device: GPUDevice, dispatches: readonly Dispatch[], iters: numbe
  * A call under 5 ms is measured over enough calls to last about 5 ms (timer noise).
  */
 export async function tuneClasses(device: GPUDevice, classes: readonly TuneClass[], opts: TuneOptions = {}): Promise<Omit<TuningRecord, 'key'>> {
-  const { budgetMs = 2000, onProgress, now = () => performance.now() } = opts;
-  const start = now();
+  const { budgetMs = 2000, onProgress, now = () => performance.now(), yieldTo } = opts;
+  let start = now();
   const rounds = Math.max(0, ...classes.map((c) => c.candidates.length));
   const total = 2 * classes.reduce((n, c) => n + c.candidates.length, 0);
   let timed = 0;
@@ -156,6 +162,11 @@ export async function tuneClasses(device: GPUDevice, classes: readonly TuneClass
         for (const cls of classes) {
           const cand = cls.candidates[i];
           if (!cand || (pass > 0 && timings[cls.name]![cand.id] === undefined)) continue;
+          if (yieldTo) {
+            const waited = now();
+            await yieldTo();
+            start += now() - waited; // waiting for the page is not tuning
+          }
           if ((pass > 0 || i > 0) && now() - start >= budgetMs) continue;
           let dispatches = built.get(cand);
           if (!dispatches) {

@@ -1,7 +1,8 @@
 /**
  * Which kernels a device builds: one `KernelChoice` per device, resolved once when the device is
- * made (tuned, read back from the store or forced: src/kernels/tune.ts) and held here. The model
- * reads it once (GPT's constructor) and passes it into the kernels it records: `matmul`'s `choice`,
+ * made (read back from the store, forced, or tuned: on a first visit in the background, after the
+ * first model already runs on the defaults: src/kernels/tune.ts) and held here. A model reads it
+ * whenever it records (GPT.kernels) and passes it into the kernels it records: `matmul`'s `choice`,
  * `attentionForward`'s `variant`. The kernels themselves hold no choice; without one they build
  * their default (the subgroup kernels where src/gpu/subgroups.ts's probe passed).
  */
@@ -30,6 +31,7 @@ export type KernelChoice = MatmulChoice & { attention?: AttentionVariant; weight
 
 const LAYOUTS: readonly MatmulLayout[] = ['nn', 'nt', 'tn'];
 const chosen = new WeakMap<GPUDevice, KernelChoice>();
+const versions = new WeakMap<GPUDevice, number>();
 
 /** Makes `choice` this device's (models built from now on use it; {} is the defaults). Throws if a variant cannot run here. */
 export function setKernelChoice(device: GPUDevice, choice: KernelChoice): void {
@@ -38,6 +40,16 @@ export function setKernelChoice(device: GPUDevice, choice: KernelChoice): void {
   for (const v of Object.values(mm)) if (!matmulVariantRuns(device, v)) throw new Error(`matmul variant ${v} cannot run on this device`);
   if (attention !== undefined && !attentionVariantRuns(device, attention)) throw new Error(`attention variant ${attention} cannot run on this device`);
   chosen.set(device, { ...choice });
+  versions.set(device, kernelChoiceVersion(device) + 1);
+}
+
+/**
+ * How many times this device's choice was set (0: never, the defaults). A program recorded with
+ * the device's choice re-records when this moved on: the tuner that runs in the background on a
+ * first visit sets the choice while a model is already generating with the defaults.
+ */
+export function kernelChoiceVersion(device: GPUDevice): number {
+  return versions.get(device) ?? 0;
 }
 
 /** This device's choice (a copy; {} until one is set). */

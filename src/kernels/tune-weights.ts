@@ -73,10 +73,16 @@ export const WEIGHTS_BUDGET_MS = 1500;
  * Times the class on its own (after the kernel classes: `decode` is the decode kernel they chose,
  * which the f32 decoder runs) and frees its buffers.
  */
-export async function tuneWeights(device: GPUDevice, gpu: boolean, decode: MatmulVariant | undefined, onProgress?: (p: TuneProgress) => void, budgetMs = WEIGHTS_BUDGET_MS): Promise<Omit<TuningRecord, 'key'>> {
+export async function tuneWeights(
+  device: GPUDevice,
+  gpu: boolean,
+  decode: MatmulVariant | undefined,
+  onProgress?: (p: TuneProgress) => void,
+  { budgetMs = WEIGHTS_BUDGET_MS, yieldTo }: { budgetMs?: number; yieldTo?: () => Promise<void> } = {},
+): Promise<Omit<TuningRecord, 'key'>> {
   const w = weightsClass(device, gpu, decode);
   try {
-    return await tuneClasses(device, [w.cls], { budgetMs, onProgress });
+    return await tuneClasses(device, [w.cls], { budgetMs, onProgress, yieldTo });
   } finally {
     w.destroy();
   }

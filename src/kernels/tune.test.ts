@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matmul } from './matmul';
-import { attentionCandidates, kernelTuningKey, matmulCandidates, tuneKernels } from './tune';
+import { attentionCandidates, kernelTuningKey, matmulCandidates, storedKernelTuning, tuneKernels } from './tune';
 import { attentionForward } from './attention';
 import { kernelChoice, parseKernelChoice, setKernelChoice } from './choice';
 import { memoryTuningStore } from '../gpu/tuner';
@@ -131,6 +131,24 @@ describe('kernel tuning (matmul and attention)', () => {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
+      setKernelChoice(device, {});
+    }
+  });
+
+  it("storedKernelTuning: nothing stored leaves the defaults and times nothing; a stored choice is made the device's", async () => {
+    const device = await testDevice();
+    const store = memoryTuningStore();
+    try {
+      setKernelChoice(device, {});
+      expect(await storedKernelTuning(device, store)).toBeUndefined();
+      expect(kernelChoice(device)).toEqual({});
+      const other = matmulCandidates(device, 'nn').at(-1)!;
+      await store.save({ key: kernelTuningKey(device), choice: { nn: other }, timings: {}, tuneMs: 1, tunedAt: 'then' });
+      const r = await storedKernelTuning(device, store);
+      expect(r?.source).toBe('cache');
+      expect(kernelChoice(device)).toEqual({ nn: other });
+      expect(await builtVariant('nn')).toBe(other);
+    } finally {
       setKernelChoice(device, {});
     }
   });

@@ -2,7 +2,8 @@
  * The kernel tuner: picks matmul's variant per shape class and the attention forward's variant for
  * this device (src/gpu/tuner.ts does the timing and the storing), and makes the result the
  * device's KernelChoice (src/kernels/choice.ts): `await tuneKernels(device, store, onProgress)` once
- * after the device is created and before any model is built.
+ * after the device is created; or, not to keep a first visit waiting, `storedKernelTuning` at once
+ * and tuneKernels later in the background (models record the device's choice of the moment).
  *
  * Representative shape: M = N = K = 128 (1024 on GPUs, see GPU_SHAPE) (4 MFLOP: a few ms a call on SwiftShader on 2 cores, 50x
  * that when the machine is busy), so that the whole run fits about 2 s on a software adapter; on a
@@ -52,6 +53,8 @@ export interface TuneKernelsOptions {
   weightsBudgetMs?: number;
   /** The adapter, when the device does not carry `adapterInfo` (older browsers). */
   adapter?: AdapterIdentity;
+  /** Awaited before each candidate (TuneOptions.yieldTo): a tuning run in the background waits there for the page's work. */
+  yieldTo?: () => Promise<void>;
 }
 
 export interface KernelTuningResult {
@@ -107,6 +110,19 @@ export async function tuneKernels(device: GPUDevice, store: TuningStore, onProgr
   return { choice, source: cached ? 'cache' : 'tuned', record };
 }
 
+/**
+ * The choice stored for this adapter + driver, made the device's (setKernelChoice), or undefined
+ * when it was never tuned: then it keeps the defaults, and tuneKernels may run later (in the
+ * background: a first visit does not wait for it). Times nothing.
+ */
+export async function storedKernelTuning(device: GPUDevice, store: TuningStore, opts: Pick<TuneKernelsOptions, 'adapter'> = {}): Promise<KernelTuningResult | undefined> {
+  const record = await store.load(kernelTuningKey(device, opts.adapter));
+  if (!record) return undefined;
+  const choice = usableChoice(device, record.choice);
+  setKernelChoice(device, choice);
+  return { choice, source: 'cache', record };
+}
+
 /** ms of one call of the default nn kernel at n³ (after a warm-up call), on zeroed inputs. */
 async function probeCall(device: GPUDevice, n: number): Promise<number> {
   const [a, b, out] = ['a', 'b', 'out'].map((name) => createStorage(device, `tune.probe.${name}`, n * n * 4));
@@ -135,7 +151,8 @@ function submitDispatches(device: GPUDevice, ds: Dispatch[], iters: number): voi
   device.queue.submit([enc.finish()]);
 }
 
-async function runTuning(device: GPUDevice, { budgetMs, weightsBudgetMs }: TuneKernelsOptions, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
+async function runTuning(device: GPUDevice, { budgetMs, weightsBudgetMs, yieldTo }: TuneKernelsOptions, onProgress?: (p: TuneProgress) => void): Promise<Omit<TuningRecord, 'key'>> {
+  await yieldTo?.();
   const n = (await probeCall(device, SHAPE)) < GPU_CALL_MS ? GPU_SHAPE : SHAPE;
   // Layout classes at n³; the decode class as one token through a (n, 8n) weight, like c_fc.
   const dec = { M: 1, N: 8 * n, K: n };
@@ -166,9 +183,9 @@ async function runTuning(device: GPUDevice, { budgetMs, weightsBudgetMs }: TuneK
         build: () => attentionForward(device, aout!, lse!, qkv!, att.B, att.T, att.C, att.NH, { variant }),
       })),
     });
-    const kernels = await tuneClasses(device, classes, { budgetMs, onProgress: onProgress && ((p) => p.phase !== 'done' && onProgress({ ...p, done: p.done * 0.9 })) });
+    const kernels = await tuneClasses(device, classes, { budgetMs, yieldTo, onProgress: onProgress && ((p) => p.phase !== 'done' && onProgress({ ...p, done: p.done * 0.9 })) });
     // Then the decoder's weights, f32 (on the decode kernel just chosen) or 16-bit: the page's default.
-    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })), weightsBudgetMs);
+    const weights = await tuneWeights(device, n === GPU_SHAPE, kernels.choice.decode as MatmulVariant | undefined, onProgress && ((p) => onProgress({ ...p, done: p.phase === 'done' ? 1 : 0.9 + 0.1 * p.done })), { budgetMs: weightsBudgetMs, yieldTo });
     return {
       choice: { ...kernels.choice, ...weights.choice },
       timings: { ...kernels.timings, ...weights.timings },

@@ -14,6 +14,7 @@ import { createBuffer, createStorage, readFloats, Readback, USAGE } from '../gpu
 import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../errors';
 import { attentionDecode } from '../kernels/attention';
+import { kernelChoiceVersion } from '../kernels/choice';
 import { embedDecode } from '../kernels/embed_decode';
 import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
@@ -90,6 +91,8 @@ export class Decoder {
   readonly weights16?: Weights16;
   /** The plain step: its ops and every dispatch's position setter. */
   private plain: StepProgram;
+  /** The device's kernelChoiceVersion `plain` was recorded with. */
+  private plainKernels: number;
   private token: GPUBuffer;
   private logits: GPUBuffer; // (V)
   /**
@@ -150,6 +153,7 @@ export class Decoder {
     };
     this.caches = Array.from({ length: L }, (_, l) => ({ k: mk(`decode.h${l}.k`, this.maxT * C), v: mk(`decode.h${l}.v`, this.maxT * C) }));
     this.plain = this.record();
+    this.plainKernels = kernelChoiceVersion(d);
     this.topk = softmaxTopK(d, { buffer: this.captured, offset: 0, size: 8 * K }, { buffer: this.logits }, V, K);
   }
 
@@ -231,7 +235,7 @@ export class Decoder {
     const have = this.holds(tokens);
     if (have === n) return;
     if (n - have <= STEP_FILL_MAX || this.weights !== 'f32') {
-      for (let pos = have; pos < n; pos++) this.submitStep(tokens[pos]!, pos, this.plain, () => undefined);
+      for (let pos = have; pos < n; pos++) this.submitStep(tokens[pos]!, pos, this.program(), () => undefined);
       return;
     }
     prefillCache(this.model, this.caches, tokens);
@@ -254,6 +258,24 @@ export class Decoder {
       destroyOps(step.ops); // their uniform buffers: the queue keeps what the submitted work needs
       for (const buf of step.extra) buf.destroy();
     }
+  }
+
+  /**
+   * The plain step, re-recorded first when the device's kernel choice moved on since it was
+   * recorded (the tuner, run in the background on a first visit, finished while this decoder ran on
+   * the defaults): the next step runs the tuned kernels. Their pipelines were built and run by the
+   * tuner, so the switch costs new bind groups, not a compile. The cache stays valid: the kernels
+   * compute the same function.
+   */
+  private program(): StepProgram {
+    const v = kernelChoiceVersion(this.model.device);
+    if (v !== this.plainKernels) {
+      const next = this.record();
+      destroyOps(this.plain.ops); // the queue keeps what submitted work needs
+      this.plain = next;
+      this.plainKernels = v;
+    }
+    return this.plain;
   }
 
   /** Writes the token, sets every dispatch's position, encodes the step then `after`, submits. */
@@ -290,7 +312,7 @@ export class Decoder {
       if (read.capture) enc.copyBufferToBuffer(this.captured, 0, this.staging, 0, 4 * capFloats);
       if (read.logits) enc.copyBufferToBuffer(this.logits, 0, this.staging, 4 * capFloats, 4 * V);
     };
-    this.submitStep(token, pos, this.plain, after, read.capture ? [this.topk.dispatch] : []);
+    this.submitStep(token, pos, this.program(), after, read.capture ? [this.topk.dispatch] : []);
     const out: StepResult = {};
     const bytes = 4 * (capFloats + (read.logits ? V : 0));
     if (bytes === 0) return out;

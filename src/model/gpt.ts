@@ -117,7 +117,7 @@ export interface GPTOptions {
    * weights (src/model/f16.ts) and never trains: about half the GPU memory. Default 'all'.
    */
   params?: ParamsKept;
-  /** Which kernels to record: default the device's choice (resolved once per device by the tuner). */
+  /** Which kernels to record, fixed: default the device's choice at each recording (see GPT.kernels). */
   kernels?: KernelChoice;
 }
 
@@ -148,10 +148,19 @@ export class GPT {
   readonly wteChunks: VocabRange[];
   /** Floats of the layout before `params` starts: 0, or decayFloats when only the vectors are kept (GPTOptions.params). */
   readonly paramsBase: number;
-  /** The kernels this model records (the device's KernelChoice when it was built, src/kernels/choice.ts). */
-  readonly kernels: KernelChoice;
+  /** GPTOptions.kernels, when given. */
+  private readonly fixedKernels?: KernelChoice;
   private owned: GPUBuffer[] = [];
   private version = 0;
+
+  /**
+   * The kernels this model records from now on: GPTOptions.kernels, else the device's KernelChoice
+   * as it is now (src/kernels/choice.ts). A program recorded earlier keeps the kernels it was
+   * recorded with; the decoder re-records when the device's choice moves on (kernelChoiceVersion).
+   */
+  get kernels(): KernelChoice {
+    return this.fixedKernels ? { ...this.fixedKernels } : kernelChoice(this.device);
+  }
 
   constructor(
     readonly device: GPUDevice,
@@ -161,7 +170,7 @@ export class GPT {
     validateConfig(config, device.limits);
     this.layout = paramLayout(config);
     this.wteChunks = wteChunks(config, opts.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize);
-    this.kernels = opts.kernels ?? kernelChoice(device);
+    this.fixedKernels = opts.kernels && { ...opts.kernels };
     this.paramsBase = opts.params === 'vectors' ? this.layout.decayFloats : 0;
     // With params 'vectors' the weights buffer holds the layout's tail only (planModel says so).
     const bufs = allocatePlan(planModel(config, opts.training ?? false, opts.params), (s) => this.alloc(s.label, s.floats * F));

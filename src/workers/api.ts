@@ -44,18 +44,27 @@ export interface EngineInfo {
 
 /** The kernel tuner's verdict for this adapter and driver (src/kernels/tune.ts). */
 export interface KernelTuning {
-  /** 'tuned': timed now; 'cache': chosen on an earlier visit and read back; 'forced': fixed by the caller. */
-  source: 'tuned' | 'cache' | 'forced';
+  /**
+   * 'tuned': timed on this visit; 'cache': chosen on an earlier visit and read back; 'forced': fixed
+   * by the caller (or the defaults, after a tuning run failed); 'background': the defaults run while
+   * the tuner times the candidates in the background (first visit), `done` of them so far.
+   */
+  source: 'tuned' | 'cache' | 'forced' | 'background';
   /** Variant per shape class, e.g. { nn: 'direct8x8', decode: 'block' }. */
   choice: Record<string, string>;
+  /** ms of tuning work (waits for the page's own work left out). */
   ms: number;
+  /** 'background': the fraction of candidates timed, 0..1. */
+  done?: number;
 }
 
-/** Progress of the tuning that runs once per adapter when the engine starts. */
+/** Progress of the tuning that runs once per adapter, in the background after init on a first visit. */
 export interface TuningProgress {
   phase: 'cached' | 'forced' | 'tuning' | 'done';
   done: number;
   message: string;
+  /** The engine's KernelTuning as it stands after this step (EngineInfo.tuning's new value). */
+  tuning?: KernelTuning;
 }
 
 export interface ModelInfo {

@@ -12,9 +12,10 @@ import { gpuBytesInUse } from '../gpu/buffers';
 import { fetchCheckpoint } from '../model/checkpoint-url';
 import { URL_SOURCE_PREFIX } from '../model/limits';
 import { PRESETS } from '../model/presets';
+import type { GPTConfig } from '../model/config';
 import type { EngineApi } from './api';
 import * as corpus from './engine/corpus';
-import { backend, device, kernelTuning, loseDeviceForTest, lostOrSettled, onFault, onTuneProgress, uncapturedErrorForTest, webGpuProblem } from './engine/device';
+import { backend, compileAheadFor, device, kernelTuning, loseDeviceForTest, lostOrSettled, onFault, onTuneProgress, setTuningGate, tunedDevice, uncapturedErrorForTest, webGpuProblem } from './engine/device';
 import { runGeneration } from './engine/generation';
 import { loadFromSource } from './engine/hub';
 import { Jobs } from './engine/jobs';
@@ -25,6 +26,9 @@ import { runTrace } from './engine/trace';
 import * as training from './engine/training';
 
 const jobs = new Jobs();
+/** The kernel tuner of a first visit runs in the background, between the page's jobs. */
+const TUNE_AFTER_QUIET_MS = 1500;
+setTuningGate((stop) => jobs.whenIdle(TUNE_AFTER_QUIET_MS, stop));
 /** Whether debugFault is honoured: the page was opened with ?test-hooks (init's testHooks). */
 let testHooks = false;
 
@@ -42,11 +46,27 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A load's checkFits, which also starts compiling the model's first-generation pipelines once its
+ * config is known (compileAheadFor): they compile while the weights download. `compiled()` is
+ * awaited before the model is built, which then finds them compiled.
+ */
+function whileLoading(c: Awaited<ReturnType<typeof backend>>): { checkFits: (config: GPTConfig) => void; compiled: () => Promise<void> } {
+  let ahead: Promise<void> | undefined;
+  return {
+    checkFits(config) {
+      models.checkFits(config, c);
+      ahead = compileAheadFor(c, config, c === 'cpu' ? {} : models.nextDecoder(c.device));
+    },
+    compiled: () => ahead ?? Promise.resolve(),
+  };
+}
+
 const api: EngineApi = {
   async init(opts, onTuning) {
     testHooks = opts?.testHooks === true;
-    onTuneProgress(onTuning);
-    const c = await backend().finally(() => onTuneProgress(undefined));
+    onTuneProgress(onTuning); // kept: a first visit's tuning reports after init has answered
+    const c = await backend();
     if (c === 'cpu') {
       return { backend: 'cpu', noWebGpu: webGpuProblem(), adapter: { vendor: 'CPU', architecture: '' }, features: [], limits: { maxBufferSize: 0, maxStorageBufferBindingSize: 0 }, presets: [...PRESETS] };
     }
@@ -75,7 +95,10 @@ const api: EngineApi = {
     return jobs.run('load', () =>
       guarded(async () => {
         const c = await backend();
-        return models.install(await fetchCheckpoint(base, { onProgress, checkFits: (config) => models.checkFits(config, c) }), name, c);
+        const load = whileLoading(c);
+        const ck = await fetchCheckpoint(base, { onProgress, checkFits: load.checkFits });
+        await load.compiled();
+        return models.install(ck, name, c);
       }),
     );
   },
@@ -84,7 +107,9 @@ const api: EngineApi = {
     return jobs.run('load', (signal) =>
       guarded(async () => {
         const c = await backend();
-        const { ck, name, cached } = await loadFromSource(source, { pageUrl, signal, onProgress, checkFits: (config) => models.checkFits(config, c) });
+        const load = whileLoading(c);
+        const { ck, name, cached } = await loadFromSource(source, { pageUrl, signal, onProgress, checkFits: load.checkFits });
+        await load.compiled();
         const info = models.install(ck, name, c);
         await library.setActive(`${URL_SOURCE_PREFIX}${source.trim()}`).catch(() => undefined); // reopened next visit, from the cache
         return { ...info, cached };
@@ -196,11 +221,11 @@ const api: EngineApi = {
   },
 
   startTraining(recipe, name, onEvent, probeText) {
-    return jobs.run('train', (signal) => guarded(async () => training.train(await device(), recipe, name, signal, onEvent, probeText)));
+    return jobs.run('train', (signal) => guarded(async () => training.train(await tunedDevice(), recipe, name, signal, onEvent, probeText)));
   },
 
   resumeSavedTraining(id, onEvent) {
-    return jobs.run('train', (signal) => guarded(async () => training.resumeSaved(await device(), id, signal, onEvent)));
+    return jobs.run('train', (signal) => guarded(async () => training.resumeSaved(await tunedDevice(), id, signal, onEvent)));
   },
 
   savedTrainingHistory(id) {

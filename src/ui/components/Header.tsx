@@ -30,7 +30,7 @@ export function Header() {
       <section className="basis-full text-sm" aria-label={tf('gpu.label')}>
         {gpu.state === 'starting' && (
           <p data-testid="gpu-status">
-            {gpu.tuning ? tf('gpu.tuning', { percent: formatNumber(gpu.tuning.done, { style: 'percent', maximumFractionDigits: 0 }) }) : tf('gpu.starting')}
+            {tf('gpu.starting')}
           </p>
         )}
         {gpu.state === 'ready' && (
@@ -40,10 +40,12 @@ export function Header() {
               <span data-testid="kernel-tuning" title={Object.entries(tuning.choice).map(([k, v]) => `${k}: ${v}`).join(', ')}>
                 {' '}
                 ·{' '}
-                {tf('gpu.kernels', {
-                  how: tuning.source === 'tuned' ? tf('gpu.tuned', { seconds: formatNumber(tuning.ms / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }) : tuning.source === 'cache' ? tf('gpu.cached') : tf('gpu.fixed'),
-                  summary: kernelSummary(tuning.choice),
-                })}
+                {tuning.source === 'background'
+                  ? tf('gpu.background', { percent: formatNumber(tuning.done ?? 0, { style: 'percent', maximumFractionDigits: 0 }) })
+                  : tf('gpu.kernels', {
+                      how: tuning.source === 'tuned' ? tf('gpu.tuned', { seconds: formatNumber(tuning.ms / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }) : tuning.source === 'cache' ? tf('gpu.cached') : tf('gpu.fixed'),
+                      summary: kernelSummary(tuning.choice),
+                    })}
               </span>
             )}
           </p>

@@ -7,8 +7,7 @@ import { installTestHooks } from './faults';
 import type { Slice } from './slice';
 
 export type GpuStatus =
-  /** `tuning`: the kernel tuner is timing candidates for this adapter (first visit only). */
-  | { state: 'starting'; tuning?: { done: number; message: string } }
+  | { state: 'starting' }
   | { state: 'ready'; adapter: string; features: string[] }
   /** No WebGPU: the engine runs small models on the CPU; `reason` says which step failed. */
   | { state: 'cpu'; reason: NoWebGpuReason; message: string }
@@ -34,8 +33,10 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
       info = await Promise.race([
         engine.init(
           { testHooks: installTestHooks() },
+          // A first visit tunes the kernels in the background after init has answered: its progress and verdict update the status line.
           Comlink.proxy((p: TuningProgress) => {
-            if (p.phase === 'tuning' && get().gpu.state === 'starting') set({ gpu: { state: 'starting', tuning: { done: p.done, message: p.message } } });
+            const info = get().engineInfo;
+            if (p.tuning && info) set({ engineInfo: { ...info, tuning: p.tuning } });
           }),
         ),
         new Promise<never>((_, reject) =>

@@ -5,8 +5,11 @@
  * listeners (the UI, through EngineApi.watchFaults) instead of only the worker's console.
  */
 import { indexedDbTuningStore, memoryTuningStore, type TuneProgress, type TuningStore } from '../../gpu/tuner';
-import { tuneKernels } from '../../model/tuning';
-import type { KernelTuning } from '../api';
+import { storedKernelTuning, tuneKernels } from '../../model/tuning';
+import { compileForGeneration } from '../../model/compile-ahead';
+import type { GPTConfig } from '../../model/config';
+import type { DecoderOptions } from '../../model/generate';
+import type { KernelTuning, TuningProgress } from '../api';
 import { createGpuContext, gpuErrorCode, NoWebGpuError, type GpuContext, type NoWebGpuReason } from '../../gpu/device';
 import { EngineError } from '../../errors';
 import type { EngineFault } from '../api';
@@ -50,14 +53,19 @@ async function create(): Promise<GpuContext> {
       emitFault({ kind: 'gpu-error', code: gpuErrorCode(error), message: error.message });
     },
   });
-  // Kernels that fit this adapter: timed once (about a second or two), then read from the store on
-  // every later load. A failure leaves the default kernels, which run everywhere.
+  // Kernels that fit this adapter: read from the store when this adapter was tuned before (no
+  // timing). Else the defaults, which run everywhere, until the tuner has timed the candidates in
+  // the background (tuneInBackground): a first visit does not wait for it.
   try {
     const t0 = performance.now();
-    const t = await tuneKernels(created.device, tuningStore(), (p) => tuneListener?.(p));
-    tuning = { source: t.source, choice: { ...t.choice }, ms: Math.round(performance.now() - t0) };
+    const stored = await storedKernelTuning(created.device, tuningStore());
+    if (stored) tuning = { source: 'cache', choice: { ...stored.choice }, ms: Math.round(performance.now() - t0) };
+    else {
+      tuning = { source: 'background', choice: {}, ms: 0, done: 0 };
+      background = tuneInBackground(created);
+    }
   } catch (e) {
-    console.warn('kernel tuning failed; the default kernels run:', e);
+    console.warn('reading the kernel tuning failed; the default kernels run:', e);
   }
   ctx = created;
   created.lost.then((info) => {
@@ -81,10 +89,78 @@ function tuningStore(): TuningStore {
 }
 
 let tuning: KernelTuning | undefined;
-let tuneListener: ((p: TuneProgress) => void) | undefined;
+let tuneListener: ((p: TuningProgress) => void) | undefined;
+/** The tuning run in the background, while one runs. */
+let background: Promise<void> | undefined;
+/** What the background tuner waits for before each candidate (setTuningGate); it gives up waiting when `stop()` turns true. */
+let gate: (stop: () => boolean) => Promise<void> = () => Promise.resolve();
+/** Set while a caller waits for the tuning (tunedDevice): the tuner stops yielding. */
+let urgent = false;
+/**
+ * The tuner's budget in the background. On SwiftShader with two busy cores the run takes 2.7-4.8 s
+ * of wall time (compiling each candidate is most of it), which is why it no longer runs before
+ * the first model.
+ */
+const BACKGROUND_BUDGET_MS = 2000;
 
-/** Progress of the kernel tuning that runs when a device is created (for the page's status line). */
-export function onTuneProgress(f: ((p: TuneProgress) => void) | undefined): void {
+/**
+ * Times the kernel candidates for this adapter while the page is idle (the gate: no load,
+ * generation or training running) and makes the winner the device's choice: a model that is
+ * generating switches at its next step (Decoder re-records), training built later uses it. The
+ * record is stored, so a later visit reads it (no timing). A failure leaves the defaults.
+ */
+function tuneInBackground(created: GpuContext): Promise<void> {
+  const report = (p: TuneProgress) => {
+    if (p.phase === 'tuning' && tuning?.source === 'background') tuning = { ...tuning, done: p.done };
+    tuneListener?.({ ...p, tuning });
+  };
+  const run = async () => {
+    try {
+      const t = await tuneKernels(created.device, tuningStore(), report, { budgetMs: BACKGROUND_BUDGET_MS, yieldTo: () => gate(() => urgent) });
+      if (ctx !== created) return; // the device was lost meanwhile: its successor reads the store
+      tuning = { source: t.source, choice: { ...t.choice }, ms: Math.round(t.record?.tuneMs ?? 0) };
+      console.info(`[first-visit] kernels tuned in the background in ${tuning.ms} ms: ${JSON.stringify(tuning.choice)}`);
+    } catch (e) {
+      console.warn('kernel tuning failed; the default kernels run:', e);
+      if (ctx === created && tuning?.source === 'background') tuning = { source: 'forced', choice: {}, ms: 0 };
+    } finally {
+      if (background === running) background = undefined; // not a successor device's run
+      tuneListener?.({ phase: 'done', done: 1, message: 'kernel tuning finished', tuning });
+    }
+  };
+  const running: Promise<void> = run();
+  return running;
+}
+
+/** What the background tuner waits for before each candidate: the engine's "nothing running" (Jobs.whenIdle). */
+export function setTuningGate(g: (stop: () => boolean) => Promise<void>): void {
+  gate = g;
+}
+
+/**
+ * The device once its kernels are tuned: waits for a background tuning run (which stops yielding
+ * to the page meanwhile). Training builds its programs once and runs them for minutes: it starts
+ * with the tuned kernels, not the defaults.
+ */
+export async function tunedDevice(): Promise<GpuContext> {
+  const c = await device();
+  const running = background;
+  if (running) {
+    urgent = true;
+    try {
+      await running;
+    } finally {
+      urgent = false;
+    }
+  }
+  return c;
+}
+
+/**
+ * Progress and outcome of the kernel tuning (for the page's status line): a first visit tunes in
+ * the background after init has answered, so the listener stays registered.
+ */
+export function onTuneProgress(f: ((p: TuningProgress) => void) | undefined): void {
   tuneListener = f;
 }
 
@@ -159,4 +235,25 @@ export async function backend(): Promise<GpuContext | 'cpu'> {
 
 export function webGpuProblem(): { reason: NoWebGpuReason; message: string } | undefined {
   return noWebGpu;
+}
+
+/**
+ * Compiles the pipelines of a model's first generation (src/model/compile-ahead.ts) while its
+ * weights download, on a first visit: called when its config is known. Logs what each took (the bench of the first
+ * visit, npm run bench:first-visit, reads the `[first-visit]` lines). Never rejects: a pipeline
+ * not compiled ahead is compiled at first use, as before.
+ */
+export async function compileAheadFor(c: GpuContext | 'cpu', config: GPTConfig, decoder: DecoderOptions): Promise<void> {
+  // Only while this adapter is new to this profile (its tuning not stored yet): on a later visit the
+  // browser's own shader cache makes the usual compile at first use cheap, and compiling ahead
+  // measured slower there (docs/benchmarks.md, "The first visit").
+  if (c === 'cpu' || tuning?.source === 'cache') return;
+  try {
+    // The decoder models.ts builds for this load (models.nextDecoder: 16-bit or f32, as the Write tab's weights say).
+    const r = await compileForGeneration(c.device, config, [decoder]);
+    const each = r.pipelines.map((p) => `${p.label} ${p.ms} ms`).join(', ');
+    console.info(`[first-visit] compiled ${r.pipelines.length} pipelines ahead in parallel in ${r.ms} ms (${r.cached} already built): ${each}`);
+  } catch (e) {
+    console.warn('compiling ahead failed; the pipelines compile at first use:', e);
+  }
 }

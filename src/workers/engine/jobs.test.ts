@@ -86,4 +86,29 @@ describe('Jobs', () => {
     })).rejects.toMatchObject({ code: 'DEVICE_LOST' });
     await expect(jobs.run('load', async () => 'ok')).resolves.toBe('ok');
   });
+
+  it('whenIdle: resolves once no job has run for the quiet time, or when stop() turns true', async () => {
+    const jobs = new Jobs();
+    const log: string[] = [];
+    const gen = controllable(log, 'generate');
+    const running = jobs.run('generate', gen.fn);
+    let idle = false;
+    const waiting = jobs.whenIdle(150).then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(idle).toBe(false); // a job runs
+    gen.release();
+    await running;
+    const ended = performance.now();
+    await waiting;
+    expect(performance.now() - ended).toBeGreaterThanOrEqual(140); // and then the quiet time
+    // A waiter that is told to stop does not wait for the job.
+    const train = controllable(log, 'train');
+    const training = jobs.run('train', train.fn);
+    let stop = false;
+    const stopped = jobs.whenIdle(150, () => stop);
+    stop = true;
+    await stopped;
+    train.release();
+    await training;
+  });
 });

@@ -24,6 +24,8 @@ const BUSY: Record<JobKind, string> = {
 
 export class Jobs {
   private current?: Running;
+  /** When the last job ended (or the engine started). */
+  private lastEnd = performance.now();
 
   get running(): JobKind | undefined {
     return this.current?.kind;
@@ -43,8 +45,20 @@ export class Jobs {
     try {
       return await done;
     } finally {
-      if (this.current === me) this.current = undefined;
+      if (this.current === me) {
+        this.current = undefined;
+        this.lastEnd = performance.now();
+      }
     }
+  }
+
+  /**
+   * Resolves once no job has run for `quietMs` (the kernel tuner of a first visit waits here before
+   * each candidate, so it yields to every load, generation and training), or once `stop()` is true
+   * (a training job that waits for the tuning). Checks every 100 ms.
+   */
+  async whenIdle(quietMs: number, stop: () => boolean = () => false): Promise<void> {
+    while (!stop() && (this.current || performance.now() - this.lastEnd < quietMs)) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** Cancels the running job if it is of this kind. */

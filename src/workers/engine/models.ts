@@ -6,7 +6,7 @@ import { EngineError } from '../../errors';
 import { allocateScoped, type GpuContext } from '../../gpu/device';
 import type { Checkpoint } from '../../model/checkpoint';
 import { countParams, validateConfig, type GPTConfig } from '../../model/config';
-import { Decoder, type TokenDecoder } from '../../model/generate';
+import { Decoder, type DecoderOptions, type TokenDecoder } from '../../model/generate';
 import { GPT } from '../../model/gpt';
 import { decoderWeightsRun, fitsF16 } from '../../model/f16';
 import { kernelChoice } from '../../model/tuning';
@@ -117,6 +117,16 @@ function wanted(device: GPUDevice): DecodeWeights {
   return preferred ?? weightsDefault(device).default;
 }
 
+/** The 16-bit form a decoder reads: the shader-f16 one where the tuner picked it, else packed u32 pairs (every adapter). */
+function form16(device: GPUDevice): 'f16' | 'f16packed' {
+  return kernelChoice(device).weights === 'f16' && decoderWeightsRun(device, 'f16') ? 'f16' : 'f16packed';
+}
+
+/** The decoder a model loaded now generates with (build's, for a checkpoint whose weights all have halves): what compileAheadFor compiles. */
+export function nextDecoder(device: GPUDevice): DecoderOptions {
+  return wanted(device) === 'f16' ? { weights: form16(device) } : {};
+}
+
 /**
  * The model and decoder that generate `ck` with `weights`. 16-bit (only where every weight has a
  * half, fitsF16; else f32): a model that keeps only its vectors in f32 and a decoder whose 16-bit
@@ -128,8 +138,7 @@ function build(device: GPUDevice, ck: Checkpoint, weights: DecodeWeights): { mod
   const model = new GPT(device, ck.config, { params: half ? 'vectors' : 'all' });
   try {
     model.setWeights(ck.params);
-    const form = kernelChoice(device).weights === 'f16' && decoderWeightsRun(device, 'f16') ? 'f16' : 'f16packed';
-    return { model, decoder: half ? new Decoder(model, { weights: form, hostWeights: ck.params }) : new Decoder(model) };
+    return { model, decoder: half ? new Decoder(model, { weights: form16(device), hostWeights: ck.params }) : new Decoder(model) };
   } catch (e) {
     model.destroy();
     throw e;
