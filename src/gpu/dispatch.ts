@@ -29,6 +29,13 @@ export interface Dispatch {
 }
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+/**
+ * Pipelines kept per device, the least recently used dropped beyond it: a page that trains model
+ * after model (each shape its own specialisations) would otherwise keep every one it ever built
+ * (the soak test's long run grew ~3 MiB a training). A dispatch holds its own pipeline, so one
+ * dropped here stays alive while in use; a later build of it compiles again.
+ */
+export const PIPELINE_CACHE_MAX = 256;
 const moduleCache = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 
 /** What identifies a pipeline in the cache (src/gpu/compile.ts's PipelineSpec has these fields). */
@@ -55,9 +62,16 @@ export function cachedPipeline(device: GPUDevice, p: PipelineId): GPUComputePipe
   return pipelinesOf(device).get(pipelineKey(p));
 }
 
+/** Keeps `pipe` as the most recently used under `key` (a Map iterates in insertion order), dropping the least recently used beyond PIPELINE_CACHE_MAX. */
+function keep(pipes: Map<string, GPUComputePipeline>, key: string, pipe: GPUComputePipeline): void {
+  pipes.delete(key);
+  pipes.set(key, pipe);
+  while (pipes.size > PIPELINE_CACHE_MAX) pipes.delete(pipes.keys().next().value!);
+}
+
 /** Puts a pipeline compiled elsewhere (createComputePipelineAsync, src/gpu/compile.ts) where getPipeline finds it. */
 export function cachePipeline(device: GPUDevice, p: PipelineId, pipeline: GPUComputePipeline): void {
-  pipelinesOf(device).set(pipelineKey(p), pipeline);
+  keep(pipelinesOf(device), pipelineKey(p), pipeline);
 }
 
 /**
@@ -81,8 +95,8 @@ export function getPipeline(
     let module = mods.get(code);
     if (!module) mods.set(code, (module = device.createShaderModule({ label, code })));
     pipe = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint, constants } });
-    pipes.set(key, pipe);
   }
+  keep(pipes, key, pipe);
   return pipe;
 }
 
