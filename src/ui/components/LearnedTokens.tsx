@@ -21,7 +21,7 @@ export function LearnedTokens({ corpus }: { corpus: CorpusSummary }) {
   return (
     <div className="mt-2 space-y-2">
       <div>
-        <p className="text-xs text-zinc-500">{t('chipsTitle')}</p>
+        <p className="text-xs text-zinc-400">{t('chipsTitle')}</p>
         <p data-testid="learned-tokens" className="mt-1 flex max-h-28 flex-wrap gap-px overflow-hidden font-mono text-xs">
           {learned.pieces.map((p, i) => (
             <span
@@ -36,7 +36,7 @@ export function LearnedTokens({ corpus }: { corpus: CorpusSummary }) {
         </p>
       </div>
       <div data-testid="compression">
-        <p className="text-xs text-zinc-500">{t('compression')}</p>
+        <p className="text-xs text-zinc-400">{t('compression')}</p>
         <dl className="mt-1 space-y-0.5 text-xs">
           {rows.map((r) => (
             <div key={r.key} data-testid={`compression-${r.key}`} className="grid grid-cols-[8.5rem_1fr_2.5rem] items-center gap-2 sm:grid-cols-[10rem_1fr_2.5rem]">
@@ -48,7 +48,7 @@ export function LearnedTokens({ corpus }: { corpus: CorpusSummary }) {
             </div>
           ))}
         </dl>
-        <p className="mt-1 text-xs text-zinc-500">
+        <p className="mt-1 text-xs text-zinc-400">
           {learned.gpt2Chars < corpus.chars ? `${t('gpt2Sample', { chars: formatNumber(learned.gpt2Chars) })} ` : ''}
           {t('learnedIn', { seconds: formatNumber(learned.seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })}
           {corpus.vocabSize < learned.requested ? ` ${t('stoppedEarly', { vocab: formatNumber(corpus.vocabSize), requested: formatNumber(learned.requested) })}` : ''}

@@ -61,7 +61,7 @@ function NextTokenBars({ text, scores, position, step, V }: { text: ProbeText; s
           </li>
         ))}
       </ol>
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-400">
         <span className="mr-1 inline-block h-2 w-3 rounded-sm bg-emerald-500 align-middle" /> {t('trueToken')}
         {!inTop && <> · {t('trueOutside', { token: tokenLabel(text.vocab[truth] ?? '?'), p: fmtP(scores.p[position]!) })}</>}
         {V !== undefined && <> · {t('uniform', { vocab: formatNumber(V), p: fmtP(1 / V) })}</>}
@@ -83,7 +83,7 @@ const ProbeTokens = memo(function ProbeTokens({ text, scores, position }: { text
     Array.from({ length: Math.min(5, scores.k) }, (_, r) => `${tokenLabel(text.vocab[scores.topIds[i * scores.k + r]!] ?? '?')} ${fmtP(scores.topProbs[i * scores.k + r]!)}`).join(', ');
   return (
     <p className="max-h-48 overflow-y-auto whitespace-pre-wrap break-words rounded border border-zinc-800 p-2 font-mono text-xs leading-5" data-testid="probe-text">
-      <span className="text-zinc-500">{text.labels[0]}</span>
+      <span className="text-zinc-400">{text.labels[0]}</span>
       {text.labels.slice(1, n + 1).map((label, j) => {
         const p = scores.p[j]!;
         const picked = position === j;

@@ -19,7 +19,7 @@ export function ProbeTextField() {
         rows={3}
         className="mt-1 w-full rounded border border-zinc-700 bg-zinc-900 p-1 font-mono text-xs"
       />
-      <p className="text-xs text-zinc-500">{t('probeHint')}</p>
+      <p className="text-xs text-zinc-400">{t('probeHint')}</p>
     </details>
   );
 }

@@ -62,7 +62,7 @@ export function TrainingStep() {
           {t('perplexity', { step: formatNumber(step), loss: formatNumber(loss, { maximumFractionDigits: 3 }), ppl: formatNumber(Math.exp(loss), digits), vocab: formatNumber(V), lnV: formatNumber(Math.log(V), { maximumFractionDigits: 3 }) })}
         </p>
       )}
-      <p className="text-xs text-zinc-500">{t('chartHint')}</p>
+      <p className="text-xs text-zinc-400">{t('chartHint')}</p>
     </div>
   );
 }
