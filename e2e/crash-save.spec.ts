@@ -33,7 +33,7 @@ test('the page closed in the middle of a save: after reopening, the last complet
   await again.getByRole('tab', { name: 'Models' }).click();
   const row = again.getByTestId('library-row').filter({ hasText: 'crash' });
   await expect(row).toHaveCount(1);
-  await expect(row).toContainText('step 5 of 1000');
+  await expect(row).toContainText('step 5 of 1,000');
   await expect(row.getByTestId('damaged')).toHaveCount(0);
   const mb = Number(/· ([\d.]+) MB/.exec(await row.innerText())![1]);
   expect(mb).toBeGreaterThanOrEqual(0.8); // the weights alone (the moments are kept beside them)

@@ -23,7 +23,7 @@ test('two tabs: a model saved in one is listed in the other without a reload; re
 
   // B lists it (told by A's library on the BroadcastChannel), with no reload.
   await expect(row).toContainText('trained', { timeout: 30_000 });
-  await expect(row).toContainText(/step \d+ of 5000/);
+  await expect(row).toContainText(/step \d+ of 5,000/);
 
   // Deleting it in B is refused in words, and it stays.
   await row.getByRole('button', { name: 'Delete' }).click();
