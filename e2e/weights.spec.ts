@@ -4,9 +4,10 @@ import { openPage } from './helpers';
 test("the weights choice defaults to the tuner's pick, named in its option; 16-bit writes what 32-bit writes, greedily", async ({ page }) => {
   await openPage(page);
   const weights = page.getByLabel('weights');
-  // The tuner timed f32 against 16-bit decoding on this adapter (SwiftShader here) when the page
-  // started: its pick is the default and says so.
+  // A first visit: the tuner times f32 against 16-bit decoding on this adapter (SwiftShader here)
+  // in the background once the page is idle; when it is done its pick is the default and says so.
   const picked = weights.locator('option', { hasText: '(fastest here)' });
+  await expect(page.getByTestId('kernel-tuning')).toContainText(/tuned for this GPU/, { timeout: 180_000 });
   await expect(picked).toHaveCount(1);
   const pick = await picked.getAttribute('value');
   expect(pick === 'f32' || pick === 'f16').toBe(true);

@@ -65,6 +65,8 @@ export interface TuningProgress {
   message: string;
   /** The engine's KernelTuning as it stands after this step (EngineInfo.tuning's new value). */
   tuning?: KernelTuning;
+  /** With phase 'done': the Write tab's weights default as the tuning left it (EngineInfo.weights's new value). */
+  weights?: EngineInfo['weights'];
 }
 
 export interface ModelInfo {

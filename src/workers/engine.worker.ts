@@ -65,7 +65,14 @@ function whileLoading(c: Awaited<ReturnType<typeof backend>>): { checkFits: (con
 const api: EngineApi = {
   async init(opts, onTuning) {
     testHooks = opts?.testHooks === true;
-    onTuneProgress(onTuning); // kept: a first visit's tuning reports after init has answered
+    // Kept: a first visit's tuning reports after init has answered; its end carries the weights default it picked.
+    onTuneProgress(
+      onTuning &&
+        ((p) => {
+          if (p.phase !== 'done') return onTuning(p);
+          void backend().then((c) => onTuning(c === 'cpu' ? p : { ...p, weights: models.weightsDefault(c.device) }));
+        }),
+    );
     const c = await backend();
     if (c === 'cpu') {
       return { backend: 'cpu', noWebGpu: webGpuProblem(), adapter: { vendor: 'CPU', architecture: '' }, features: [], limits: { maxBufferSize: 0, maxStorageBufferBindingSize: 0 }, presets: [...PRESETS] };

@@ -36,7 +36,7 @@ export const createEngineSlice: Slice<EngineSlice> = (set, get) => ({
           // A first visit tunes the kernels in the background after init has answered: its progress and verdict update the status line.
           Comlink.proxy((p: TuningProgress) => {
             const info = get().engineInfo;
-            if (p.tuning && info) set({ engineInfo: { ...info, tuning: p.tuning } });
+            if (p.tuning && info) set({ engineInfo: { ...info, tuning: p.tuning, ...(p.weights && { weights: p.weights }) } });
           }),
         ),
         new Promise<never>((_, reject) =>
