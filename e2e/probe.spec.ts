@@ -40,6 +40,7 @@ test('watch it learn: the probe tinted by p(true next token), bars that sharpen 
   const loss = Number(await page.getByTestId('probe-loss').getAttribute('data-loss'));
   expect(loss).toBeGreaterThan(0);
   expect(loss).toBeLessThan(Math.log(300) + 1);
+  await tokens.nth(3).hover(); // the tooltip is worded when a token is first pointed at
   await expect(tokens.nth(3)).toHaveAttribute('title', /p = .*−log p = .*Top 5: /);
   await expect(page.getByTestId('perplexity')).toContainText('as unsure as choosing among');
 

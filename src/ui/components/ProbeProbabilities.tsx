@@ -4,7 +4,7 @@
  * mean −log p (the probe's loss), and for a clicked token the 10 most likely next tokens as bars
  * with the true one marked. The scores come from the worker (src/model/probe.ts, one read-back an evaluation).
  */
-import { memo, useEffect } from 'react';
+import { memo, useDeferredValue, useEffect } from 'react';
 import { useStore } from '../store';
 import { snapshotAt } from '../store/probe';
 import type { ProbeScores, ProbeText } from '../../workers/api';
@@ -81,6 +81,7 @@ const ProbeTokens = memo(function ProbeTokens({ text, scores, position }: { text
   const vocab = text.vocab.length;
   const top5 = (i: number) =>
     Array.from({ length: Math.min(5, scores.k) }, (_, r) => `${tokenLabel(text.vocab[scores.topIds[i * scores.k + r]!] ?? '?')} ${fmtP(scores.topProbs[i * scores.k + r]!)}`).join(', ');
+  const tip = (i: number, label: string, p: number) => t('tokenTitle', { token: tokenLabel(label), p: fmtP(p), nll: formatNumber(-Math.log(Math.max(p, Number.MIN_VALUE)), { maximumFractionDigits: 3 }), top: top5(i) });
   return (
     <p className="max-h-48 overflow-y-auto whitespace-pre-wrap break-words rounded border border-zinc-800 p-2 font-mono text-xs leading-5" data-testid="probe-text">
       <span className="text-zinc-400">{text.labels[0]}</span>
@@ -95,7 +96,9 @@ const ProbeTokens = memo(function ProbeTokens({ text, scores, position }: { text
             data-p={p}
             aria-pressed={picked}
             aria-label={t('tokenLabel', { index: j + 1, token: tokenLabel(label), p: fmtP(p) })}
-            title={t('tokenTitle', { token: tokenLabel(label), p: fmtP(p), nll: formatNumber(-Math.log(Math.max(p, Number.MIN_VALUE)), { maximumFractionDigits: 3 }), top: top5(j) })}
+            // The tooltip (p, −log p, the top 5) is worded when first pointed at or focused, not for every token at every evaluation.
+            onPointerEnter={(e) => void (e.currentTarget.title = tip(j, label, p))}
+            onFocus={(e) => void (e.currentTarget.title = tip(j, label, p))}
             onClick={() => pickProbePosition(picked ? undefined : j)}
             className={`mr-px whitespace-pre-wrap rounded-sm text-zinc-50 ${picked ? 'outline outline-2 outline-sky-300' : ''}`}
             style={{ backgroundColor: probabilityTint(p, vocab) }}
@@ -112,7 +115,8 @@ export function ProbeProbabilities() {
   useSavedStory();
   const { t } = useTranslation('probe');
   const text = useStore((s) => s.probeText);
-  const all = useStore((s) => s.probeScores);
+  // Deferred: an evaluation's new scores render at low priority, after what the run's progress shows.
+  const all = useDeferredValue(useStore((s) => s.probeScores));
   const evalStep = useStore((s) => s.curves.evalStep);
   const position = useStore((s) => s.probePosition);
   const shown = useShownEval();
