@@ -153,8 +153,9 @@ function schedule(): Action[] {
     ['train', SIZE.trainings],
     ['switch', SIZE.switches],
     ['explore', SIZE.explorer],
-    // Each training and each switch is followed by a generation; the first and the last are outside the list.
-    ['generate', SIZE.generations - 2 - SIZE.trainings - SIZE.switches],
+    // Each training and each switch is followed by a generation; the first two (before and after the
+    // background tuning) and the last are outside the list.
+    ['generate', SIZE.generations - 3 - SIZE.trainings - SIZE.switches],
   ];
   const items = counts.flatMap(([a, n]) => Array.from({ length: n }, (_, i) => ({ a, at: a === 'train' ? i / n : (i + 0.5) / n })));
   return items.sort((x, y) => x.at - y.at).map((x) => x.a);
