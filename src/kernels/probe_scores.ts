@@ -1,6 +1,10 @@
-import code from './probe_scores.wgsl?raw';
+import kernel from './probe_scores.wgsl?raw';
+import rank from './softmax_rank.wgsl?raw';
 import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
 import { topkWorkgroup } from './topk';
+
+/** The module: this kernel's file and the passes it shares with the other softmax + top-k kernel (whole files joined). */
+const code = `${kernel}\n${rank}`;
 
 /**
  * The probe's scores over R rows of logits (V each): per row, p(target) and the K most likely

@@ -1,5 +1,9 @@
-import code from './topk.wgsl?raw';
+import kernel from './topk.wgsl?raw';
+import rank from './softmax_rank.wgsl?raw';
 import { createDispatch, getPipeline, packParams, type Buf, type Dispatch } from '../gpu/dispatch';
+
+/** The module: this kernel's file and the passes it shares with the other softmax + top-k kernel (whole files joined). */
+const code = `${kernel}\n${rank}`;
 
 /**
  * Next-token candidates: softmax(logits / temperature) then the K most likely tokens.
