@@ -69,6 +69,27 @@ describe('matvec16 (decode products with 16-bit weights)', async () => {
     }
   }
 
+  it('keeps GELU\'s input (acc + bias) beside the GELU output when given preact', async () => {
+    for (const storage of forms.filter((f) => storage16Runs(device, f))) {
+      const [M, K, N] = [2, 37, 75];
+      const rng = new Rng(1234);
+      const a = randomFloats(rng, M * K);
+      const packed = packRows16(randomFloats(rng, K * N, -2, 2), K, N);
+      const w = unpackRows16(packed, K, N);
+      const bias = randomFloats(rng, N);
+      const pre = matmulReference(a, w, bias, M, N, K, 'nn').out;
+      const atol = sumTolerance(a, w, M, N, K, 'nn');
+      await runKernelCase({
+        name: `matvec16 ${storage} preact`,
+        inputs: { a, w: packed, bias },
+        outputs: { out: M * N, preact: M * N },
+        build: (dev, x) => matvec16(dev, { out: { buffer: x.out! }, preact: { buffer: x.preact! }, a: { buffer: x.a! }, w: { buffer: x.w! }, bias: { buffer: x.bias! }, M, N, K, gelu: true, storage }),
+        expected: { out: pre.map(refGelu), preact: pre },
+        tol: { atol: atol + 2e-6, rtol: 1e-5 },
+      });
+    }
+  });
+
   it('writes a column block of a wider output (the head over a vocabulary chunk)', async () => {
     const [K, N, ldc, lo] = [24, 70, 200, 64];
     const rng = new Rng(99);

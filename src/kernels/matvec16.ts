@@ -36,6 +36,8 @@ export interface Matvec16Args {
   layout?: 'nn' | 'nt';
   /** out = gelu_tanh(acc + bias). */
   gelu?: boolean;
+  /** (M, ldc) f32: also keep acc + bias, GELU's input (the "How it works" trace shows it). */
+  preact?: Buf;
   /** Row strides of a and out in floats: default K and N (out's larger for a column block of the logits). */
   lda?: number;
   ldc?: number;
@@ -43,13 +45,20 @@ export interface Matvec16Args {
   storage?: Storage16;
 }
 
-const placeholders = new WeakMap<GPUDevice, GPUBuffer>();
+const placeholders = new WeakMap<GPUDevice, { read: GPUBuffer; write: GPUBuffer }>();
 
-/** A 16-byte buffer for the bindings a specialisation never reads (WGSL still counts them as used). */
-function placeholder(device: GPUDevice): GPUBuffer {
+/**
+ * 16-byte buffers for the bindings a specialisation never touches (WGSL still counts them as used):
+ * one for the read-only ones, one for the writable preact (a buffer bound writable may not be bound
+ * again in the same dispatch).
+ */
+function placeholder(device: GPUDevice, use: 'read' | 'write'): GPUBuffer {
   let p = placeholders.get(device);
-  if (!p) placeholders.set(device, (p = createBuffer(device, { label: 'matvec16.unused', size: 16, usage: USAGE.STORAGE })));
-  return p;
+  if (!p) {
+    const make = (label: string) => createBuffer(device, { label, size: 16, usage: USAGE.STORAGE });
+    placeholders.set(device, (p = { read: make('matvec16.unused'), write: make('matvec16.unused_rw') }));
+  }
+  return p[use];
 }
 
 /**
@@ -57,22 +66,22 @@ function placeholder(device: GPUDevice): GPUBuffer {
  * (matvec16.wgsl). Meant for decoding (M of 1 to a few); every row re-reads all of W.
  */
 export function matvec16(device: GPUDevice, args: Matvec16Args): Dispatch {
-  const { out, a, w, bias, M, N, K, layout = 'nn', gelu = false, storage = 'packed' } = args;
+  const { out, a, w, bias, preact, M, N, K, layout = 'nn', gelu = false, storage = 'packed' } = args;
   const { lda = K, ldc = N } = args;
   if (lda < K || ldc < N) throw new Error(`matvec16: lda (${lda}) must be >= K (${K}) and ldc (${ldc}) >= N (${N})`);
   if (!storage16Runs(device, storage)) throw new Error("matvec16: the 'f16' form needs the shader-f16 feature, which this device lacks");
   const vecA = K % 4 === 0 && lda % 4 === 0 && (a.offset ?? 0) % 16 === 0;
-  const constants = { LAYOUT: layout === 'nn' ? 0 : 1, VEC_A: vecA ? 1 : 0, HAS_BIAS: bias ? 1 : 0, GELU: gelu ? 1 : 0 };
+  const constants = { LAYOUT: layout === 'nn' ? 0 : 1, VEC_A: vecA ? 1 : 0, HAS_BIAS: bias ? 1 : 0, GELU: gelu ? 1 : 0, HAS_PREACT: preact ? 1 : 0 };
   const pipeline = getPipeline(device, `matvec16_${storage}`, storage === 'f16' ? F16 : PACKED, constants);
   // Groups of 8 weights (one 16-byte load) per row of W as stored.
   const ldw = packedRowWords(layout === 'nn' ? N : K) / 4;
-  const unused: Buf = { buffer: placeholder(device) };
+  const unused: Buf = { buffer: placeholder(device, 'read') };
   return createDispatch(device, {
-    label: `matvec16_${layout}${bias ? '_bias' : ''}${gelu ? '_gelu' : ''}_${storage}`,
+    label: `matvec16_${layout}${bias ? '_bias' : ''}${gelu ? '_gelu' : ''}${preact ? '_preact' : ''}_${storage}`,
     pipeline,
     params: packParams([{ u32: M }, { u32: N }, { u32: K }, { u32: ldw }, { u32: lda }, { u32: ldc }]),
-    // Binding order of matvec16.wgsl: out, a, a4, w, bias.
-    buffers: [out, a, vecA ? a : unused, w, bias ?? unused],
+    // Binding order of matvec16.wgsl: out, a, a4, w, bias, preact.
+    buffers: [out, a, vecA ? a : unused, w, bias ?? unused, preact ?? { buffer: placeholder(device, 'write') }],
     workgroups: [Math.ceil(N / (layout === 'nn' ? 512 : 64)), M],
   });
 }

@@ -3,12 +3,14 @@
 // accumulated in f32.
 //   LAYOUT 0 'nn': W (K, N) packed along N: out[m, n] = sum_k a[m, k] · W[k, n]   (c_attn, c_proj, c_fc)
 //   LAYOUT 1 'nt': W (N, K) packed along K: out[m, n] = sum_k a[m, k] · W[n, k]   (the tied head, wte)
-//   epilogue: v = acc + bias[n]; GELU: v = gelu_tanh(v) (src/reference/gelu.ts, same clamp).
+//   epilogue: v = acc + bias[n]; GELU: v = gelu_tanh(v) (src/reference/gelu.ts, same clamp), and
+//   with HAS_PREACT also preact[m, n] = acc + bias[n], GELU's input (the "How it works" trace).
 // W's layout (src/kernels/packed16.ts): rows of 8 halves per 16 bytes, padded with zeros, row r at
 //   vec4<u32> r·ldw. `weights8(i)` (the storage form's file) widens the i-th group of 8 to f32.
 // Bindings: params {M, N, K, ldw, lda, ldc}; out (M, ldc) f32; a (M, lda) f32; a4 the same as
 //   vec4s (read only when VEC_A: K and lda multiples of 4); w the 16-bit weights; bias (N) (read only
-//   when HAS_BIAS). Unused bindings are bound to a placeholder by the wrapper.
+//   when HAS_BIAS); preact (M, ldc) f32 (written only when HAS_PREACT). Unused bindings are bound to
+//   a placeholder by the wrapper.
 // Dispatch: 64 threads per workgroup, (ceil(N / 512), M) workgroups for nn (a thread owns 8
 //   consecutive columns: one 16-byte weight load per k), (ceil(N / 64), M) for nt (a thread owns
 //   one output: a dot product over K, 8 weights per load).
@@ -26,12 +28,14 @@ override LAYOUT: u32 = 0u;
 override VEC_A: bool = false;
 override HAS_BIAS: bool = false;
 override GELU: bool = false;
+override HAS_PREACT: bool = false;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> preact: array<f32>;
 
 const GELU_S = 0.7978845608028654; // sqrt(2 / pi)
 
@@ -51,6 +55,7 @@ fn loadA4(m: u32, k: u32) -> vec4<f32> {
 fn storeOut(m: u32, n: u32, acc: f32) {
   var v = acc;
   if (HAS_BIAS) { v += bias[n]; }
+  if (HAS_PREACT) { preact[m * p.ldc + n] = v; }
   if (GELU) { v = gelu(v); }
   out[m * p.ldc + n] = v;
 }

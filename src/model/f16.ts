@@ -110,8 +110,7 @@ export class Weights16 {
 
   /** A block's linear layer on the 16-bit weight (BlockOps.linear); biases from the f32 parameters. */
   linear = (x: Linear): Op => {
-    if (x.preact) throw new Error('16-bit weights are for decoding: no pre-activation is kept');
-    return matvec16(this.model.device, { out: x.out, a: x.a, w: this.view(x.weight), bias: this.model.p(x.bias), M: x.M, K: x.K, N: x.N, gelu: x.gelu, storage: this.storage });
+    return matvec16(this.model.device, { out: x.out, a: x.a, w: this.view(x.weight), bias: this.model.p(x.bias), M: x.M, K: x.K, N: x.N, gelu: x.gelu, preact: x.preact, storage: this.storage });
   };
 
   /** The tied head's column block for one wte chunk (recordHead's `tied`). */

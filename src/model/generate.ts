@@ -62,17 +62,29 @@ export interface DecoderOptions {
    * the model's f32 parameters; required for a model built with `params: 'vectors'`.
    */
   hostWeights?: Float32Array;
+  /**
+   * With 16-bit weights: read this copy, made for another decoder of the same model, instead of
+   * making one (the trace's own decoder while a generation holds the first: its own cache, the
+   * same weights). Not owned: the decoder that made it frees it.
+   */
+  shared16?: Weights16;
 }
 
 /**
  * Capture hooks of one recorded decode step (Decoder.stepTapped, src/model/trace.ts): ops recorded
  * right after the embedding, after each stage of each block (BlockOps.tap) and after the head, each
- * handed the buffers that stage wrote. With taps, c_fc also keeps GELU's input in `x.fch`.
+ * handed the buffers that stage wrote. With taps, c_fc also keeps GELU's input in `x.fch`. The
+ * decoder records the step with them once and keeps it (until the kernel choice moves on, or other
+ * taps come); `position` points their ops at each step's token and position before it is submitted.
  */
 export interface StepTaps {
-  embedding(x0: GPUBuffer): Op[];
+  /** `w16`: the decoder's 16-bit copy, when it reads one (the embedding rows are there, not in the model). */
+  embedding(x0: GPUBuffer, w16: Weights16 | undefined): Op[];
   block(l: number, stage: BlockStage, x: BlockBuffers & { fch: GPUBuffer }, cache: KVCache): Op[];
   head(h: HeadBuffers): Op[];
+  position(token: number, pos: number): void;
+  /** Buffers the taps' ops write (the capture), freed with the decoder or when other taps replace these. */
+  readonly owned: readonly GPUBuffer[];
 }
 
 /** A recorded decode step: its ops and the position setter of each dispatch that reads the position. */
@@ -87,12 +99,15 @@ const STEP_FILL_MAX = 4;
 export class Decoder {
   readonly maxT: number;
   readonly weights: DecoderWeights;
-  /** The 16-bit copy, when `weights` asks for one (owned: destroyed with the decoder). */
+  /** The 16-bit copy, when `weights` asks for one (destroyed with the decoder unless shared16 lent it). */
   readonly weights16?: Weights16;
+  private owns16: boolean;
   /** The plain step: its ops and every dispatch's position setter. */
   private plain: StepProgram;
   /** The device's kernelChoiceVersion `plain` was recorded with. */
   private plainKernels: number;
+  /** The step recorded with the trace's taps (stepTapped), kept from one trace to the next. */
+  private tapped?: { taps: StepTaps; program: StepProgram & { extra: GPUBuffer[] }; kernels: number };
   private token: GPUBuffer;
   private logits: GPUBuffer; // (V)
   /**
@@ -125,7 +140,9 @@ export class Decoder {
   ) {
     const d = model.device;
     this.weights = opts.weights ?? 'f32';
-    this.weights16 = this.weights === 'f32' ? undefined : new Weights16(model, this.weights, opts.hostWeights);
+    if (opts.shared16 && (opts.shared16.model !== model || this.weights === 'f32')) throw new Error('a shared 16-bit copy must be of this model, for a 16-bit decoder');
+    this.weights16 = this.weights === 'f32' ? undefined : (opts.shared16 ?? new Weights16(model, this.weights, opts.hostWeights));
+    this.owns16 = !opts.shared16;
     this.heldVersion = model.weightsVersion;
     const { n_layer: L, n_embd: C, n_head: NH, vocab_size: V, block_size } = model.config;
     this.maxT = block_size;
@@ -180,7 +197,7 @@ export class Decoder {
       ops.push(emb.dispatch);
       setPos.push(emb.setPosition);
     }
-    if (taps) ops.push(...taps.embedding(x0));
+    if (taps) ops.push(...taps.embedding(x0, w16));
     let input = x0;
     for (let l = 0; l < L; l++) {
       const cache = this.caches[l]!;
@@ -244,20 +261,30 @@ export class Decoder {
   }
 
   /**
-   * One decode step at `pos` recorded afresh with `taps` (their capture ops after each stage), then
-   * `after` (the caller's copies to its staging buffer) in the same encoder: one submit. The keys
-   * and values of positions < pos must be in the cache (fill). f32 weights only: the 16-bit
-   * linear keeps no GELU input.
+   * One decode step at `pos` with `taps` (their capture ops after each stage), then `after` (the
+   * caller's copies to its staging buffer) in the same encoder: one submit. The keys and values of
+   * positions < pos must be in the cache (fill). The step is recorded with these taps on first use
+   * and kept, so a trace after the first costs what a plain step does plus the capture's copies.
    */
   stepTapped(token: number, pos: number, taps: StepTaps, after: (enc: GPUCommandEncoder) => void): void {
-    if (this.weights !== 'f32') throw new Error('a tapped step reads the f32 weights');
-    const step = this.record(taps);
-    try {
-      this.submitStep(token, pos, step, after);
-    } finally {
-      destroyOps(step.ops); // their uniform buffers: the queue keeps what the submitted work needs
-      for (const buf of step.extra) buf.destroy();
+    const v = kernelChoiceVersion(this.model.device);
+    if (this.tapped?.taps !== taps || this.tapped.kernels !== v) {
+      const program = this.record(taps);
+      this.dropTapped(this.tapped?.taps !== taps);
+      this.tapped = { taps, program, kernels: v };
     }
+    taps.position(token, pos);
+    this.submitStep(token, pos, this.tapped.program, after);
+  }
+
+  /** Frees the tapped step's ops and buffers (the queue keeps what submitted work needs); with `taps`, the taps' buffers too. */
+  private dropTapped(taps: boolean): void {
+    const t = this.tapped;
+    if (!t) return;
+    destroyOps(t.program.ops);
+    for (const buf of t.program.extra) buf.destroy();
+    if (taps) for (const buf of t.taps.owned) buf.destroy();
+    this.tapped = undefined;
   }
 
   /**
@@ -333,8 +360,9 @@ export class Decoder {
   destroy(): void {
     for (const b of this.bufs) b.destroy();
     destroyOps([...this.plain.ops, this.topk.dispatch]);
+    this.dropTapped(true);
     this.staging.destroy();
-    this.weights16?.destroy();
+    if (this.owns16) this.weights16?.destroy();
   }
 }
 

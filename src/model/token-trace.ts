@@ -84,7 +84,12 @@ export interface TraceLayout {
   total: number;
 }
 
-/** Where each part lies, in floats, for a position that sees n positions (n = pos+1). */
+/**
+ * Where each part lies, in floats, for a position that sees n positions (n = pos+1). Every part
+ * but the scores and weights has the same offset for every n; those (NH·n each per block) come
+ * last, so that a capture buffer laid out once for the longest n serves every position
+ * (src/model/trace.ts records its copies once) and a read-back of `total` floats takes what n needs.
+ */
 export function traceLayout(d: TraceDims, n: number): TraceLayout {
   const { n_layer: L, n_head: NH, n_embd: C, vocab_size: V } = d;
   let at = 0;
@@ -100,7 +105,7 @@ export function traceLayout(d: TraceDims, n: number): TraceLayout {
   for (let l = 0; l < L; l++) {
     blocks.push({
       ln1: take(C), ln1Mean: take(1), ln1Rstd: take(1),
-      qkv: take(3 * C), scores: take(NH * n), weights: take(NH * n),
+      qkv: take(3 * C), scores: 0, weights: 0,
       heads: take(C), attnOut: take(C), afterAttn: take(C),
       ln2: take(C), ln2Mean: take(1), ln2Rstd: take(1),
       fc: take(4 * C), fcGelu: take(4 * C), mlpOut: take(C), out: take(C),
@@ -110,6 +115,10 @@ export function traceLayout(d: TraceDims, n: number): TraceLayout {
   const lnfMean = take(1);
   const lnfRstd = take(1);
   const logits = take(V);
+  for (const b of blocks) {
+    b.scores = take(NH * n);
+    b.weights = take(NH * n);
+  }
   return { tokenEmbedding, positionEmbedding, embedding, blocks, lnf, lnfMean, lnfRstd, logits, total: at };
 }
 

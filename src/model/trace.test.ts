@@ -13,6 +13,10 @@ import { Rng, randomInts } from '../../test/random';
 import { refAttentionProbs, refForward, type RefParams } from '../reference/gpt';
 import { refTrace } from '../reference/trace';
 import type { GPTConfig } from './config';
+import { gpuBytesInUse } from '../gpu/buffers';
+import { roundArrayF16 } from '../kernels/packed16';
+import { layout16 } from './buffer-plan';
+import { decoderWeightsRun } from './f16';
 import { Decoder } from './generate';
 import { GPT } from './gpt';
 import { initParams } from './params';
@@ -153,10 +157,54 @@ describe('trace of one position ("How it works")', () => {
     const decoder = new Decoder(m);
     await expect(traceGpu(decoder, [1, 17])).rejects.toThrow(/outside the vocabulary/);
     await expect(traceGpu(decoder, Array(20).fill(0))).rejects.toThrow(/1\.\.19 tokens/);
-    const half = new Decoder(m, { weights: 'f16packed' });
-    await expect(traceGpu(half, [1, 2])).rejects.toThrow(/f32 weights/);
-    half.destroy();
     decoder.destroy();
     m.destroy();
   });
+
+  describe('on a decoder of 16-bit weights (what generation reads by default)', async () => {
+    const device = await testDevice();
+    for (const weights of (['f16packed', 'f16'] as const).filter((w) => decoderWeightsRun(device, w))) {
+      it(`${weights}: every stage equals the float64 trace on the weights rounded to half, and the decoder's own logits`, async () => {
+        const { m, p } = await model(config, 41);
+        const half = roundedToHalf(config, p);
+        const tokens = Array.from(randomInts(new Rng(42), config.block_size, config.vocab_size));
+        const decoder = new Decoder(m, { weights });
+        const decoded: Float32Array[] = [];
+        for (let t = 0; t < tokens.length; t++) decoded.push((await decoder.step(tokens[t]!, t)).logits!);
+        for (const pos of [0, 5, tokens.length - 1]) {
+          const seq = tokens.slice(0, pos + 1);
+          const gpu = await traceGpu(decoder, seq);
+          compare(gpu, refTrace(config, half, seq), `${weights} position ${pos}:`);
+          assertClose(`${weights} position ${pos}: traced logits vs the 16-bit decoder's`, gpu.logits, decoded[pos]!, { atol: 1e-4, rtol: 1e-4 });
+        }
+        // A cold position: the missing rows are filled by 16-bit decode steps.
+        const other = tokens.map((t) => (t + 3) % config.vocab_size).slice(0, 12);
+        compare(await traceGpu(decoder, other), refTrace(config, half, other), `${weights} other tokens, position 11:`);
+        decoder.destroy();
+        m.destroy();
+      });
+    }
+  });
+
+  it('records the tapped step once per decoder: later traces make no GPU buffers; traces asked at once each get their own numbers', async () => {
+    const { m, p } = await model(config, 51);
+    const tokens = Array.from(randomInts(new Rng(52), config.block_size, config.vocab_size));
+    const decoder = new Decoder(m);
+    await traceGpu(decoder, tokens.slice(0, 3));
+    const bytes = gpuBytesInUse(m.device);
+    const [a, b] = await Promise.all([traceGpu(decoder, tokens.slice(0, 9)), traceGpu(decoder, tokens.slice(0, 4))]);
+    compare(a, refTrace(config, p, tokens.slice(0, 9)), 'at once, position 8:');
+    compare(b, refTrace(config, p, tokens.slice(0, 4)), 'at once, position 3:');
+    expect(gpuBytesInUse(m.device)).toBe(bytes);
+    decoder.destroy();
+    expect(gpuBytesInUse(m.device)).toBeLessThan(bytes);
+    m.destroy();
+  });
 });
+
+/** The reference's parameters with every matrix the 16-bit copy holds (layout16) rounded to half, as the decoder reads them. */
+function roundedToHalf(config: GPTConfig, p: RefParams): RefParams {
+  const out: RefParams = { ...p };
+  for (const name of layout16(config).placed.keys()) out[name] = roundArrayF16(Float64Array.from(p[name]!));
+  return out;
+}

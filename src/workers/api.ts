@@ -242,8 +242,11 @@ export interface TokenTrace extends TraceNumbers {
   vocab: Record<number, string>;
   tokenizer: TokenizerKind;
   vocabSize: number;
-  /** Where the numbers were computed, and how long the trace took (ms, in the worker). */
-  backend: 'webgpu' | 'cpu';
+  /**
+   * Where the numbers were computed and from which weights: on the GPU from the weights generation
+   * reads (32-bit, or its 16-bit copy), or on the CPU path (float64); how long the trace took (ms, in the worker).
+   */
+  weights: DecodeWeights | 'cpu';
   ms: number;
 }
 

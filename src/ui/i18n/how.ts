@@ -22,7 +22,7 @@ const en = {
   },
   loading: 'Tracing…',
   busy: 'Training is using the GPU: this view traces the model once training stops.',
-  computedGpu: 'Computed on the GPU in one pass in {{ms}} ms.',
+  computedGpu: 'Computed on the GPU in one pass, from the {{bits}}-bit weights generation reads, in {{ms}} ms.',
   computedCpu: 'Computed on the CPU (float64) in {{ms}} ms.',
   tokens: {
     title: '1 · Tokens',
@@ -141,7 +141,7 @@ export const how: Namespace<typeof en> = {
     },
     loading: '正在追踪…',
     busy: '训练正在使用 GPU：训练停止后，这个视图才会追踪模型。',
-    computedGpu: '在 GPU 上一次计算完成，用时 {{ms}} 毫秒。',
+    computedGpu: '在 GPU 上一次计算完成（读取生成时所用的 {{bits}} 位权重），用时 {{ms}} 毫秒。',
     computedCpu: '在 CPU 上（float64）计算完成，用时 {{ms}} 毫秒。',
     tokens: {
       title: '1 · 词元',

@@ -1,7 +1,8 @@
 /**
  * The worker's loaded model on the GPU (the page path): with the 16-bit choice it keeps its matrices
  * only in 16 bits (f32 vectors + the decoder's 16-bit copy), and widens to f32 only for the 32-bit
- * choice or the trace. GPU bytes from gpuBytesInUse, against the memory estimate (memory.ts); and
+ * choice; the trace reads what generation reads (its decoder, or while a generation runs, a second
+ * decoder on the same weights). GPU bytes from gpuBytesInUse, against the memory estimate (memory.ts); and
  * a replaced model leaves nothing behind (issue 23, memory over time).
  */
 import { readFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ async function greedy(decoder: Decoder, ids: number[]): Promise<number> {
 }
 
 describe('the loaded model on the GPU (worker)', () => {
-  it('with 16-bit weights keeps no f32 matrices; 32-bit and the trace widen them from the host weights', async () => {
+  it('with 16-bit weights keeps no f32 matrices, the trace included; 32-bit widens them from the host weights', async () => {
     const c = await testContext();
     const device = c.device;
     setKernelChoice(device, {}); // no tuner pick: 16-bit by default
@@ -49,28 +50,34 @@ describe('the loaded model on the GPU (worker)', () => {
     const prompt = ck.tokenizer.encode('ROMEO:\n');
     const next16 = await greedy(l.decoder as Decoder, prompt);
 
-    // The trace reads f32: an f32 model is made for it, from the host weights, and kept.
+    // The trace runs on the generating decoder, 16-bit: nothing widened. Its capture (two buffers
+    // laid out for the longest position) is all it adds, kept with the decoder for the next trace.
     const t = await runTrace(l, { ids: prompt });
-    expect(t.backend).not.toBe('cpu');
-    const tracer = traceDecoder(l, false);
-    expect(tracer.weights).toBe('f32');
-    expect(tracer.model).toBe(l.traceModel);
-    expect(l.traceModel!.paramsBase).toBe(0);
-    expect(gpuBytesInUse(device) - base).toBeGreaterThan(held16 + generationWeightBytes(ck.config, '32-bit'));
+    expect(t.weights).toBe('f16');
+    expect(t.ids).toEqual(prompt);
+    expect(traceDecoder(l, false)).toBe(l.decoder);
+    const capture = gpuBytesInUse(device) - base - held16;
+    expect(capture).toBeGreaterThan(0);
+    expect(capture).toBeLessThan(generationWeightBytes(ck.config, '16-bit'));
+    await runTrace(l, { ids: prompt, position: 2 });
+    expect(gpuBytesInUse(device) - base - held16).toBe(capture);
+    // While a generation uses the decoder: a second decoder with its own cache, the 16-bit copy lent.
+    const during = traceDecoder(l, true);
+    expect(during).not.toBe(l.decoder);
+    expect(during.weights16).toBe((l.decoder as Decoder).weights16);
+    const t2 = await runTrace(l, { ids: prompt }, true);
+    expect(Array.from(t2.logits)).toEqual(Array.from(t.logits)); // the same weights, the same pass
+    expect(gpuBytesInUse(device) - base - held16, 'no second 16-bit copy').toBeLessThan(2 * capture + generationWeightBytes(ck.config, '16-bit') / 2);
 
-    // 32-bit: the trace's f32 model becomes the decoder's (nothing widened twice, the trace's cache kept).
-    const traceModel = l.traceModel;
+    // 32-bit: rebuilt from the host weights; the trace's decoder goes with the 16-bit copy it borrowed.
     l = await useWeights('f32');
-    expect(l.model).toBe(traceModel);
-    expect(l.traceModel).toBeUndefined();
+    expect(l.traceDecoder).toBeUndefined();
     expect(weightsOf(l)).toBe('f32');
     expect(await greedy(l.decoder as Decoder, prompt)).toBe(next16); // f16 rounding does not move this argmax (f16.test.ts: 256/256)
+    expect((await runTrace(l, { ids: prompt })).weights).toBe('f32');
 
-    // Back to 16-bit: the f32 model stays as the trace's (its decoder reads it).
     l = await useWeights('f16');
     expect(l.model!.paramsBase).toBeGreaterThan(0);
-    expect(l.traceModel).toBe(traceModel);
-    expect(traceDecoder(l, true).model).toBe(traceModel);
 
     // A new model is built for the last choice; the old one's buffers (trace's included) go.
     install(ck, 'again', c);
@@ -138,22 +145,24 @@ function tinyCheckpoint(text: string, n_layer: number, n_embd: number, seed: num
 /**
  * Memory over time (issue 23; e2e/soak.spec.ts checks the same in the page, over many switches,
  * trainings and generations): installing a model frees every buffer of the one it replaces,
- * whatever that one had made: a decoder of the other weight kind, the trace's f32 model and decoder.
+ * whatever that one had made: a decoder of the other weight kind, the trace's decoder and captures.
  */
 describe('replacing the loaded model', () => {
-  it("frees the replaced model's buffers: its GPT, its decoders of both kinds, the trace's model and decoder", async () => {
+  it("frees the replaced model's buffers: its GPT, its decoders of both kinds, the trace's decoder and captures", async () => {
     const c = await testContext();
     const a = tinyCheckpoint('ROMEO: what light through yonder window', 2, 32, 1);
     const b = tinyCheckpoint('the quick brown fox', 1, 16, 2);
     const bytes = () => gpuBytesInUse(c.device);
     /** What generations with both weight kinds and the How-it-works trace leave with a model. */
     const useAll = async () => {
+      await useWeights('f16');
       const before = bytes();
       await useWeights('f32');
-      traceDecoder(current(), true);
+      await runTrace(current(), { text: 'the' }, true);
       await useWeights('f16');
-      traceDecoder(current(), true);
-      expect(bytes(), 'the trace keeps an f32 model and its decoder with the model').toBeGreaterThan(before);
+      await runTrace(current(), { text: 'the' });
+      await runTrace(current(), { text: 'the' }, true);
+      expect(bytes(), "the trace's captures and its second decoder stay with the model").toBeGreaterThan(before);
     };
     const load = async (ck: Checkpoint, name: string) => {
       install(ck, name, c);

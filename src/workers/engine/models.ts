@@ -23,9 +23,10 @@ export interface Loaded {
    */
   model?: GPT;
   decoder: TokenDecoder;
-  /** An f32 model for the trace when `model` keeps only its vectors: made on the first trace (f32Model). */
-  traceModel?: GPT;
-  /** The trace's own f32 decoder, made when the trace cannot use `decoder` (traceDecoder). */
+  /**
+   * The trace's own decoder, for a trace asked while a generation uses `decoder` (traceDecoder):
+   * the same model and weights (the 16-bit copy lent, DecoderOptions.shared16), its own cache.
+   */
   traceDecoder?: Decoder;
   name: string;
   valLoss?: number;
@@ -82,10 +83,9 @@ export function install(ck: Checkpoint, name: string, c: GpuContext | 'cpu', val
 }
 
 /** Destroys a loaded model's GPU parts. */
-function drop(l: Pick<Loaded, 'model' | 'decoder' | 'traceModel' | 'traceDecoder'>): void {
+function drop(l: Pick<Loaded, 'model' | 'decoder' | 'traceDecoder'>): void {
+  l.traceDecoder?.destroy(); // before the decoder whose 16-bit copy it borrows
   l.decoder.destroy();
-  l.traceDecoder?.destroy();
-  l.traceModel?.destroy();
   l.model?.destroy();
 }
 
@@ -174,10 +174,10 @@ export function current(): Loaded {
 /**
  * The loaded model with its GPU decoder reading `weights` (default: the last asked for, else the
  * tuner's pick). When the decoder reads the other kind, the model is rebuilt from the host weights
- * (ck.params) for it: 16-bit keeps no f32 matrices on the GPU, 32-bit takes the trace's f32 model
- * where the trace made one. The new one is checked whole (error scopes) before the old one goes;
- * the device refusing it (OUT_OF_MEMORY) leaves the old one in use. The CPU path has one kind.
- * Called between generations (the jobs queue), so no generation is using the decoder it replaces.
+ * (ck.params) for it: 16-bit keeps no f32 matrices on the GPU. The new one is checked whole (error
+ * scopes) before the old one goes (with the trace's decoder, which read it); the device refusing
+ * it (OUT_OF_MEMORY) leaves the old one in use. The CPU path has one kind. Called between
+ * generations (the jobs queue), so no generation is using the decoder it replaces.
  */
 export async function useWeights(weights?: DecodeWeights): Promise<Loaded> {
   const l = current();
@@ -186,52 +186,28 @@ export async function useWeights(weights?: DecodeWeights): Promise<Loaded> {
   const device = l.model.device;
   const want = wanted(device) === 'f16' && hasHalves(l.ck) ? 'f16' : 'f32';
   if ((l.decoder.weights === 'f32' ? 'f32' : 'f16') === want) return l;
-  const reuse = want === 'f32' ? l.traceModel : undefined; // already f32, with the trace's decoder on it
-  const { result: next, checked } = allocateScoped(
-    device,
-    `rebuilding “${l.name}” for ${want === 'f32' ? '32' : '16'}-bit weights`,
-    () => (reuse ? { model: reuse, decoder: new Decoder(reuse) } : build(device, l.ck, want)),
-    (b) => (b.decoder.destroy(), b.model !== reuse && b.model.destroy()),
-  );
+  const { result: next, checked } = allocateScoped(device, `rebuilding “${l.name}” for ${want === 'f32' ? '32' : '16'}-bit weights`, () => build(device, l.ck, want), drop);
   await checked;
-  const old = { model: l.model, decoder: l.decoder };
+  const old = { model: l.model, decoder: l.decoder, traceDecoder: l.traceDecoder };
   l.model = next.model;
   l.decoder = next.decoder;
-  if (reuse) {
-    l.traceModel = undefined; // it is l.model now; l.traceDecoder stays on it
-    drop(old);
-  } else if (l.traceDecoder?.model === old.model) {
-    // The trace's decoder reads the old f32 model: that model stays, as the trace's.
-    old.decoder.destroy();
-    l.traceModel = old.model;
-  } else drop(old);
+  l.traceDecoder = undefined;
+  drop(old);
   return l;
 }
 
-/** The loaded model's f32 GPT: its own, or (when it keeps only its vectors) one made for the trace from the host weights and kept with it. */
-function f32Model(l: Loaded): GPT {
-  if (!l.model) throw new Error('the CPU path has no GPT');
-  if (l.model.paramsBase === 0) return l.model;
-  if (!l.traceModel) {
-    const m = new GPT(l.model.device, l.ck.config);
-    m.setWeights(l.ck.params);
-    l.traceModel = m;
-  }
-  return l.traceModel;
-}
-
 /**
- * The GPU decoder a trace runs on (src/model/trace.ts), of f32 weights: the view shows the model's
- * own numbers, as the float64 path does. The Write tab's decoder when it reads f32 and no
- * generation is using it: its cache often holds the text already, so the trace is one step.
- * Else the trace's own, made on first use and kept with the model (on an f32 model made for it
- * when the Write tab's keeps only 16-bit matrices: the trace is what widens them): its cache holds
- * the last traced text, so moving along that text is one step a trace too.
+ * The GPU decoder a trace runs on (src/model/trace.ts): the one that generates, with the weights
+ * it reads, so the view shows the numbers the model writes with and a trace costs one of its
+ * steps. Its cache often holds the text already (the Write tab's), so a trace is one step. While a
+ * generation uses it, the trace's own: made on first use and kept with the model, reading the same
+ * weights (the 16-bit copy lent, not copied) into its own cache, which holds the last traced text.
  */
 export function traceDecoder(l: Loaded, generating: boolean): Decoder {
-  if (!l.model) throw new Error('the CPU path traces with the float64 reference');
-  if (l.decoder instanceof Decoder && l.decoder.weights === 'f32' && !generating) return l.decoder;
-  return (l.traceDecoder ??= new Decoder(f32Model(l)));
+  if (!l.model || !(l.decoder instanceof Decoder)) throw new Error('the CPU path traces with the float64 reference');
+  if (!generating) return l.decoder;
+  const d = l.decoder;
+  return (l.traceDecoder ??= new Decoder(l.model, { weights: d.weights, shared16: d.weights16 }));
 }
 
 /** The weights `l`'s decoder reads, as the API names them. */

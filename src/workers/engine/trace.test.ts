@@ -13,7 +13,7 @@ describe('trace request, CPU path (float64)', () => {
 
   it('traces the last token of a text: labels, logits as the CPU decoder gives them, the logits order', async () => {
     const t = await runTrace(loaded, { text: 'ROMEO:\n' });
-    expect(t.backend).toBe('cpu');
+    expect(t.weights).toBe('cpu');
     expect(t.labels).toEqual(['R', 'O', 'M', 'E', 'O', ':', '\n']);
     expect(t.ids).toEqual(ck.tokenizer.encode('ROMEO:\n'));
     expect(t.offset).toBe(0);

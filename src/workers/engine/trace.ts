@@ -1,7 +1,8 @@
 /**
  * The "How it works" trace in the worker: tokenizes the request, picks the window the model sees
  * (the block_size tokens ending at the traced position), runs the GPU trace (src/model/trace.ts,
- * on the decoder models.traceDecoder picks, reusing the keys and values its cache holds) or,
+ * on the decoder models.traceDecoder picks: the one that generates, with its weights, reusing the
+ * keys and values its cache holds) or,
  * without WebGPU, the float64 one (src/reference/trace.ts), and labels the tokens. Only on request:
  * nothing is captured while the view is closed.
  */
@@ -15,7 +16,7 @@ import { refParamsFromFlat } from '../../reference/decode';
 import type { RefParams } from '../../reference/gpt';
 import { refTrace } from '../../reference/trace';
 import type { TokenTrace, TraceRequest } from '../api';
-import { traceDecoder, type Loaded } from './models';
+import { traceDecoder, weightsOf, type Loaded } from './models';
 
 /** Tokens after the traced one that the view shows as masked. */
 const AFTER = 8;
@@ -61,7 +62,7 @@ export async function runTrace(loaded: Loaded, req: TraceRequest, generating = f
     vocab: Object.fromEntries([...order.subarray(0, LISTED), ...order.subarray(Math.max(0, order.length - LISTED)), ...input.slice(pos + 1, pos + 2)].map((id) => [id, label(id)])),
     tokenizer: tokenizer.kind,
     vocabSize: config.vocab_size,
-    backend: model ? 'webgpu' : 'cpu',
+    weights: weightsOf(loaded),
     ms: performance.now() - t0,
   };
   return Comlink.transfer(trace, [numbers.buffer, order.buffer as ArrayBuffer]);

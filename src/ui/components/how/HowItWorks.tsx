@@ -128,7 +128,7 @@ export function HowItWorks() {
         )}
         {!hasWrite && <p className="mt-1 text-xs text-zinc-400">{t('source.noWrite')}</p>}
         <p className="mt-2 text-xs text-zinc-400" aria-live="polite" data-testid="how-status">
-          {error ? <span className="text-red-300">{render(error)}</span> : loading && !trace ? t('loading') : trace ? t(trace.backend === 'webgpu' ? 'computedGpu' : 'computedCpu', { ms: formatNumber(trace.ms, { maximumFractionDigits: 0 }) }) : ''}
+          {error ? <span className="text-red-300">{render(error)}</span> : loading && !trace ? t('loading') : trace ? t(trace.weights === 'cpu' ? 'computedCpu' : 'computedGpu', { ms: formatNumber(trace.ms, { maximumFractionDigits: 0 }), bits: trace.weights === 'f16' ? 16 : 32 }) : ''}
         </p>
       </section>
       {trace && trace.blocks.length === L && (
