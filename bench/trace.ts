@@ -3,18 +3,22 @@
  * run. `npm run bench:trace [-- --json]`; BENCH_TRACE_REPEATS sets the timed repeats (default 3;
  * the GPT-2 small cases take about a minute on lavapipe).
  *
- * Random weights (seeded). For each position p, these timings, each the median of its repeats:
- * - decode: one f32 decode step at p with the logits read back (what generation pays a token);
+ * Random weights (seeded). For each weight kind the decoder reads (32-bit, and the 16-bit form the
+ * tuner picked: what the page generates with by default) and each position p, these timings, each
+ * the median of its repeats:
+ * - decode: one decode step at p with the logits read back (what generation pays a token);
  * - trace, cache held: traceGpu when the decoder's KV cache already holds tokens 0..p-1 (the Write
  *   tab's text, or an earlier trace of it): one tapped decode step and its one read-back;
  * - trace, cold cache: traceGpu after the cache was made to hold other tokens, so rows 0..p-1 are
- *   filled first (a batched prefill beyond a few rows, src/model/prefill.ts).
- * - prefill: the batched fill of rows 0..p-1 alone (what a cold trace pays on top of a held one);
+ *   filled first (32-bit: a batched prefill beyond a few rows, src/model/prefill.ts; 16-bit: decode
+ *   steps). Cold timings take BENCH_TRACE_COLD_REPEATS (default 1): 16-bit fills step by step.
+ * - prefill: the fill of rows 0..p-1 alone (what a cold trace pays on top of a held one);
  * - readback: a copy of the trace's size from a GPU buffer to a mapped one, alone. The issue's bar
  *   is a held trace within one decode step plus this read-back (held_over_decode_plus_readback).
  * Decode and held-cache traces alternate one at a time, so a loaded machine's noise falls on both
  * alike (see bench/decode-capture.ts). BENCH_TRACE_CASE (a substring of a case's name) runs one case.
  */
+import { decoderWeightsRun, type DecoderWeights } from '../src/model/f16';
 import { Decoder } from '../src/model/generate';
 import { GPT } from '../src/model/gpt';
 import type { GPTConfig } from '../src/model/config';
@@ -32,6 +36,7 @@ const CASES: { name: string; config: GPTConfig; positions: number[] }[] = [
   { name: 'GPT-2 small (12L 12H 768C, V 50257)', config: { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: 50257 }, positions: [0, 63, 255] },
 ];
 const REPEATS = Number(process.env.BENCH_TRACE_REPEATS ?? 3);
+const COLD_REPEATS = Number(process.env.BENCH_TRACE_COLD_REPEATS ?? 1);
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -70,7 +75,9 @@ async function main(): Promise<void> {
     const V = c.config.vocab_size;
     const model = new GPT(device, c.config);
     model.setWeights(initParams(c.config, model.layout, 1));
-    const decoder = new Decoder(model);
+    const form16: DecoderWeights = tuning.choice.weights === 'f16' && decoderWeightsRun(device, 'f16') ? 'f16' : 'f16packed';
+    for (const weights of ['f32', form16] as const) {
+    const decoder = new Decoder(model, { weights });
     const tokens = Array.from({ length: c.config.block_size }, (_, i) => (i * 7919 + 13) % V);
     // Warm-up: pipelines of the step, the tapped step and the prefill.
     await decoder.step(tokens[0]!, 0);
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
         ms.held.push(await timed(() => traceGpu(decoder, seq)));
         ms.readback.push(await readBack(device, bytes));
       }
-      for (let r = 0; r < REPEATS; r++) {
+      for (let r = 0; r < COLD_REPEATS; r++) {
         await decoder.step((tokens[0]! + 1) % V, 0, {}); // other tokens: every row is to be filled again
         ms.cold.push(await timed(() => traceGpu(decoder, seq)));
         if (p === 0) continue;
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
       }
       const row = {
         case: c.name,
+        weights,
         position: p,
         decode_ms: round(median(ms.decode)),
         trace_held_ms: round(median(ms.held)),
@@ -109,11 +117,13 @@ async function main(): Promise<void> {
         held_over_decode_plus_readback: round(median(ms.held) / (median(ms.decode) + median(ms.readback)), 2),
         readback_mb: round((traceLayout(c.config, p + 1).total * 4) / 2 ** 20, 2),
         repeats: REPEATS,
+        cold_repeats: COLD_REPEATS,
       };
       results.push(row);
-      log(`${c.name}, position ${p}: decode step ${row.decode_ms} ms | trace, cache held ${row.trace_held_ms} ms (${row.held_over_decode}x a step, ${row.held_over_decode_plus_readback}x a step + the read-back) | trace, cold cache ${row.trace_cold_ms} ms (of it the prefill of ${p} rows ${row.prefill_ms} ms) | read-back ${row.readback_mb} MB in ${row.readback_ms} ms`);
+      log(`${c.name}, ${weights} weights, position ${p}: decode step ${row.decode_ms} ms | trace, cache held ${row.trace_held_ms} ms (${row.held_over_decode}x a step, ${row.held_over_decode_plus_readback}x a step + the read-back) | trace, cold cache ${row.trace_cold_ms} ms (of it the prefill of ${p} rows ${row.prefill_ms} ms) | read-back ${row.readback_mb} MB in ${row.readback_ms} ms`);
     }
     decoder.destroy();
+    }
     model.destroy();
   }
   if (json) await writeStdout(JSON.stringify({ adapter: adapterInfo, matmul: tuning.choice, results }, null, 2));
