@@ -14,6 +14,7 @@ import { refAttentionProbs, refForward, type RefParams } from '../reference/gpt'
 import { refTrace } from '../reference/trace';
 import type { GPTConfig } from './config';
 import { gpuBytesInUse } from '../gpu/buffers';
+import { kernelChoice, setKernelChoice } from '../kernels/choice';
 import { roundArrayF16 } from '../kernels/packed16';
 import { layout16 } from './buffer-plan';
 import { decoderWeightsRun } from './f16';
@@ -186,7 +187,7 @@ describe('trace of one position ("How it works")', () => {
     }
   });
 
-  it('records the tapped step once per decoder: later traces make no GPU buffers; traces asked at once each get their own numbers', async () => {
+  it('records the tapped step once per decoder: later traces make no GPU buffers, a new kernel choice re-records it; traces asked at once each get their own numbers', async () => {
     const { m, p } = await model(config, 51);
     const tokens = Array.from(randomInts(new Rng(52), config.block_size, config.vocab_size));
     const decoder = new Decoder(m);
@@ -195,6 +196,10 @@ describe('trace of one position ("How it works")', () => {
     const [a, b] = await Promise.all([traceGpu(decoder, tokens.slice(0, 9)), traceGpu(decoder, tokens.slice(0, 4))]);
     compare(a, refTrace(config, p, tokens.slice(0, 9)), 'at once, position 8:');
     compare(b, refTrace(config, p, tokens.slice(0, 4)), 'at once, position 3:');
+    expect(gpuBytesInUse(m.device)).toBe(bytes);
+    // The kernel choice moves on (the background tuner finished): the tapped step is recorded again, on the same capture.
+    setKernelChoice(m.device, kernelChoice(m.device));
+    compare(await traceGpu(decoder, tokens.slice(0, 7)), refTrace(config, p, tokens.slice(0, 7)), 'after a new kernel choice, position 6:');
     expect(gpuBytesInUse(m.device)).toBe(bytes);
     decoder.destroy();
     expect(gpuBytesInUse(m.device)).toBeLessThan(bytes);
