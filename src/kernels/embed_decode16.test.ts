@@ -57,4 +57,41 @@ describe('embed decode with 16-bit tables', () => {
       });
     });
   }
+
+  // T rows at once (the 16-bit prefill): row t = wte[token[t]] + wpe[pos + t]; odd C, from a later
+  // position, over a vocabulary split into chunks (each chunk writes only its tokens' rows).
+  for (const [T, C, pos] of [
+    [1, 17, 3],
+    [5, 3, 0],
+    [37, 63, 2],
+  ] as const) {
+    it(`embeds ${T} rows (C=${C}, from position ${pos}) over a vocabulary in 64-row chunks`, async () => {
+      const [V, maxT] = [131, 40];
+      const rng = new Rng(T * 100 + C);
+      const wte = packRows16(randomFloats(rng, V * C), V, C);
+      const wpe = packRows16(randomFloats(rng, maxT * C), maxT, C);
+      // Both ends of each chunk first, then any token.
+      const ends = [130, 0, 63, 64, 127, 128];
+      const tokens = Array.from({ length: T }, (_, t) => (t < ends.length ? ends[t]! : rng.int(V)));
+      const rowBytes = packedRowWords(C) * 4;
+      const wteF = unpackRows16(wte, V, C);
+      const wpeF = unpackRows16(wpe, maxT, C);
+      const expected = new Float64Array(T * C);
+      tokens.forEach((tok, t) => expected.set(ref.embedDecode(wteF, wpeF, tok, pos + t, C), t * C));
+      await runKernelCase({
+        name: `embed_decode16 T=${T} C=${C}`,
+        inputs: { wte, wpe, tok: Uint32Array.from(tokens) },
+        outputs: { out: new Float32Array(T * C).fill(9) },
+        build: (dev, x) =>
+          [[0, 64], [64, 128], [128, 131]].map(([lo, hi]) => {
+            const view = { buffer: x.wte!, offset: lo! * rowBytes, size: (hi! - lo!) * rowBytes };
+            const k = embedDecode16(dev, { buffer: x.out! }, { buffer: x.tok! }, view, { buffer: x.wpe! }, C, { lo: lo!, hi: hi! }, T);
+            k.setPosition(pos);
+            return k.dispatch;
+          }),
+        expected: { out: expected },
+        tol,
+      });
+    });
+  }
 });
