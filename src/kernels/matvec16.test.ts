@@ -41,6 +41,11 @@ describe('matvec16 (decode products with 16-bit weights)', async () => {
       [2, 63, 127],
       [1, 128, 520],
       [3, 65, 17],
+      // Several rows at once (the 16-bit prefill): 'nn' computes them in tiles of MATVEC16_ROWS,
+      // these counts fall short of, straddle and fill tiles.
+      [5, 37, 70],
+      [17, 63, 521],
+      [64, 130, 9],
     ] as const) {
       for (const layout of ['nn', 'nt'] as const) {
         for (const epilogue of ['none', 'bias', 'gelu'] as const) {

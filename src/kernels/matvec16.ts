@@ -62,8 +62,18 @@ function placeholder(device: GPUDevice, use: 'read' | 'write'): GPUBuffer {
 }
 
 /**
+ * Rows of a 'nn' product one thread computes when M > 1 (matvec16.wgsl's ROWS, at most its
+ * MAX_ROWS): W is read once per tile of rows instead of once per row. M = 1 keeps ROWS = 1, the
+ * decode step's kernel. Measured on lavapipe, GPT-2 small's c_attn + c_fc + mlp.c_proj over 255
+ * rows, packed form (ms, two runs on a loaded machine): ROWS 1: 491; 4: 289, 368; 8: 250, 289;
+ * 16: 362, 347. (f16 form: 1: 891, 8: 460, 16: 367.)
+ */
+export const MATVEC16_ROWS = 8;
+
+/**
  * out (M, N) = epilogue(a · op(W) + bias) with W in 16-bit storage, f32 accumulation: one dispatch
- * (matvec16.wgsl). Meant for decoding (M of 1 to a few); every row re-reads all of W.
+ * (matvec16.wgsl). Made for decoding (M = 1); 'nn' with M > 1 (the 16-bit prefill's T rows) reads W
+ * once per MATVEC16_ROWS rows, 'nt' (the head, M = 1) once per row.
  */
 export function matvec16(device: GPUDevice, args: Matvec16Args): Dispatch {
   const { out, a, w, bias, preact, M, N, K, layout = 'nn', gelu = false, storage = 'packed' } = args;
@@ -71,7 +81,8 @@ export function matvec16(device: GPUDevice, args: Matvec16Args): Dispatch {
   if (lda < K || ldc < N) throw new Error(`matvec16: lda (${lda}) must be >= K (${K}) and ldc (${ldc}) >= N (${N})`);
   if (!storage16Runs(device, storage)) throw new Error("matvec16: the 'f16' form needs the shader-f16 feature, which this device lacks");
   const vecA = K % 4 === 0 && lda % 4 === 0 && (a.offset ?? 0) % 16 === 0;
-  const constants = { LAYOUT: layout === 'nn' ? 0 : 1, VEC_A: vecA ? 1 : 0, HAS_BIAS: bias ? 1 : 0, GELU: gelu ? 1 : 0, HAS_PREACT: preact ? 1 : 0 };
+  const rows = layout === 'nn' && M > 1 ? MATVEC16_ROWS : 1;
+  const constants = { LAYOUT: layout === 'nn' ? 0 : 1, VEC_A: vecA ? 1 : 0, HAS_BIAS: bias ? 1 : 0, GELU: gelu ? 1 : 0, HAS_PREACT: preact ? 1 : 0, ROWS: rows };
   const pipeline = getPipeline(device, `matvec16_${storage}`, storage === 'f16' ? F16 : PACKED, constants);
   // Groups of 8 weights (one 16-byte load) per row of W as stored.
   const ldw = packedRowWords(layout === 'nn' ? N : K) / 4;
@@ -82,6 +93,6 @@ export function matvec16(device: GPUDevice, args: Matvec16Args): Dispatch {
     params: packParams([{ u32: M }, { u32: N }, { u32: K }, { u32: ldw }, { u32: lda }, { u32: ldc }]),
     // Binding order of matvec16.wgsl: out, a, a4, w, bias, preact.
     buffers: [out, a, vecA ? a : unused, w, bias ?? unused, preact ?? { buffer: placeholder(device, 'write') }],
-    workgroups: [Math.ceil(N / (layout === 'nn' ? 512 : 64)), M],
+    workgroups: [Math.ceil(N / (layout === 'nn' ? 512 : 64)), Math.ceil(M / rows)],
   });
 }

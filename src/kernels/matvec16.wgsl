@@ -11,9 +11,11 @@
 //   vec4s (read only when VEC_A: K and lda multiples of 4); w the 16-bit weights; bias (N) (read only
 //   when HAS_BIAS); preact (M, ldc) f32 (written only when HAS_PREACT). Unused bindings are bound to
 //   a placeholder by the wrapper.
-// Dispatch: 64 threads per workgroup, (ceil(N / 512), M) workgroups for nn (a thread owns 8
-//   consecutive columns: one 16-byte weight load per k), (ceil(N / 64), M) for nt (a thread owns
-//   one output: a dot product over K, 8 weights per load).
+// Dispatch: 64 threads per workgroup, (ceil(N / 512), ceil(M / ROWS)) workgroups for nn (a thread
+//   owns 8 consecutive columns of ROWS rows: one 16-byte weight load per k, used ROWS times),
+//   (ceil(N / 64), M) for nt (a thread owns one output: a dot product over K, 8 weights per load).
+// ROWS (nn only, 1 to MAX_ROWS): 1 for a decode step (M = 1: each weight read once, used once);
+//   more for the 16-bit prefill (M = T rows), which then reads W ceil(M / ROWS) times, not M.
 // Modules: this file + matvec16_packed.wgsl (u32 pairs widened by unpack2x16float, core WGSL, every
 //   adapter) or `enable f16;` + matvec16_f16.wgsl (shader-f16). Same buffer, same layout for both.
 // Reference: src/reference/matmul.ts matmulReference on weights rounded to f16 (roundArrayF16).
@@ -29,6 +31,8 @@ override VEC_A: bool = false;
 override HAS_BIAS: bool = false;
 override GELU: bool = false;
 override HAS_PREACT: bool = false;
+override ROWS: u32 = 1u;
+const MAX_ROWS = 16u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -80,6 +84,33 @@ fn mainNN(j: u32, m: u32) {
   }
 }
 
+// nn with a row tile: rows m0 .. m0+ROWS-1 (those < M), the same sums as mainNN's for each row, each
+// weight group loaded once for all of them. Rows past M read row M-1's a and are not stored.
+fn mainNNRows(j: u32, m0: u32) {
+  if (j * 8u >= p.N) { return; }
+  var lo: array<vec4<f32>, MAX_ROWS>;
+  var hi: array<vec4<f32>, MAX_ROWS>;
+  var av: array<vec4<f32>, MAX_ROWS>;
+  for (var k = 0u; k < p.K; k += 4u) {
+    for (var r = 0u; r < ROWS; r++) { av[r] = loadA4(min(m0 + r, p.M - 1u), k); }
+    for (var kk = 0u; kk < 4u; kk++) {
+      let w = weights8(min(k + kk, p.K - 1u) * p.ldw + j);
+      for (var r = 0u; r < ROWS; r++) {
+        lo[r] += av[r][kk] * w[0];
+        hi[r] += av[r][kk] * w[1];
+      }
+    }
+  }
+  for (var r = 0u; r < ROWS; r++) {
+    let m = m0 + r;
+    if (m >= p.M) { return; }
+    for (var i = 0u; i < 8u; i++) {
+      let n = j * 8u + i;
+      if (n < p.N) { storeOut(m, n, select(hi[r][i % 4u], lo[r][i % 4u], i < 4u)); }
+    }
+  }
+}
+
 // nt: output n = a[m, :] · W[n, :], 8 weights (one load) and two vec4s of a per step.
 fn mainNT(n: u32, m: u32) {
   if (n >= p.N) { return; }
@@ -93,5 +124,5 @@ fn mainNT(n: u32, m: u32) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (LAYOUT == 0u) { mainNN(gid.x, wid.y); } else { mainNT(gid.x, wid.y); }
+  if (LAYOUT == 1u) { mainNT(gid.x, wid.y); } else if (ROWS == 1u) { mainNN(gid.x, wid.y); } else { mainNNRows(gid.x, wid.y * ROWS); }
 }
