@@ -103,9 +103,9 @@ export class Weights16 {
     return { buffer: this.buffer, offset: t.offset + r.lo * rowBytes, size: (r.hi - r.lo) * rowBytes };
   }
 
-  /** The embedding of the decoded token from the 16-bit wte and wpe (one dispatch per wte chunk). */
-  embed(out: Buf, token: Buf, r: VocabRange) {
-    return embedDecode16(this.model.device, out, token, this.wte(r), this.view('wpe.weight'), this.model.config.n_embd, r);
+  /** The embedding of the decoded token (T = 1), or of T tokens from position 0 (the prefill), from the 16-bit wte and wpe (one dispatch per wte chunk). */
+  embed(out: Buf, token: Buf, r: VocabRange, T = 1) {
+    return embedDecode16(this.model.device, out, token, this.wte(r), this.view('wpe.weight'), this.model.config.n_embd, r, T);
   }
 
   /** A block's linear layer on the 16-bit weight (BlockOps.linear); biases from the f32 parameters. */

@@ -243,19 +243,20 @@ export class Decoder {
 
   /**
    * Makes the cache hold `tokens` at positions 0..n-1, keeping the rows it already holds: a few
-   * missing rows by decode steps, more by one batched prefill of all n rows (src/model/prefill.ts:
-   * n rows cost about one weight read, n steps n of them). Submits only; no read-back.
+   * missing rows by decode steps, more by one batched prefill of all n rows on the decoder's own
+   * weights, f32 or its 16-bit copy (src/model/prefill.ts: n rows cost about one weight read with
+   * f32 matmuls, ceil(n / MATVEC16_ROWS) with 16-bit ones; n steps cost n). Submits only; no read-back.
    */
   fill(tokens: readonly number[]): void {
     const n = tokens.length;
     if (n > this.maxT) throw new Error(`cannot fill ${n} positions of a ${this.maxT}-position cache`);
     const have = this.holds(tokens);
     if (have === n) return;
-    if (n - have <= STEP_FILL_MAX || this.weights !== 'f32') {
+    if (n - have <= STEP_FILL_MAX) {
       for (let pos = have; pos < n; pos++) this.submitStep(tokens[pos]!, pos, this.program(), () => undefined);
       return;
     }
-    prefillCache(this.model, this.caches, tokens);
+    prefillCache(this.model, this.caches, tokens, this.weights16);
     this.held = [...tokens];
     this.heldVersion = this.model.weightsVersion;
   }

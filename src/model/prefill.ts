@@ -5,6 +5,13 @@
  * right after its c_attn wrote them: the rows T decode steps would have written, for one pass
  * over the weights instead of T. No head and no read-back: one encoder, one submit.
  *
+ * A 16-bit decoder passes its Weights16 (src/model/f16.ts): the embedding then comes from the
+ * 16-bit wte and wpe (embedDecode16 over T rows) and every linear layer from the 16-bit matrices
+ * (matvec16 with M = T, which reads each matrix once per tile of rows), so the rows are those its
+ * own decode steps write; the rest (layernorm, attention, residual, kv_store) is the f32 path's.
+ * Only the model's vectors are read from its f32 parameters then, so this runs on a model that
+ * keeps nothing else (GPTOptions params 'vectors').
+ *
  * The T rows' activations are one set shared by every block (a block's output alternates between
  * two buffers so it never aliases its input), made for this call and freed once it is submitted.
  * Letters: T rows, C channels, NH heads.
@@ -16,6 +23,7 @@ import { encoderForward } from '../kernels/encoder';
 import { kvStore } from '../kernels/kv_store';
 import { residualForward } from '../kernels/residual';
 import { validateConfig } from './config';
+import type { Weights16 } from './f16';
 import type { GPT } from './gpt';
 import { destroyOps, submitOps, type Op } from './ops';
 
@@ -25,13 +33,14 @@ export interface KVCache {
   v: GPUBuffer;
 }
 
-/** Fills rows 0..tokens.length-1 of every layer's cache from `tokens` (submits; no read-back). */
-export function prefillCache(model: GPT, caches: readonly KVCache[], tokens: readonly number[]): void {
+/** Fills rows 0..tokens.length-1 of every layer's cache from `tokens` (submits; no read-back), from `w16`'s weights when given. */
+export function prefillCache(model: GPT, caches: readonly KVCache[], tokens: readonly number[], w16?: Weights16): void {
   const d = model.device;
   const { n_layer: L, n_embd: C, n_head: NH } = model.config;
   const T = tokens.length;
   if (T === 0) return;
   if (caches.length !== L) throw new Error(`prefill: ${caches.length} caches for ${L} layers`);
+  if (w16 && w16.model !== model) throw new Error('prefill: the 16-bit weights are of another model');
   validateConfig(model.config, d.limits, 1, T); // the (T, 4C) rows fit one binding
   const bufs: GPUBuffer[] = [];
   const mk = (label: string, floats: number) => {
@@ -51,7 +60,7 @@ export function prefillCache(model: GPT, caches: readonly KVCache[], tokens: rea
   };
   const res3 = [mk('res3.a', T * C), mk('res3.b', T * C)];
   const ops: Op[] = [];
-  for (const r of model.wteChunks) ops.push(encoderForward(d, b(encoded), b(tokensBuf), model.wte(r), model.p('wpe.weight'), 1, T, C, r));
+  for (const r of model.wteChunks) ops.push(w16 ? w16.embed(b(encoded), b(tokensBuf), r, T).dispatch : encoderForward(d, b(encoded), b(tokensBuf), model.wte(r), model.p('wpe.weight'), 1, T, C, r));
   let input = encoded;
   for (let l = 0; l < L; l++) {
     const out = res3[l % 2]!;
@@ -60,6 +69,7 @@ export function prefillCache(model: GPT, caches: readonly KVCache[], tokens: rea
       ...model.recordBlock(l, { ...x, input, res3: out }, T, {
         attention: (qkv, atty, lse) => attentionForward(d, atty, lse!, qkv, 1, T, C, NH, { variant: model.kernels.attention }),
         residual: (o, inp, branch) => residualForward(d, o, inp, branch, T * C),
+        linear: w16?.linear,
         tap: (stage) => (stage === 'c_attn' ? [kvStore(d, b(cache.k), b(cache.v), b(x.qkv), T, C)] : []),
       }),
     );

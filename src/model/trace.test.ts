@@ -13,7 +13,7 @@ import { Rng, randomInts } from '../../test/random';
 import { refAttentionProbs, refForward, type RefParams } from '../reference/gpt';
 import { refTrace } from '../reference/trace';
 import type { GPTConfig } from './config';
-import { gpuBytesInUse } from '../gpu/buffers';
+import { gpuBytesInUse, readBuffer } from '../gpu/buffers';
 import { kernelChoice, setKernelChoice } from '../kernels/choice';
 import { roundArrayF16 } from '../kernels/packed16';
 import { layout16 } from './buffer-plan';
@@ -21,6 +21,7 @@ import { decoderWeightsRun } from './f16';
 import { Decoder } from './generate';
 import { GPT } from './gpt';
 import { initParams } from './params';
+import { prefillCache } from './prefill';
 import type { TraceNumbers } from './token-trace';
 import { traceGpu } from './trace';
 
@@ -178,10 +179,57 @@ describe('trace of one position ("How it works")', () => {
           compare(gpu, refTrace(config, half, seq), `${weights} position ${pos}:`);
           assertClose(`${weights} position ${pos}: traced logits vs the 16-bit decoder's`, gpu.logits, decoded[pos]!, { atol: 1e-4, rtol: 1e-4 });
         }
-        // A cold position: the missing rows are filled by 16-bit decode steps.
+        // A cold position: the 12 missing rows are filled by the 16-bit batched prefill.
         const other = tokens.map((t) => (t + 3) % config.vocab_size).slice(0, 12);
         compare(await traceGpu(decoder, other), refTrace(config, half, other), `${weights} other tokens, position 11:`);
         decoder.destroy();
+        m.destroy();
+      });
+    }
+  });
+
+  describe('the batched prefill of a 16-bit decoder', async () => {
+    const device = await testDevice();
+    // Cache rows of the prefill against its decode steps': layer 0's keys and values come from the
+    // same half-precision embedding and c_attn sums (up to the compiler's fusing of multiply-adds),
+    // later layers' from attention summed in another order (the prefill runs training's forward
+    // kernel): a few f32 ulps of values of order 1. Measured max |diff| 1.2e-6 (both forms); allowed 1e-5.
+    const ROWS_TOL = { atol: 1e-5, rtol: 1e-5 };
+    for (const weights of (['f16packed', 'f16'] as const).filter((w) => decoderWeightsRun(device, w))) {
+      it(`${weights}: writes the cache rows its decode steps write (a model that keeps only its vectors), and a step after it gives the reference's logits`, async () => {
+        const { m, p } = await model(config, 61);
+        const half = roundedToHalf(config, p);
+        const tokens = Array.from(randomInts(new Rng(62), config.block_size, config.vocab_size));
+        const T = 17; // more than a tile of matvec16 rows (MATVEC16_ROWS), not a multiple of it
+        const stepped = new Decoder(m, { weights });
+        for (let t = 0; t < T; t++) await stepped.step(tokens[t]!, t);
+        // The prefill on a model without f32 matrices: a read of one would throw.
+        const w = new Float32Array(m.layout.totalFloats);
+        for (const t of m.layout.tensors) w.set(p[t.name]!, t.offset);
+        const lean = new GPT(device, config, { params: 'vectors' });
+        lean.setWeights(w);
+        const filled = new Decoder(lean, { weights, hostWeights: w });
+        prefillCache(lean, filled.caches, tokens.slice(0, T), filled.weights16);
+        const C = config.n_embd;
+        let worst = 0;
+        for (let l = 0; l < config.n_layer; l++) {
+          for (const kv of ['k', 'v'] as const) {
+            const got = new Float32Array(await readBuffer(device, filled.caches[l]![kv], 0, T * C * 4));
+            const want = new Float32Array(await readBuffer(device, stepped.caches[l]![kv], 0, T * C * 4));
+            for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+            assertClose(`${weights} layer ${l} ${kv} rows 0..${T - 1}: prefill vs decode steps`, got, want, ROWS_TOL);
+          }
+        }
+        console.log(`${weights}: prefill vs decode-step cache rows, max |diff| ${worst.toExponential(2)}`);
+        const V = config.vocab_size;
+        const next = (await filled.step(tokens[T]!, T)).logits!;
+        assertClose(`${weights} position ${T} after the prefill: decoder vs float64 on the weights rounded to half`, next, refForward(config, half, tokens.slice(0, T + 1), 1, T + 1).logits.subarray(T * V, (T + 1) * V), TOL.deep);
+        // Through Decoder.fill: more than a few missing rows go to the prefill, and generation goes on from them.
+        filled.fill(tokens.slice(0, T));
+        expect(filled.holds(tokens)).toBe(T);
+        filled.destroy();
+        stepped.destroy();
+        lean.destroy();
         m.destroy();
       });
     }
