@@ -10,8 +10,9 @@
  * - trace, cache held: traceGpu when the decoder's KV cache already holds tokens 0..p-1 (the Write
  *   tab's text, or an earlier trace of it): one tapped decode step and its one read-back;
  * - trace, cold cache: traceGpu after the cache was made to hold other tokens, so rows 0..p-1 are
- *   filled first (32-bit: a batched prefill beyond a few rows, src/model/prefill.ts; 16-bit: decode
- *   steps). Cold timings take BENCH_TRACE_COLD_REPEATS (default 1): 16-bit fills step by step.
+ *   filled first (beyond a few rows by a batched prefill on the decoder's own weights, 32- or
+ *   16-bit, src/model/prefill.ts). Cold timings take BENCH_TRACE_COLD_REPEATS (default: as many as
+ *   the others).
  * - prefill: the fill of rows 0..p-1 alone (what a cold trace pays on top of a held one);
  * - readback: a copy of the trace's size from a GPU buffer to a mapped one, alone. The issue's bar
  *   is a held trace within one decode step plus this read-back (held_over_decode_plus_readback).
@@ -36,7 +37,7 @@ const CASES: { name: string; config: GPTConfig; positions: number[] }[] = [
   { name: 'GPT-2 small (12L 12H 768C, V 50257)', config: { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: 50257 }, positions: [0, 63, 255] },
 ];
 const REPEATS = Number(process.env.BENCH_TRACE_REPEATS ?? 3);
-const COLD_REPEATS = Number(process.env.BENCH_TRACE_COLD_REPEATS ?? 1);
+const COLD_REPEATS = Number(process.env.BENCH_TRACE_COLD_REPEATS ?? REPEATS);
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
