@@ -20,7 +20,7 @@ import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import { Weights16, type DecoderWeights } from './f16';
 import type { Activations, BlockBuffers, BlockStage, GPT, HeadBuffers } from './gpt';
-import { prefillCache, type KVCache } from './prefill';
+import { prefillCache, prefillFits, type KVCache } from './prefill';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { SeededRandom } from './random';
 import { sampleToken, type SamplingOptions } from './sampling';
@@ -252,7 +252,7 @@ export class Decoder {
     if (n > this.maxT) throw new Error(`cannot fill ${n} positions of a ${this.maxT}-position cache`);
     const have = this.holds(tokens);
     if (have === n) return;
-    if (n - have <= STEP_FILL_MAX) {
+    if (n - have <= STEP_FILL_MAX || !prefillFits(this.model.config, this.model.device.limits, n)) {
       for (let pos = have; pos < n; pos++) this.submitStep(tokens[pos]!, pos, this.program(), () => undefined);
       return;
     }

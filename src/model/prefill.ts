@@ -22,7 +22,7 @@ import { attentionForward } from '../kernels/attention';
 import { encoderForward } from '../kernels/encoder';
 import { kvStore } from '../kernels/kv_store';
 import { residualForward } from '../kernels/residual';
-import { validateConfig } from './config';
+import type { GPTConfig } from './config';
 import type { Weights16 } from './f16';
 import type { GPT } from './gpt';
 import { destroyOps, submitOps, type Op } from './ops';
@@ -33,6 +33,11 @@ export interface KVCache {
   v: GPUBuffer;
 }
 
+/** Whether the prefill's largest buffer, the (T, 4C) MLP rows, fits one storage binding (it makes no (T, V) logits). */
+export function prefillFits(c: GPTConfig, limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize'>, T: number): boolean {
+  return T * 4 * c.n_embd * 4 <= limits.maxStorageBufferBindingSize;
+}
+
 /** Fills rows 0..tokens.length-1 of every layer's cache from `tokens` (submits; no read-back), from `w16`'s weights when given. */
 export function prefillCache(model: GPT, caches: readonly KVCache[], tokens: readonly number[], w16?: Weights16): void {
   const d = model.device;
@@ -41,7 +46,7 @@ export function prefillCache(model: GPT, caches: readonly KVCache[], tokens: rea
   if (T === 0) return;
   if (caches.length !== L) throw new Error(`prefill: ${caches.length} caches for ${L} layers`);
   if (w16 && w16.model !== model) throw new Error('prefill: the 16-bit weights are of another model');
-  validateConfig(model.config, d.limits, 1, T); // the (T, 4C) rows fit one binding
+  if (!prefillFits(model.config, d.limits, T)) throw new Error(`prefill: ${T} rows of ${4 * C} floats exceed one storage binding (use decode steps: Decoder.fill)`);
   const bufs: GPUBuffer[] = [];
   const mk = (label: string, floats: number) => {
     const buf = createStorage(d, `prefill.${label}`, floats * 4);

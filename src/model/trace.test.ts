@@ -19,6 +19,7 @@ import { roundArrayF16 } from '../kernels/packed16';
 import { layout16 } from './buffer-plan';
 import { decoderWeightsRun } from './f16';
 import { Decoder } from './generate';
+import { prefillFits } from './prefill';
 import { GPT } from './gpt';
 import { initParams } from './params';
 import { prefillCache } from './prefill';
@@ -252,6 +253,15 @@ describe('trace of one position ("How it works")', () => {
     decoder.destroy();
     expect(gpuBytesInUse(m.device)).toBeLessThan(bytes);
     m.destroy();
+  });
+});
+
+describe('prefillFits', () => {
+  it('counts the (T, 4C) rows the prefill makes, not a (T, V) logits buffer it never makes', () => {
+    const gpt2: GPTConfig = { n_layer: 12, n_head: 12, n_embd: 768, block_size: 1024, vocab_size: 50257 };
+    expect(prefillFits(gpt2, { maxStorageBufferBindingSize: 128 * 2 ** 20 }, 1024)).toBe(true); // 12 MiB of MLP rows (the logits would be 196 MiB)
+    expect(prefillFits(gpt2, { maxStorageBufferBindingSize: 2 ** 20 }, 1024)).toBe(false);
+    expect(prefillFits(gpt2, { maxStorageBufferBindingSize: 1024 * 4 * 768 * 4 }, 1024)).toBe(true);
   });
 });
 

@@ -211,7 +211,7 @@ export function traceDecoder(l: Loaded, generating: boolean): Decoder {
 }
 
 /** The weights `l`'s decoder reads, as the API names them. */
-export function weightsOf(l: Loaded): GenerationResult['weights'] {
+export function weightsOf(l: Loaded): NonNullable<GenerationResult['weights']> {
   if (!(l.decoder instanceof Decoder)) return 'cpu';
   return l.decoder.weights === 'f32' ? 'f32' : 'f16';
 }
