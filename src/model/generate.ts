@@ -19,7 +19,7 @@ import { embedDecode } from '../kernels/embed_decode';
 import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import { Weights16, type DecoderWeights } from './f16';
-import type { Activations, BlockBuffers, BlockStage, GPT, HeadBuffers } from './gpt';
+import { bound, type Activations, type Binding, type BlockBuffers, type GPT, type HeadBuffers } from './gpt';
 import { prefillCache, prefillFits, type KVCache } from './prefill';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { SeededRandom } from './random';
@@ -70,18 +70,28 @@ export interface DecoderOptions {
   shared16?: Weights16;
 }
 
+/** Where one block's stages write in a tapped step, in place of the decoder's shared row buffers. */
+export type TapRows = Pick<Required<BlockBuffers>, 'ln1' | 'ln1Mean' | 'ln1Rstd' | 'qkv' | 'atty' | 'res2' | 'ln2' | 'ln2Mean' | 'ln2Rstd' | 'fch' | 'fchGelu'> & {
+  /** The attention branch (attn c_proj) and the MLP branch (mlp c_proj). */
+  attnOut: Binding;
+  mlpOut: Binding;
+};
+
 /**
- * Capture hooks of one recorded decode step (Decoder.stepTapped, src/model/trace.ts): ops recorded
- * right after the embedding, after each stage of each block (BlockOps.tap) and after the head, each
- * handed the buffers that stage wrote. With taps, c_fc also keeps GELU's input in `x.fch`. The
- * decoder records the step with them once and keeps it (until the kernel choice moves on, or other
- * taps come); `position` points their ops at each step's token and position before it is submitted.
+ * Capture of one decode step (Decoder.stepTapped, src/model/trace.ts). The tapped step writes each
+ * stage's output straight where the taps say (ranges of their capture: `layer`, `head`), so keeping
+ * the numbers costs no copy in between; c_fc also keeps GELU's input there. What the step keeps in
+ * the decoder's own buffers (the embedding, each block's output, the logits) the taps copy at its
+ * end (`end`). `attention` adds ops after each block's attention (the row of scores and weights).
+ * The decoder records the step with the taps once and keeps it (until the kernel choice moves on,
+ * or other taps come); `position` points the taps' ops at each step's token and position.
  */
 export interface StepTaps {
+  layer(l: number): TapRows;
+  head(): Pick<HeadBuffers, 'lnf' | 'lnfMean' | 'lnfRstd'>;
+  attention(l: number, qkv: Buf, cache: KVCache): Op[];
   /** `w16`: the decoder's 16-bit copy, when it reads one (the embedding rows are there, not in the model). */
-  embedding(x0: GPUBuffer, w16: Weights16 | undefined): Op[];
-  block(l: number, stage: BlockStage, x: BlockBuffers & { fch: GPUBuffer }, cache: KVCache): Op[];
-  head(h: HeadBuffers): Op[];
+  end(x: { x0: GPUBuffer; out: readonly GPUBuffer[]; logits: GPUBuffer }, w16: Weights16 | undefined): Op[];
   position(token: number, pos: number): void;
   /** Buffers the taps' ops write (the capture), freed with the decoder or when other taps replace these. */
   readonly owned: readonly GPUBuffer[];
@@ -107,7 +117,7 @@ export class Decoder {
   /** The device's kernelChoiceVersion `plain` was recorded with. */
   private plainKernels: number;
   /** The step recorded with the trace's taps (stepTapped), kept from one trace to the next. */
-  private tapped?: { taps: StepTaps; program: StepProgram & { extra: GPUBuffer[] }; kernels: number };
+  private tapped?: { taps: StepTaps; program: StepProgram; kernels: number };
   private token: GPUBuffer;
   private logits: GPUBuffer; // (V)
   /**
@@ -176,10 +186,10 @@ export class Decoder {
 
   /**
    * Records one decode step through the block sequence (GPT.recordBlock) on this decoder's buffers
-   * and caches; with `taps`, their capture ops go in after each stage, and c_fc keeps GELU's input
-   * in a buffer the returned program owns (`extra`).
+   * and caches; with `taps`, the stages write where the taps say (StepTaps) and the taps' ops go in
+   * after each attention and at the end.
    */
-  private record(taps?: StepTaps): StepProgram & { extra: GPUBuffer[] } {
+  private record(taps?: StepTaps): StepProgram {
     const model = this.model;
     const d = model.device;
     const w16 = this.weights16;
@@ -189,19 +199,19 @@ export class Decoder {
     const { x0, ln, mean, rstd, qkv, atty, scratch, fchGelu } = this.row;
     const ops: Op[] = [];
     const setPos: ((pos: number) => void)[] = [];
-    const extra: GPUBuffer[] = [];
-    const fch = taps && createStorage(d, 'decode.fc_preact', 4 * C * 4);
-    if (fch) extra.push(fch);
     for (const r of model.wteChunks) {
       const emb = w16 ? w16.embed(b(x0), b(this.token), r) : embedDecode(d, b(x0), b(this.token), model.wte(r), model.p('wpe.weight'), C, r);
       ops.push(emb.dispatch);
       setPos.push(emb.setPosition);
     }
-    if (taps) ops.push(...taps.embedding(x0, w16));
     let input = x0;
     for (let l = 0; l < L; l++) {
       const cache = this.caches[l]!;
-      const x = { ln1: ln, ln1Mean: mean, ln1Rstd: rstd, ln2: ln, ln2Mean: mean, ln2Rstd: rstd, input, qkv, atty, scratch, fchGelu, fch, res2: this.row.res2[l]!, res3: this.row.res3[l]! };
+      const res3 = this.row.res3[l]!;
+      const rows = taps?.layer(l);
+      const x: BlockBuffers = rows
+        ? { ...rows, input, scratch: rows.attnOut, mlpScratch: rows.mlpOut, res3 }
+        : { ln1: ln, ln1Mean: mean, ln1Rstd: rstd, ln2: ln, ln2Mean: mean, ln2Rstd: rstd, input, qkv, atty, scratch, fchGelu, res2: this.row.res2[l]!, res3 };
       ops.push(
         ...model.recordBlock(l, x, 1, {
           attention: (q, out) => {
@@ -211,15 +221,15 @@ export class Decoder {
           },
           residual: (out, inp, branch) => residualForward(d, out, inp, branch, C),
           linear: w16?.linear,
-          tap: taps && ((stage) => taps.block(l, stage, { ...x, fch: fch! }, cache)),
+          tap: taps && ((stage) => (stage === 'attn' ? taps.attention(l, bound(x.qkv), cache) : [])),
         }),
       );
-      input = x.res3;
+      input = res3;
     }
-    const head = { input, lnf: ln, lnfMean: mean, lnfRstd: rstd, logits: this.logits };
+    const head = { input, lnf: ln, lnfMean: mean, lnfRstd: rstd, ...taps?.head(), logits: this.logits };
     ops.push(...model.recordHead(head, 1, w16?.head));
-    if (taps) ops.push(...taps.head(head));
-    return { ops, setPos, extra };
+    if (taps) ops.push(...taps.end({ x0, out: this.row.res3, logits: this.logits }, w16));
+    return { ops, setPos };
   }
 
   /** How many of `tokens`, from position 0, the cache holds (their keys and values, from these weights). */
@@ -283,7 +293,6 @@ export class Decoder {
     const t = this.tapped;
     if (!t) return;
     destroyOps(t.program.ops);
-    for (const buf of t.program.extra) buf.destroy();
     if (taps) for (const buf of t.taps.owned) buf.destroy();
     this.tapped = undefined;
   }

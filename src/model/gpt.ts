@@ -42,16 +42,26 @@ import { paramLayout, type ParamLayout } from './params';
 
 const F = 4; // bytes per float
 
+/** A buffer a block binds: a whole GPU buffer, or a range of one (the trace writes into ranges of its capture). */
+export type Binding = GPUBuffer | Buf;
+
+/** The range a Binding names. */
+export function bound(x: Binding): Buf {
+  return 'buffer' in x ? x : { buffer: x };
+}
+
 /**
  * What one block reads and writes (recordBlock): a layer's activations, its input and the scratch
  * its c_proj outputs pass through. The decoder shares one ln/mean/rstd between ln_1 and ln_2 and
  * keeps no pre-activation (fch) and no lse: it has no backward pass.
  */
-export interface BlockBuffers extends Omit<LayerActs, 'fch' | 'lse'> {
-  input: GPUBuffer; // (N, C)
-  scratch: GPUBuffer; // (N, C)
-  fch?: GPUBuffer;
-  lse?: GPUBuffer;
+export interface BlockBuffers extends Omit<LayerActs<Binding>, 'fch' | 'lse'> {
+  input: Binding; // (N, C)
+  scratch: Binding; // (N, C)
+  /** Where the MLP's c_proj writes (N, C); default `scratch` (the trace keeps both branches). */
+  mlpScratch?: Binding;
+  fch?: Binding;
+  lse?: Binding;
 }
 
 /** How a block attends and adds its branches: the forward's and the decoder's differ only here. */
@@ -89,10 +99,10 @@ export type BlockStage = 'ln_1' | 'c_attn' | 'attn' | 'attn_proj' | 'attn_resid'
 
 /** What the head reads and writes: the last block's output, ln_f's outputs and the logits (N, V). */
 export interface HeadBuffers {
-  input: GPUBuffer;
-  lnf: GPUBuffer;
-  lnfMean: GPUBuffer;
-  lnfRstd: GPUBuffer;
+  input: Binding;
+  lnf: Binding;
+  lnfMean: Binding;
+  lnfRstd: Binding;
   logits: GPUBuffer;
 }
 
@@ -317,7 +327,7 @@ export class GPT {
     const d = this.device;
     const C = this.config.n_embd;
     const h = `h.${l}.`;
-    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const b = bound;
     const tap = (stage: BlockStage): Op[] => how.tap?.(stage) ?? [];
     const linear = how.linear ?? (({ weight, bias, ...x }: Linear) => this.mm({ ...x, b: this.p(weight), bias: this.p(bias) }));
     return [
@@ -337,9 +347,9 @@ export class GPT {
       ...tap('ln_2'),
       linear({ out: b(x.fchGelu), preact: x.fch && b(x.fch), gelu: true, a: b(x.ln2), weight: h + 'mlp.c_fc.weight', bias: h + 'mlp.c_fc.bias', M: N, K: C, N: 4 * C }),
       ...tap('c_fc'),
-      linear({ out: b(x.scratch), a: b(x.fchGelu), weight: h + 'mlp.c_proj.weight', bias: h + 'mlp.c_proj.bias', M: N, K: 4 * C, N: C }),
+      linear({ out: b(x.mlpScratch ?? x.scratch), a: b(x.fchGelu), weight: h + 'mlp.c_proj.weight', bias: h + 'mlp.c_proj.bias', M: N, K: 4 * C, N: C }),
       ...tap('mlp_proj'),
-      how.residual(b(x.res3), b(x.res2), b(x.scratch), 'mlp_resid'),
+      how.residual(b(x.res3), b(x.res2), b(x.mlpScratch ?? x.scratch), 'mlp_resid'),
       ...tap('mlp_resid'),
     ];
   }
@@ -351,7 +361,7 @@ export class GPT {
   recordHead(x: HeadBuffers, N: number, tied?: (out: Buf, a: Buf, r: VocabRange) => Op): Op[] {
     const d = this.device;
     const { n_embd: C, vocab_size: V } = this.config;
-    const b = (buffer: GPUBuffer): Buf => ({ buffer });
+    const b = bound;
     return [
       layernormForward(d, b(x.lnf), b(x.lnfMean), b(x.lnfRstd), b(x.input), this.p('ln_f.weight'), this.p('ln_f.bias'), N, C),
       ...this.wteChunks.map((r) => (tied ? tied(columns(x.logits, r), b(x.lnf), r) : this.mm({ out: columns(x.logits, r), a: b(x.lnf), b: this.wte(r), M: N, K: C, N: r.hi - r.lo, ldc: V, layout: 'nt' }))),
