@@ -259,14 +259,17 @@ describe('attention masking: the future is hidden exactly', () => {
 });
 
 describe('attention decode with a KV cache', () => {
-  // [C, NH, maxT, T, prefill]: decode positions prefill..T-1 one token at a time.
-  for (const [C, NH, maxT, T, prefill] of [
-    [12, 4, 20, 20, 0],
-    [51, 3, 24, 19, 5],
-    [128, 2, 80, 70, 63],
-    [64, 1, 70, 67, 1],
+  // [C, NH, maxT, T, prefill, scores]: decode positions prefill..T-1 one token at a time; with
+  // `scores`, the kernel keeps the scores before the softmax too (KEEP_SCORES, the trace's form).
+  for (const [C, NH, maxT, T, prefill, keepScores] of [
+    [12, 4, 20, 20, 0, false],
+    [51, 3, 24, 19, 5, false],
+    [128, 2, 80, 70, 63, false],
+    [64, 1, 70, 67, 1, false],
+    [15, 3, 20, 20, 0, true],
+    [128, 2, 80, 70, 63, true],
   ] as const) {
-    it(`C=${C} NH=${NH} (HS=${C / NH}) maxT=${maxT}: prefill ${prefill}, decode to ${T}`, async () => {
+    it(`C=${C} NH=${NH} (HS=${C / NH}) maxT=${maxT}: prefill ${prefill}, decode to ${T}${keepScores ? ', scores kept' : ''}`, async () => {
       const device = await testDevice();
       const C3 = 3 * C;
       const rng = new Rng(5 * C + T);
@@ -292,12 +295,14 @@ describe('attention decode with a KV cache', () => {
       // The rows go after a base that moves with the position (as a decoder's later layers do): only
       // [base, base + NH*(pos+1)) may change.
       const base = (pos: number) => 3 * (pos + 1) + 1;
-      const probs = mk('probs', new Float32Array(base(maxT - 1) + NH * maxT + 8).fill(SENTINEL));
+      // The scores (when kept) go after the weights, two floats apart, in the same buffer.
+      const scoresBase = keepScores ? (pos: number) => base(pos) + NH * (pos + 1) + 2 : undefined;
+      const probs = mk('probs', new Float32Array(base(maxT - 1) + 2 * NH * maxT + 8).fill(SENTINEL));
       const tokenQkv = mk('qkv', new Float32Array(C3));
       device.pushErrorScope('validation');
       let popped = false;
       try {
-        const dec = attentionDecode(device, { buffer: out }, { buffer: probs }, { buffer: tokenQkv }, { buffer: kCache }, { buffer: vCache }, C, NH, maxT, base);
+        const dec = attentionDecode(device, { buffer: out }, { buffer: probs }, { buffer: tokenQkv }, { buffer: kCache }, { buffer: vCache }, C, NH, maxT, base, scoresBase);
         for (let pos = prefill; pos < T; pos++) {
           device.queue.writeBuffer(tokenQkv, 0, seq.slice(pos * C3, (pos + 1) * C3));
           dec.setPosition(pos);
@@ -314,10 +319,23 @@ describe('attention decode with a KV cache', () => {
             const row = ((h * T) + pos) * T;
             const at = base(pos) + h * n;
             assertClose(`decode pos=${pos} probs head ${h}`, gotProbs.subarray(at, at + n), r.probs.subarray(row, row + n), TOL.probs!);
+            if (scoresBase) {
+              // q·k_j / √HS in float64, from the sequence (k_j of every earlier token, as the cache holds them).
+              const HS = C / NH;
+              const want = Float64Array.from({ length: n }, (_, j) => {
+                let s = 0;
+                for (let i = 0; i < HS; i++) s += seq[pos * C3 + h * HS + i]! * seq[j * C3 + C + h * HS + i]!;
+                return s / Math.sqrt(HS);
+              });
+              const sAt = scoresBase(pos) + h * n;
+              assertClose(`decode pos=${pos} scores head ${h}`, gotProbs.subarray(sAt, sAt + n), want, { atol: 1e-5, rtol: 1e-5 });
+            }
           }
           if (pos === prefill) {
-            // The first decode writes its packed rows and nothing else of probs.
-            const outside = [...gotProbs.subarray(0, base(pos)), ...gotProbs.subarray(base(pos) + NH * n)];
+            // The first decode writes its packed rows (and the scores' when kept) and nothing else of probs.
+            const end = scoresBase ? scoresBase(pos) + NH * n : base(pos) + NH * n;
+            const gap = scoresBase ? gotProbs.subarray(base(pos) + NH * n, scoresBase(pos)) : [];
+            const outside = [...gotProbs.subarray(0, base(pos)), ...gap, ...gotProbs.subarray(end)];
             if (outside.some((v) => v !== SENTINEL)) throw new Error(`decode pos=${pos}: probs written outside the packed rows`);
           }
         }

@@ -169,7 +169,10 @@ export function attentionBackward(device: GPUDevice, dqkv: Buf, delta: Buf, dout
  * kCache/vCache (maxT, C) at row pos, then attends q over rows 0..pos. out (C). probs: the softmax
  * rows, packed (NH, pos+1) from float `probsBase(pos)` on (default 0): head h's row is
  * [base + h*(pos+1) .. base + h*(pos+1) + pos]. A decoder gives each layer its own base, so that
- * every layer's rows lie back to back in one buffer and come back in one copy.
+ * every layer's rows lie back to back in one buffer and come back in one copy. With `scoresBase`
+ * (the "How it works" trace, src/model/trace.ts) the scaled scores before the softmax are kept in
+ * probs too, packed the same way from float `scoresBase(pos)`: the trace's attention costs no
+ * dispatch of its own.
  */
 export function attentionDecode(
   device: GPUDevice,
@@ -182,12 +185,13 @@ export function attentionDecode(
   NH: number,
   maxT: number,
   probsBase: (pos: number) => number = () => 0,
+  scoresBase?: (pos: number) => number,
 ): { dispatches: Dispatch[]; setPosition(pos: number): void } {
   const HS = headSize(C, NH);
-  const params = (pos: number) => packParams([{ u32: pos }, { u32: C }, { u32: maxT }, { u32: probsBase(pos) }]);
+  const params = (pos: number) => packParams([{ u32: pos }, { u32: C }, { u32: maxT }, { u32: probsBase(pos) }, { u32: scoresBase?.(pos) ?? 0 }]);
   const d = createDispatch(device, {
-    label: 'attention_decode',
-    pipeline: getPipeline(device, 'attention_decode', decodeCode, { HS }, 'decode'),
+    label: scoresBase ? 'attention_decode_scores' : 'attention_decode',
+    pipeline: getPipeline(device, 'attention_decode', decodeCode, { HS, KEEP_SCORES: scoresBase ? 1 : 0 }, 'decode'),
     params: params(0),
     buffers: [out, probs, qkv, kCache, vCache],
     workgroups: NH, // one workgroup per head

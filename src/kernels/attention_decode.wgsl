@@ -4,14 +4,17 @@
 //            out[h*HS + i] = Σ_{j≤pos} probs[base + h*(pos+1) + j] · vCache[j, h*HS + i]
 //          (the heads' rows are packed: (NH, pos+1) from `base`, so a caller can read them back
 //          with one copy, every layer's block after the previous one in one buffer)
-// Bindings: decode: params {pos, C, maxT, base}; out (C), probs (base + NH*(pos+1)), qkv (3C) = [q | k | v],
-//             kCache (maxT, C), vCache (maxT, C).
+//          KEEP_SCORES (the "How it works" trace): the scores before the softmax are kept too, in
+//          probs[scoresBase + h*(pos+1) + j] = q·kCache[j] / √HS (a range apart from the weights').
+// Bindings: decode: params {pos, C, maxT, base, scoresBase}; out (C), probs (base + NH*(pos+1)),
+//             qkv (3C) = [q | k | v], kCache (maxT, C), vCache (maxT, C). out and probs may be
+//             ranges of one buffer (both writable), apart.
 // Dispatch: decode: NH workgroups of WG, one per head. A head's workgroup writes and reads only its
 //             own HS columns of the caches, so a storageBarrier inside the workgroup orders the
 //             cache write before the reads; probs is the score scratch (each thread owns j ≡ lid mod WG).
 // Reference: src/reference/attention.ts attentionForward (row pos of a sequence of pos+1 tokens).
 
-struct DecodeParams { pos: u32, C: u32, maxT: u32, base: u32, }
+struct DecodeParams { pos: u32, C: u32, maxT: u32, base: u32, scoresBase: u32, }
 
 @group(0) @binding(0) var<uniform> dp: DecodeParams;
 @group(0) @binding(1) var<storage, read_write> d_out: array<f32>;
@@ -21,6 +24,7 @@ struct DecodeParams { pos: u32, C: u32, maxT: u32, base: u32, }
 @group(0) @binding(5) var<storage, read_write> d_v: array<f32>;
 
 override HS: u32 = 64u; // head size, 1..WG
+override KEEP_SCORES: bool = false;
 const WG = 64u;
 const MAX_HS = 64u;
 
@@ -63,6 +67,7 @@ fn decode(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid
     var s = 0.0;
     for (var i = 0u; i < HS; i++) { s += q[i] * d_k[j * C + col + i]; }
     d_probs[row + j] = s;
+    if (KEEP_SCORES) { d_probs[dp.scoresBase + h * (pos + 1u) + j] = s; }
     mx = max(mx, s);
   }
   mx = reduce(lid, mx, true);

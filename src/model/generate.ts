@@ -19,7 +19,7 @@ import { embedDecode } from '../kernels/embed_decode';
 import { residualForward } from '../kernels/residual';
 import { softmaxTopK, unpackTopK } from '../kernels/topk';
 import { Weights16, type DecoderWeights } from './f16';
-import { bound, type Activations, type Binding, type BlockBuffers, type GPT, type HeadBuffers } from './gpt';
+import { type Activations, type Binding, type BlockBuffers, type GPT, type HeadBuffers } from './gpt';
 import { prefillCache, prefillFits, type KVCache } from './prefill';
 import { destroyOps, encodeOps, submitOps, type Op } from './ops';
 import { SeededRandom } from './random';
@@ -80,16 +80,17 @@ export type TapRows = Pick<Required<BlockBuffers>, 'ln1' | 'ln1Mean' | 'ln1Rstd'
 /**
  * Capture of one decode step (Decoder.stepTapped, src/model/trace.ts). The tapped step writes each
  * stage's output straight where the taps say (ranges of their capture: `layer`, `head`), so keeping
- * the numbers costs no copy in between; c_fc also keeps GELU's input there. What the step keeps in
- * the decoder's own buffers (the embedding, each block's output, the logits) the taps copy at its
- * end (`end`). `attention` adds ops after each block's attention (the row of scores and weights).
+ * the numbers costs no copy in between; c_fc also keeps GELU's input there, the attention kernel
+ * its scores before the softmax (`attention`: where each layer's weights and scores go at a
+ * position). What the step keeps in the decoder's own buffers (the embedding, each block's output,
+ * the logits) the taps copy at its end (`end`).
  * The decoder records the step with the taps once and keeps it (until the kernel choice moves on,
  * or other taps come); `position` points the taps' ops at each step's token and position.
  */
 export interface StepTaps {
   layer(l: number): TapRows;
   head(): Pick<HeadBuffers, 'lnf' | 'lnfMean' | 'lnfRstd'>;
-  attention(l: number, qkv: Buf, cache: KVCache): Op[];
+  attention(l: number): { probs: Buf; weightsAt(pos: number): number; scoresAt(pos: number): number };
   /** `w16`: the decoder's 16-bit copy, when it reads one (the embedding rows are there, not in the model). */
   end(x: { x0: GPUBuffer; out: readonly GPUBuffer[]; logits: GPUBuffer }, w16: Weights16 | undefined): Op[];
   position(token: number, pos: number): void;
@@ -215,13 +216,15 @@ export class Decoder {
       ops.push(
         ...model.recordBlock(l, x, 1, {
           attention: (q, out) => {
-            const att = attentionDecode(d, out, b(this.captured), q, b(cache.k), b(cache.v), C, NH, this.maxT, (pos) => 2 * K + l * NH * (pos + 1));
+            const t = taps?.attention(l);
+            const att = t
+              ? attentionDecode(d, out, t.probs, q, b(cache.k), b(cache.v), C, NH, this.maxT, t.weightsAt, t.scoresAt)
+              : attentionDecode(d, out, b(this.captured), q, b(cache.k), b(cache.v), C, NH, this.maxT, (pos) => 2 * K + l * NH * (pos + 1));
             setPos.push(att.setPosition);
             return att.dispatches;
           },
           residual: (out, inp, branch) => residualForward(d, out, inp, branch, C),
           linear: w16?.linear,
-          tap: taps && ((stage) => (stage === 'attn' ? taps.attention(l, bound(x.qkv), cache) : [])),
         }),
       );
       input = res3;

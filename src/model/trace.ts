@@ -12,8 +12,10 @@
  * The tapped step is ONE command encoder and ONE submit (capture -> staging in the same encoder),
  * then ONE mapAsync. The capture is laid out once for the decoder's longest position, and the
  * decoder records the tapped step once and keeps it: a later trace only points the embedding-row
- * copies and the attention-row kernels (src/kernels/attention_row.wgsl: the scores the fused
- * attention never keeps) at its token and position. Nothing is captured while the view is closed:
+ * copies at its token, and the step's position setters put each layer's attention rows where
+ * traceLayout wants them for that position. The attention weights are the decode kernel's own
+ * softmax (the numbers that weighted the values), written into the capture with the scores before
+ * it (attention_decode.wgsl, KEEP_SCORES): no dispatch of the trace's own. Nothing is captured while the view is closed:
  * the plain step that generation runs has no taps. The earlier positions' keys stay on the GPU:
  * their scores and weights are what the view shows (and what the tests hold against the
  * reference, so a wrong cached key fails them). The read-back is laid out again by traceLayout
@@ -22,13 +24,11 @@
  * Letters: n = pos+1 positions, C channels, NH heads, V vocab.
  */
 import { createBuffer, createStorage, USAGE } from '../gpu/buffers';
-import { packParams, setParams, type Buf, type Dispatch } from '../gpu/dispatch';
+import type { Buf } from '../gpu/dispatch';
 import { EngineError } from '../errors';
-import { attentionRow } from '../kernels/attention_row';
 import { f16BitsToF32, packedRowWords } from '../kernels/packed16';
 import type { Weights16 } from './f16';
 import type { Decoder, StepTaps, TapRows } from './generate';
-import type { KVCache } from './prefill';
 import type { Op } from './ops';
 import { traceLayout, unpackTrace, type TraceLayout, type TraceNumbers } from './token-trace';
 
@@ -47,9 +47,9 @@ interface Part {
 /**
  * One decoder's capture: two buffers the tapped step writes its stages into, and the staging buffer
  * they are read back through. Two, because a dispatch may not bind one buffer both read-only and
- * writable: each stage writes into the other buffer than the one it reads (a: ln_1, the heads,
- * the residual after attention, the MLP's hidden units, ln_f, the attention rows; b: q,k,v, the
- * two branches, ln_2, and what the end copies). Each part starts at the adapter's storage offset
+ * writable: each stage writes into the other buffer than the one it reads (a: ln_1, the heads and
+ * the attention rows (the decode kernel writes both), the residual after attention, the MLP's
+ * hidden units, ln_f; b: q,k,v, the two branches, ln_2, and what the end copies). Each part starts at the adapter's storage offset
  * alignment. Laid out once for the longest position: the scores and weights come last in a.
  */
 class Capture implements StepTaps {
@@ -61,8 +61,10 @@ class Capture implements StepTaps {
   /** Floats of b, and where a's scores and weights start. */
   private sizeB: number;
   private tailA: number;
-  /** The copies of the token's and the position's embedding rows, and each block's attention-row kernel, as last recorded. */
-  private rows: { token?: Copy; position?: Copy; attention: Dispatch[] } = { attention: [] };
+  /** The copies of the token's and the position's embedding rows, as last recorded. */
+  private rows: { token?: Copy; position?: Copy } = {};
+  /** traceLayout of the last position asked for (the attention rows' offsets depend on it). */
+  private at?: { n: number; lay: TraceLayout };
   private w16?: Weights16;
   private fixed: TraceLayout;
   /** The last trace's end: one trace at a time maps the staging buffer. */
@@ -137,12 +139,22 @@ class Capture implements StepTaps {
     return { lnf: this.range(lay.lnf), lnfMean: this.range(lay.lnfMean), lnfRstd: this.range(lay.lnfRstd) };
   }
 
-  /** After the decode kernel wrote this position's key into row pos of the cache; position() sets its position and where its scores and weights go. */
-  attention(l: number, qkv: Buf, cache: KVCache): Op[] {
-    const { n_embd: C, n_head: NH } = this.decoder.model.config;
-    const row = attentionRow(this.decoder.model.device, { buffer: this.a }, qkv, { buffer: cache.k }, 0, C, NH, { scores: 0, weights: 0 });
-    this.rows.attention[l] = row;
-    return [row];
+  /**
+   * Where layer l's attention weights and scores go at a position: a's tail (after its fixed parts,
+   * apart from the heads' range the same kernel writes: writable bindings of one buffer may not
+   * overlap), at their places in traceLayout(pos + 1).
+   */
+  attention(l: number): ReturnType<StepTaps['attention']> {
+    const tail = this.fixed.blocks[0]?.scores ?? 0; // where the scores and weights start in traceLayout (the same for every n)
+    const block = (pos: number) => {
+      if (this.at?.n !== pos + 1) this.at = { n: pos + 1, lay: traceLayout(this.decoder.model.config, pos + 1) };
+      return this.at.lay.blocks[l]!;
+    };
+    return {
+      probs: { buffer: this.a, offset: this.tailA * F, size: this.a.size - this.tailA * F },
+      weightsAt: (pos) => block(pos).weights - tail,
+      scoresAt: (pos) => block(pos).scores - tail,
+    };
   }
 
   /** What the step kept in the decoder's buffers: the embedding rows as stored (f32, or the 16-bit copy's halves: ceil(C/2) words, widened after the read-back) and their sum, each block's output, the logits. */
@@ -184,13 +196,6 @@ class Capture implements StepTaps {
     };
     point(this.rows.token, rowOf('wte', token));
     point(this.rows.position, rowOf('wpe', pos));
-    const lay = traceLayout(model.config, pos + 1);
-    if (this.rows.attention.length !== lay.blocks.length) throw new Error('the tapped step has an attention row per block');
-    const tail = lay.blocks[0]!.scores; // where the scores and weights start in traceLayout (the same for every n)
-    this.rows.attention.forEach((row, l) => {
-      const k = lay.blocks[l]!;
-      setParams(model.device, row, packParams([{ u32: pos }, { u32: C }, { u32: this.tailA + k.scores - tail }, { u32: this.tailA + k.weights - tail }]));
-    });
   }
 
   /** Floats of a read back for a position that sees n positions. */
