@@ -256,9 +256,13 @@ export async function traceGpu(decoder: Decoder, tokens: readonly number[]): Pro
     decoder.fill(tokens.slice(0, pos)); // the keys and values of the positions before this one
     decoder.stepTapped(tokens[pos]!, pos, c, (enc) => c.readBack(enc, n));
     await c.staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes); // SYNC POINT: the one read-back
-    const data = c.staging.getMappedRange(0, bytes).slice(0);
-    c.staging.unmap();
-    return unpackTrace(c.assemble(data, n), cfg, n);
+    let laidOut: ArrayBuffer;
+    try {
+      laidOut = c.assemble(c.staging.getMappedRange(0, bytes), n); // laid out straight from the mapped range: no copy of it first
+    } finally {
+      c.staging.unmap();
+    }
+    return unpackTrace(laidOut, cfg, n);
   });
   c.last = run;
   return run;
