@@ -107,8 +107,7 @@ export function LossChart() {
   }, [curves, vocab]);
 
   return (
-    // Contained: the chart's redraws and its legend's numbers, every frame while training, lay out and paint only the chart.
-    <figure className="[contain:content]">
+    <figure>
       <div ref={host} role="img" aria-label={t('chart.label')} data-testid="loss-chart" data-points={curves.step.length} data-evals={curves.evalStep.length} className="w-full" />
       {curves.step.length === 0 && <figcaption className="text-xs text-zinc-400">{t('chart.empty')}</figcaption>}
     </figure>

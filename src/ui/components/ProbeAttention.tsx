@@ -3,7 +3,7 @@
  * validation split) at each evaluation, every layer x head as a small map, with a slider over the
  * evaluations. Row i = the query at position i, column j = how much it attends to position j.
  */
-import { useDeferredValue, useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { useStore } from '../store';
 import { snapshotAt } from '../store/probe';
 import type { ProbeSnapshot } from '../store/training';
@@ -22,8 +22,7 @@ function ProbeMap({ snap, layer, head, NH }: { snap: ProbeSnapshot; layer: numbe
 }
 
 export function ProbeAttention() {
-  // Deferred, as the samples and the probe's probabilities: an evaluation's maps render after what the run's progress shows.
-  const probes = useDeferredValue(useStore((s) => s.probes));
+  const probes = useStore((s) => s.probes);
   const labels = useStore((s) => s.probeLabels);
   // The evaluation the Training step slider shows (src/ui/components/TrainingStep.tsx), the newest by default.
   const picked = useStore((s) => s.pickedStep);

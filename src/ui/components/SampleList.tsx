@@ -1,11 +1,9 @@
-import { useDeferredValue } from 'react';
 import { formatNumber, useTranslation } from '../i18n';
 import { useStore } from '../store';
 
 /** A sample from the weights at each evaluation, newest first: the text improving as the model learns. */
 export function SampleList() {
-  // Deferred: an evaluation's new sample renders at low priority, in a task after the one that moves the chart and the progress.
-  const samples = useDeferredValue(useStore((s) => s.samples));
+  const samples = useStore((s) => s.samples);
   const picked = useStore((s) => s.pickedStep); // the Training step slider's evaluation: its sample is marked
   const { t } = useTranslation('train');
   if (samples.length === 0) return null;
